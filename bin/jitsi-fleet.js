@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The jitsi-fleet command. The TypeScript sources are compiled to dist/ by `npm ci` (prepare).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const cli = new URL('../dist/src/cli.js', import.meta.url);
+if (!existsSync(fileURLToPath(cli))) {
+  process.stderr.write('jitsi-fleet is not built: run `npm ci` (or `npm run build`) in the project folder\n');
+  process.exit(70);
+}
+const { main } = await import(cli.href);
+process.exitCode = await main(process.argv.slice(2));

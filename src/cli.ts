@@ -1,0 +1,224 @@
+/**
+ * The command line: run, check, validate, inventory. Errors are mapped to
+ * exit codes: 1 bad input, 2 a task failed, 3 changes (--detailed-exitcode),
+ * 4 a host unreachable, 130 interrupted.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { connectionFor } from './connection/factory.ts';
+import { Engine } from './engine/run.ts';
+import { resolvePlayHosts } from './engine/run.ts';
+import { isFleetError, messageOf } from './errors.ts';
+import { parseExtraVars } from './extra-vars.ts';
+import { DEFAULT_INVENTORY, loadInventory } from './inventory/load.ts';
+import { inventoryGraph, inventoryHost, inventoryList } from './inventory/report.ts';
+import { loadVarsDirs } from './inventory/vars-dirs.ts';
+import type { RunEvent } from './output/events.ts';
+import { JsonRenderer } from './output/json.ts';
+import { ListrRenderer } from './output/listr.ts';
+import { PlainRenderer } from './output/plain.ts';
+import { Redactor } from './output/redact.ts';
+import { loadPlaybook } from './playbook/load.ts';
+import { InputError } from './errors.ts';
+
+const HELP: Record<string, string> = {
+  main: `jitsi-fleet: an Ansible-compatible playbook runner for scaling Jitsi Meet out to many videobridges
+
+Usage: jitsi-fleet <command> [options]
+
+Commands:
+  run PLAYBOOK         run a playbook against the inventory
+  check PLAYBOOK       the same as 'run --check --diff': show what would change, change nothing
+  validate PLAYBOOK... check playbooks (schema, modules, includes, host patterns, templates) without connecting
+  inventory            show the inventory as ansible-inventory does (--list, --host NAME, --graph)
+
+Run 'jitsi-fleet <command> --help' for a command's options.
+
+Exit codes: 0 success; 1 bad input; 2 a task failed; 3 changes were made or would be made
+(with --detailed-exitcode); 4 a host was unreachable (wins over 2); 130 interrupted.`,
+  run: `Usage: jitsi-fleet run PLAYBOOK [options]
+
+Options:
+  -i, --inventory FILE     inventory file (YAML or INI; default ${DEFAULT_INVENTORY})
+  -C, --check              check mode: plan every task, change nothing
+  -D, --diff               show unified diffs of file changes
+  -l, --limit PATTERN      only hosts matching PATTERN (e.g. 'jvb*', 'jitsi_bridges:!jvb3')
+  -t, --tags TAGS          only tasks with these tags (comma-separated)
+      --skip-tags TAGS     skip tasks with these tags
+  -e, --extra-vars VARS    KEY=VALUE, @FILE.yml or JSON; repeatable; highest precedence
+  -f, --forks N            hosts worked on at once (default 5)
+      --output MODE        auto (default), pretty (live progress), plain (one line per task and host), json
+      --detailed-exitcode  exit 3 when the run succeeded and something changed (or would change in check mode)
+  -h, --help               this help`,
+  check: `Usage: jitsi-fleet check PLAYBOOK [options]
+
+The same as 'jitsi-fleet run --check --diff PLAYBOOK': every task plans against the
+hosts as they are (and as earlier tasks would leave them), nothing is written.
+Takes the options of 'run'. With --detailed-exitcode, exit 3 means "would change".`,
+  validate: `Usage: jitsi-fleet validate PLAYBOOK... [-i INVENTORY] [-e VARS]
+
+Checks each playbook without connecting anywhere: YAML syntax, play and task keywords,
+module arguments, imports and includes, handler names, host patterns against the
+inventory, and template syntax. Prints 'ok' per playbook; exit 1 on the first problem.`,
+  inventory: `Usage: jitsi-fleet inventory [-i INVENTORY] (--list | --host NAME | --graph [GROUP])
+
+  --list        all groups and host variables as JSON (the same as ansible-inventory --list)
+  --host NAME   one host's variables as JSON
+  --graph       the group tree`,
+};
+
+const common: ParseArgsConfig['options'] = {
+  inventory: { type: 'string', short: 'i' },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const runOptions: ParseArgsConfig['options'] = {
+  ...common,
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  limit: { type: 'string', short: 'l' },
+  tags: { type: 'string', short: 't', multiple: true },
+  'skip-tags': { type: 'string', multiple: true },
+  forks: { type: 'string', short: 'f' },
+  output: { type: 'string' },
+  'detailed-exitcode': { type: 'boolean' },
+};
+
+function parse(argv: string[], options: ParseArgsConfig['options']): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as Record<string, unknown>, positionals };
+  } catch (e) {
+    throw new InputError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''), { hint: "see 'jitsi-fleet <command> --help'" });
+  }
+}
+
+const list = (v: unknown): string[] => ((v as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+
+type Renderer = { handle(e: RunEvent): void; done(): Promise<void> };
+
+function pickRenderer(mode: string): Renderer {
+  if (mode === 'json') return new JsonRenderer();
+  if (mode === 'plain') return new PlainRenderer();
+  if (mode === 'pretty') return new ListrRenderer();
+  if (mode !== 'auto') throw new InputError(`--output must be auto, pretty, plain or json; got '${mode}'`);
+  const ci = process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+  return process.stdout.isTTY && !ci ? new ListrRenderer() : new PlainRenderer();
+}
+
+async function runCommand(argv: string[], forceCheck: boolean): Promise<number> {
+  const { values, positionals } = parse(argv, runOptions);
+  if (values.help) {
+    console.log(HELP[forceCheck ? 'check' : 'run']);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new InputError(`expected one playbook, got ${positionals.length}`, { hint: `jitsi-fleet ${forceCheck ? 'check' : 'run'} playbooks/add-bridge.yml` });
+  const forks = values.forks === undefined ? 5 : Number(values.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive whole number, got '${values.forks}'`);
+  const playbook = await loadPlaybook(positionals[0]);
+  const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
+  const renderer = pickRenderer((values.output as string | undefined) ?? 'auto');
+  const redactor = new Redactor();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const engine = new Engine({
+      inventory,
+      playbook,
+      check: forceCheck || Boolean(values.check),
+      diff: forceCheck || Boolean(values.diff),
+      limit: values.limit as string | undefined,
+      tags: { only: list(values.tags), skip: list(values['skip-tags']) },
+      extraVars,
+      forks,
+      emit: (e) => renderer.handle(e),
+      redactor,
+      playbookDirVars: await loadVarsDirs(playbook.dir),
+      connectionFor,
+      stopRequested: () => interrupts > 0,
+    });
+    const result = await engine.run();
+    await renderer.done();
+    if (result.exitCode === 0 && values['detailed-exitcode'] && result.changed > 0) return 3;
+    return result.exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function validateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, common);
+  if (values.help) {
+    console.log(HELP.validate);
+    return 0;
+  }
+  if (positionals.length === 0) throw new InputError('name at least one playbook to validate');
+  const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
+  for (const file of positionals) {
+    const pb = await loadPlaybook(file);
+    for (const play of pb.plays) resolvePlayHosts({ inventory, extraVars }, play);
+    console.log(`ok: ${file} (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})`);
+  }
+  return 0;
+}
+
+async function inventoryCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...common, list: { type: 'boolean' }, host: { type: 'string' }, graph: { type: 'boolean' } });
+  if (values.help) {
+    console.log(HELP.inventory);
+    return 0;
+  }
+  const inv = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  if (values.list) console.log(JSON.stringify(inventoryList(inv), null, 4));
+  else if (values.host !== undefined) {
+    if (!inv.hosts.has(values.host as string)) throw new InputError(`no host named '${values.host}' in the inventory`);
+    console.log(JSON.stringify(inventoryHost(inv, values.host as string), null, 4));
+  } else if (values.graph) console.log(inventoryGraph(inv, positionals[0] ?? 'all'));
+  else throw new InputError('say what to show: --list, --host NAME or --graph', { hint: 'jitsi-fleet inventory --list' });
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, false);
+      case 'check':
+        return await runCommand(rest, true);
+      case 'validate':
+        return await validateCommand(rest);
+      case 'inventory':
+        return await inventoryCommand(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(HELP.main);
+        return command === undefined ? 1 : 0;
+      case '--version':
+      case '-V': {
+        const pkg = JSON.parse(await readFile(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
+        console.log(`jitsi-fleet ${pkg.version}`);
+        return 0;
+      }
+      default:
+        throw new InputError(`unknown command '${command}'`, { hint: 'commands: run, check, validate, inventory (see --help)' });
+    }
+  } catch (e) {
+    if (isFleetError(e) && e.kind !== 'internal') {
+      process.stderr.write(`ERROR: ${e.describe()}\n`);
+      return e.kind === 'connection' ? 4 : e.kind === 'task' ? 2 : 1;
+    }
+    process.stderr.write(`internal error (please report it): ${e instanceof Error ? e.stack : messageOf(e)}\n`);
+    return 70;
+  }
+}

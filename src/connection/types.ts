@@ -1,0 +1,66 @@
+/**
+ * How the engine talks to a host. One Connection per host for the whole run;
+ * local and SSH share the shell scripts in shell.ts, so what the local tests
+ * prove about reads and atomic writes holds over SSH too.
+ */
+
+/** Privilege escalation for one command (sudo). */
+export interface Become {
+  user: string;
+  /** Sent on stdin behind a unique prompt; never logged. */
+  password?: string;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  become?: Become;
+  /** Run in this directory. */
+  cwd?: string;
+}
+
+/** A command's outcome. A non-zero exit is data here; callers decide whether it is an error. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What a host says about one path: absent, a directory, or a file with its bytes. */
+export type FileInfo =
+  | { state: 'absent' }
+  | { state: 'directory'; mode: string; owner: string; group: string }
+  | { state: 'file'; mode: string; owner: string; group: string; content: Buffer }
+  | { state: 'unreadable'; reason: string };
+
+export interface WriteOptions {
+  /** chmod argument: octal ('0644') or symbolic ('u=rw,g=r'). Default: keep the old file's, or 0666 & ~umask. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Keep the old file as `path.PID.YYYY-MM-DD@HH:MM:SS~` first. */
+  backup?: boolean;
+  /** A command run on the temp file before it replaces the old one; `%s` is the temp path. */
+  validate?: string;
+  /** Create missing parent directories. */
+  makeParents?: boolean;
+  become?: Become;
+}
+
+export interface WriteResult {
+  backupFile?: string;
+}
+
+export interface Connection {
+  /** Inventory name of the host. */
+  readonly host: string;
+  /** Commands sent to the host so far (the JSON report shows it). */
+  readonly commandsSent: number;
+  /** Opens the connection; an unreachable host throws ConnectionError. */
+  connect(): Promise<void>;
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Reads many paths in one round trip. */
+  readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>>;
+  /** Replaces a file atomically: temp file beside it, old mode and owner kept, verified, renamed. */
+  writeFile(path: string, content: Buffer, opts?: WriteOptions): Promise<WriteResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,60 @@
+/**
+ * The one applier: carries out a plan's changes on a host. Modules never
+ * write; check mode never calls this, so a dry run cannot touch a host.
+ */
+import { q } from '../connection/shell.ts';
+import type { Become, Connection, ExecResult, FileInfo } from '../connection/types.ts';
+import type { Change } from '../modules/types.ts';
+import type { FileView } from './file-view.ts';
+
+export interface Applied {
+  outcomes: ExecResult[];
+  backupFile?: string;
+}
+
+export async function applyChanges(conn: Connection, files: FileView, changes: Change[], become?: Become): Promise<Applied> {
+  const outcomes: ExecResult[] = [];
+  let backupFile: string | undefined;
+  for (const c of changes) {
+    if (c.kind === 'write') {
+      const before = await files.get(c.path, become);
+      const res = await conn.writeFile(c.path, c.content, {
+        mode: c.mode, owner: c.owner, group: c.group, backup: c.backup, validate: c.validate, makeParents: c.makeParents, become,
+      });
+      backupFile = res.backupFile ?? backupFile;
+      if (c.mode && !/^[0-7]{4}$/.test(c.mode)) files.forget(c.path);
+      else files.record(c.path, afterWrite(before, c));
+    } else if (c.kind === 'attributes') {
+      const cmds = [];
+      if (c.mode) cmds.push(`chmod ${q(c.mode)} -- ${q(c.path)}`);
+      if (c.owner || c.group) cmds.push(`chown ${q(`${c.owner ?? ''}${c.group ? ':' + c.group : ''}`)} -- ${q(c.path)}`);
+      const res = await conn.exec(cmds.join(' && '), { become });
+      if (res.code !== 0) throw new Error(`changing attributes of ${c.path} failed: ${res.stderr.trim()}`);
+      files.forget(c.path);
+    } else {
+      outcomes.push(await conn.exec(c.command, { stdin: c.stdin, cwd: c.cwd, become }));
+      // A command may change any file: forget what we read.
+      files.forget();
+    }
+  }
+  return { outcomes, backupFile };
+}
+
+/** What a file is after a write (also what check mode pretends it is). */
+export function afterWrite(before: FileInfo, c: Extract<Change, { kind: 'write' }>): FileInfo {
+  const old = before.state === 'file' ? before : undefined;
+  return {
+    state: 'file',
+    content: c.content,
+    mode: c.mode && /^[0-7]{4}$/.test(c.mode) ? c.mode : old?.mode ?? '0644',
+    owner: c.owner ?? old?.owner ?? 'root',
+    group: c.group ?? old?.group ?? 'root',
+  };
+}
+
+/** In check mode: record what the writes would leave, so later tasks plan against it. */
+export async function stageChanges(files: FileView, changes: Change[], become?: Become): Promise<void> {
+  for (const c of changes) {
+    if (c.kind === 'write') files.record(c.path, afterWrite(await files.get(c.path, become), c));
+  }
+}

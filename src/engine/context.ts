@@ -1,0 +1,154 @@
+/** Shared state of one run: hosts, their connections and file views, variables. */
+import { LocalConnection } from '../connection/local.ts';
+import type { Connection } from '../connection/types.ts';
+import { ConnectionError } from '../errors.ts';
+import type { Inventory, Vars, VarsDirs } from '../inventory/model.ts';
+import { emptyStats, type Emit, type HostStats } from '../output/events.ts';
+import type { Redactor } from '../output/redact.ts';
+import type { Play, Playbook } from '../playbook/types.ts';
+import type { Lookup } from '../template/templar.ts';
+import { FileView } from './file-view.ts';
+import type { TagFilter } from './tags.ts';
+import { groupNames, groupsVar, hostvarsProxy, scope } from './vars.ts';
+
+export interface EngineOptions {
+  inventory: Inventory;
+  playbook: Playbook;
+  check: boolean;
+  diff: boolean;
+  limit?: string;
+  tags: TagFilter;
+  extraVars: Vars;
+  forks: number;
+  emit: Emit;
+  redactor: Redactor;
+  playbookDirVars: VarsDirs;
+  /** Makes the connection for a host from its variables (ansible_connection, ansible_host...). */
+  connectionFor(host: string, vars: Lookup): Connection;
+  /** Set when the user asked to stop (first Ctrl-C): no new task starts. */
+  stopRequested?: () => boolean;
+}
+
+export interface HostState {
+  name: string;
+  /** set_fact, register and gathered facts: above play and task vars. */
+  facts: Vars;
+  failed: boolean;
+  unreachable: boolean;
+  stats: HostStats;
+  notified: Set<string>;
+  conn?: Connection;
+  files?: FileView;
+  connecting?: Promise<void>;
+  factsGathered?: boolean;
+}
+
+/** A marker that a host could not be reached; the task runner turns it into `unreachable`. */
+export class Unreachable extends Error {}
+
+export const OMIT = '__omit_place_holder__jitsi_fleet__';
+
+export class RunContext {
+  readonly hosts = new Map<string, HostState>();
+  private readonly invVarsCache = new Map<string, Vars>();
+  readonly groups: Record<string, string[]>;
+
+  constructor(readonly opts: EngineOptions) {
+    this.groups = groupsVar(opts.inventory);
+  }
+
+  host(name: string): HostState {
+    let h = this.hosts.get(name);
+    if (!h) {
+      h = { name, facts: {}, failed: false, unreachable: false, stats: emptyStats(), notified: new Set() };
+      this.hosts.set(name, h);
+    }
+    return h;
+  }
+
+  inventoryVars(host: string): Vars {
+    let v = this.invVarsCache.get(host);
+    if (!v) {
+      v = this.opts.inventory.hosts.has(host) ? this.opts.inventory.hostVars(host, this.opts.playbookDirVars) : implicitLocalhost();
+      this.invVarsCache.set(host, v);
+    }
+    return v;
+  }
+
+  magic(host: string, play: Play, batch: string[], playHosts: string[], hostvars: Record<string, unknown>): Vars {
+    const inv = this.opts.inventory;
+    return {
+      inventory_hostname: host,
+      inventory_hostname_short: host.split('.')[0],
+      group_names: inv.hosts.has(host) ? groupNames(inv, host) : [],
+      groups: this.groups,
+      hostvars,
+      ansible_play_hosts: batch.filter((h) => !this.host(h).failed && !this.host(h).unreachable),
+      ansible_play_batch: batch,
+      ansible_play_hosts_all: playHosts,
+      play_hosts: batch,
+      ansible_play_name: play.name,
+      ansible_check_mode: this.opts.check,
+      ansible_diff_mode: this.opts.diff,
+      playbook_dir: this.opts.playbook.dir,
+      inventory_file: inv.sources[0],
+      inventory_dir: inv.sources[0] ? inv.sources[0].replace(/\/[^/]*$/, '') : undefined,
+      omit: OMIT,
+      ansible_version: { full: '2.14.0', major: 2, minor: 14, string: '2.14.0 (jitsi-fleet)' },
+    };
+  }
+
+  /** Play-level layers of a host, highest first (what hostvars shows). */
+  playLayers(host: string, play: Play, magic: Vars): (Vars | undefined)[] {
+    return [this.opts.extraVars, magic, this.host(host).facts, play.varsFilesVars, play.vars, this.inventoryVars(host)];
+  }
+
+  /** `hostvars` for one task: every inventory host's play-level variables. */
+  hostvars(play: Play, batch: string[], playHosts: string[]): Record<string, unknown> {
+    const names = [...this.opts.inventory.hosts.keys()];
+    const proxy: Record<string, unknown> = hostvarsProxy(
+      names,
+      (h) => this.playLayers(h, play, this.magic(h, play, batch, playHosts, proxy)),
+      (h) => scope(this.playLayers(h, play, this.magic(h, play, batch, playHosts, proxy)), this.opts.redactor),
+    );
+    return proxy;
+  }
+
+  /** Opens (once) the connection of a host; an unreachable host throws Unreachable. */
+  async connection(name: string, lookup: Lookup): Promise<{ conn: Connection; files: FileView }> {
+    const h = this.host(name);
+    if (h.unreachable) throw new Unreachable(`${name} is unreachable`);
+    if (!h.conn) {
+      h.conn = this.opts.connectionFor(name, lookup);
+      h.files = new FileView(h.conn);
+      h.connecting = h.conn.connect();
+    }
+    try {
+      await h.connecting;
+    } catch (e) {
+      this.markUnreachable(name, e instanceof ConnectionError ? e.message : (e as Error).message);
+      throw new Unreachable((e as Error).message);
+    }
+    return { conn: h.conn, files: h.files! };
+  }
+
+  markUnreachable(name: string, msg: string): void {
+    const h = this.host(name);
+    if (h.unreachable) return;
+    h.unreachable = true;
+    h.stats.unreachable = 1;
+    this.opts.emit({ kind: 'host-unreachable', host: name, msg: this.opts.redactor.text(msg) });
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((h) => h.conn?.close().catch(() => {})));
+  }
+}
+
+function implicitLocalhost(): Vars {
+  return { ansible_connection: 'local', ansible_host: '127.0.0.1' };
+}
+
+export function localConnectionFor(host: string): Connection {
+  return new LocalConnection(host);
+}

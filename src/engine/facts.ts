@@ -1,0 +1,48 @@
+/** A small fact set, gathered in one command: hostname, OS family and release, default IPv4. */
+import type { Connection, Become } from '../connection/types.ts';
+
+const SCRIPT = `
+echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
+echo "fqdn=$(hostname -f 2>/dev/null || hostname)"
+if [ -r /etc/os-release ]; then . /etc/os-release; fi
+echo "id=\${ID:-}"; echo "id_like=\${ID_LIKE:-}"; echo "version_id=\${VERSION_ID:-}"; echo "codename=\${VERSION_CODENAME:-}"; echo "pretty=\${PRETTY_NAME:-}"
+echo "debian_version=$(cat /etc/debian_version 2>/dev/null)"
+echo "arch=$(uname -m)"; echo "kernel=$(uname -r)"; echo "user=$(id -un)"
+if [ -d /run/systemd/system ]; then echo "service_mgr=systemd"; else echo "service_mgr=sysvinit"; fi
+r=$(ip -4 route show default 2>/dev/null | head -n1)
+dev=$(echo "$r" | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'); gw=$(echo "$r" | sed -n 's/.* via \\([^ ]*\\).*/\\1/p')
+[ -n "$dev" ] || dev=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $2; exit}')
+addr=$(ip -4 -o addr show dev "$dev" scope global 2>/dev/null | awk '{print $4; exit}')
+echo "ipv4_interface=$dev"; echo "ipv4_gateway=$gw"; echo "ipv4_address=\${addr%/*}"
+`;
+
+const FAMILY: Record<string, string> = { debian: 'Debian', ubuntu: 'Debian', raspbian: 'Debian', fedora: 'RedHat', centos: 'RedHat', rhel: 'RedHat', rocky: 'RedHat', almalinux: 'RedHat', alpine: 'Alpine', arch: 'Archlinux' };
+
+/** Gathers facts; returns them as Ansible names them (without the `ansible_` prefix, as in `ansible_facts`). */
+export async function gatherFacts(conn: Connection, become?: Become): Promise<Record<string, unknown>> {
+  const res = await conn.exec(`/bin/sh -c '${SCRIPT.replace(/'/g, "'\\''")}'`, { become });
+  const kv: Record<string, string> = {};
+  for (const line of res.stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) kv[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  const id = kv.id ?? '';
+  const distribution = id === 'debian' ? 'Debian' : id === 'ubuntu' ? 'Ubuntu' : id ? id[0].toUpperCase() + id.slice(1) : 'Unknown';
+  const version = id === 'debian' && /^\d/.test(kv.debian_version ?? '') ? kv.debian_version : kv.version_id ?? '';
+  return {
+    hostname: kv.hostname,
+    nodename: kv.hostname,
+    fqdn: kv.fqdn,
+    system: 'Linux',
+    kernel: kv.kernel,
+    architecture: kv.arch,
+    os_family: FAMILY[id] ?? FAMILY[(kv.id_like ?? '').split(' ')[0]] ?? distribution,
+    distribution,
+    distribution_release: kv.codename ?? '',
+    distribution_version: version,
+    distribution_major_version: (version || '').split('.')[0],
+    service_mgr: kv.service_mgr,
+    user_id: kv.user,
+    default_ipv4: kv.ipv4_address ? { address: kv.ipv4_address, interface: kv.ipv4_interface, gateway: kv.ipv4_gateway || undefined } : {},
+  };
+}

@@ -1,0 +1,365 @@
+/**
+ * The linear strategy: each task runs on all of the batch's hosts (at most
+ * --forks at once) before the next starts. Blocks with rescue/always,
+ * handlers at the end of each section or at flush_handlers, serial batches,
+ * max_fail_percentage and any_errors_fatal as Ansible has them.
+ */
+import { InputError } from '../errors.ts';
+import { emptyStats, type HostStats, type TaskOutcome } from '../output/events.ts';
+import { selectHosts } from '../inventory/pattern.ts';
+import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
+import { renderString } from '../template/templar.ts';
+import { RunContext, Unreachable, type EngineOptions } from './context.ts';
+import { gatherFacts } from './facts.ts';
+import { forEachLimited } from './pool.ts';
+import { selected } from './tags.ts';
+import { TaskRunner, taskTitle } from './task-runner.ts';
+import { scope } from './vars.ts';
+import { findModule } from '../modules/index.ts';
+
+export interface RunResult {
+  stats: Record<string, HostStats>;
+  commands: Record<string, number>;
+  changed: number;
+  failed: boolean;
+  unreachable: boolean;
+  interrupted: boolean;
+  exitCode: number;
+}
+
+class PlayAborted extends Error {}
+
+/** Resolves every play's hosts before anything runs, so a bad pattern stops the run early. */
+export function resolvePlayHosts(opts: Pick<EngineOptions, 'inventory' | 'limit' | 'extraVars'>, play: Play): string[] {
+  const pattern = String(renderString(play.hosts, scope([opts.extraVars, play.vars])));
+  let hosts = selectHosts(opts.inventory, pattern, play.hostsLocation);
+  if (opts.limit) {
+    const allowed = new Set(selectHosts(opts.inventory, opts.limit));
+    hosts = hosts.filter((h) => allowed.has(h));
+  }
+  if (['localhost', '127.0.0.1'].includes(pattern.trim()) && hosts.length === 0) hosts = ['localhost'];
+  return hosts;
+}
+
+function batchesOf(hosts: string[], serial: (number | string)[] | undefined): string[][] {
+  if (!serial || serial.length === 0) return [hosts];
+  const sizes = serial.map((s) => {
+    const txt = String(s).trim();
+    if (txt.endsWith('%')) return Math.max(1, Math.floor((hosts.length * Number(txt.slice(0, -1))) / 100));
+    const n = Number(txt);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`serial must be a positive number or a percentage, got '${txt}'`);
+    return n;
+  });
+  const out: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const size = sizes[Math.min(k++, sizes.length - 1)];
+    out.push(hosts.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+export class Engine {
+  private readonly ctx: RunContext;
+  private taskCounter = 0;
+  private interrupted = false;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.ctx = new RunContext(opts);
+  }
+
+  private stop(): boolean {
+    if (!this.interrupted && this.opts.stopRequested?.()) {
+      this.interrupted = true;
+      this.opts.emit({ kind: 'interrupted', msg: 'interrupted: no new task starts; press Ctrl-C again to abort at once' });
+    }
+    return this.interrupted;
+  }
+
+  async run(): Promise<RunResult> {
+    const started = Date.now();
+    const { playbook, emit } = this.opts;
+    emit({ kind: 'run-start', playbook: playbook.file, check: this.opts.check, diff: this.opts.diff });
+    const playHosts = playbook.plays.map((p) => resolvePlayHosts(this.opts, p));
+    if (this.opts.limit && playHosts.every((h) => h.length === 0)) {
+      throw new InputError(`--limit '${this.opts.limit}' leaves no host to run on`);
+    }
+    try {
+      for (const [i, play] of playbook.plays.entries()) {
+        if (this.stop()) break;
+        const hosts = playHosts[i].filter((h) => !this.ctx.host(h).failed && !this.ctx.host(h).unreachable);
+        emit({ kind: 'play-start', name: play.name, hosts });
+        if (hosts.length === 0) {
+          emit({ kind: 'warning', msg: `play '${play.name}': no hosts left to run on` });
+          continue;
+        }
+        try {
+          for (const batch of batchesOf(hosts, play.serial)) {
+            if (this.stop()) break;
+            await this.runBatch(play, batch, playHosts[i]);
+          }
+        } catch (e) {
+          if (!(e instanceof PlayAborted)) throw e;
+          emit({ kind: 'play-end', name: play.name });
+          break;
+        }
+        emit({ kind: 'play-end', name: play.name });
+      }
+    } finally {
+      await this.ctx.closeAll();
+    }
+    const stats: Record<string, HostStats> = {};
+    const commands: Record<string, number> = {};
+    for (const [name, h] of this.ctx.hosts) {
+      stats[name] = h.stats;
+      commands[name] = h.conn?.commandsSent ?? 0;
+    }
+    emit({ kind: 'recap', stats, commands, durationMs: Date.now() - started });
+    const all = Object.values(stats);
+    const failed = all.some((s) => s.failed > 0);
+    const unreachable = all.some((s) => s.unreachable > 0);
+    const changed = all.reduce((n, s) => n + s.changed, 0);
+    const exitCode = this.interrupted ? 130 : unreachable ? 4 : failed ? 2 : 0;
+    return { stats, commands, changed, failed, unreachable, interrupted: this.interrupted, exitCode };
+  }
+
+  private active(batch: string[], only?: Set<string>): string[] {
+    return batch.filter((h) => {
+      const s = this.ctx.host(h);
+      return !s.failed && !s.unreachable && (!only || only.has(h));
+    });
+  }
+
+  private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+    for (const h of batch) this.ctx.host(h);
+    const base: Keywords[] = [{ tags: play.tags, become: play.become, becomeUser: play.becomeUser }];
+    if (play.gatherFacts) await this.gather(play, batch, playHosts);
+    await this.prefetch(play, batch, playHosts);
+    const sections: Node[][] = [play.preTasks, play.tasks, play.postTasks];
+    for (const section of sections) {
+      await this.runNodes(section, base, play, batch, playHosts);
+      await this.flushHandlers(play, batch, playHosts);
+      if (this.stop()) return;
+    }
+  }
+
+  private async gather(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+    const id = ++this.taskCounter;
+    const hosts = this.active(batch).filter((h) => !this.ctx.host(h).factsGathered);
+    if (hosts.length === 0) return;
+    this.opts.emit({ kind: 'task-start', taskId: id, name: 'Gathering Facts', hosts, handler: false });
+    await forEachLimited(hosts, this.opts.forks, async (h) => {
+      const t0 = Date.now();
+      const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars: {}, frames: [], taskId: id, handler: false }, { kind: 'task', module: 'setup', args: {}, location: play.location, raw: {} } as TaskNode);
+      try {
+        const { conn } = await this.ctx.connection(h, runner.lookup(h));
+        const facts = await gatherFacts(conn);
+        const state = this.ctx.host(h);
+        state.facts.ansible_facts = facts;
+        for (const [k, v] of Object.entries(facts)) state.facts[`ansible_${k}`] = v;
+        state.factsGathered = true;
+        state.stats.ok++;
+        this.emitResult({ host: h, task: 'Gathering Facts', taskId: id, status: 'ok', changed: false, msg: `${facts.distribution} ${facts.distribution_version}`, diff: [], durationMs: Date.now() - t0 });
+      } catch (e) {
+        if (!(e instanceof Unreachable)) this.ctx.markUnreachable(h, (e as Error).message);
+      }
+    });
+    this.opts.emit({ kind: 'task-end', taskId: id });
+  }
+
+  /** Reads, in one command per host, every file the play's tasks will look at. */
+  private async prefetch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+    const tasks: { task: TaskNode; frames: Keywords[] }[] = [];
+    const walk = (nodes: Node[], frames: Keywords[]) => {
+      for (const n of nodes) {
+        if (n.kind === 'task') tasks.push({ task: n, frames });
+        else if (n.kind === 'block') {
+          for (const list of [n.block, n.rescue, n.always]) walk(list, [...frames, n]);
+        } else walk(n.tasks, [...frames, n]);
+      }
+    };
+    walk([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers], []);
+    const readers = tasks.filter((t) => findModule(t.task.module)?.reads && !t.task.delegateTo && !t.frames.some((f) => f.delegateTo));
+    if (readers.length === 0) return;
+    const hostvars = this.ctx.hostvars(play, batch, playHosts);
+    await forEachLimited(this.active(batch), this.opts.forks, async (h) => {
+      const paths = new Set<string>();
+      let become = false;
+      for (const { task, frames } of readers) {
+        const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: 0, handler: false }, task);
+        try {
+          const lookup = runner.lookup(h);
+          const args = Object.fromEntries(Object.entries(task.args).map(([k, v]) => [k, typeof v === 'string' ? renderString(v, lookup) : v]));
+          for (const p of findModule(task.module)!.reads!(args)) if (typeof p === 'string' && p.startsWith('/')) paths.add(p);
+          become ||= [play.become, ...frames.map((f) => f.become), task.become].some((b) => b === true);
+        } catch {
+          // Arguments that need loop items or later facts are read when their task runs.
+        }
+      }
+      if (paths.size === 0) return;
+      try {
+        const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars, frames: [], taskId: 0, handler: false }, readers[0].task);
+        const lookup = runner.lookup(h);
+        const { files } = await this.ctx.connection(h, lookup);
+        const pw = lookup('ansible_become_password');
+        await files.prefetch([...paths], become ? { user: String(lookup('ansible_become_user') ?? 'root'), password: pw === undefined ? undefined : String(pw) } : undefined);
+      } catch (e) {
+        if (!(e instanceof Unreachable)) this.ctx.markUnreachable(h, (e as Error).message);
+      }
+    });
+  }
+
+  private async runNodes(nodes: Node[], frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {
+    for (const node of nodes) {
+      if (this.stop()) return;
+      if (this.active(batch, only).length === 0) return;
+      if (node.kind === 'task' && node.module === 'meta') {
+        if (await this.runMeta(node, frames, play, batch, playHosts, only)) return;
+      } else if (node.kind === 'task') await this.runTask(node, frames, play, batch, playHosts, only);
+      else if (node.kind === 'block') await this.runBlock(node, frames, play, batch, playHosts, only);
+      else await this.runInclude(node, frames, play, batch, playHosts, only);
+    }
+  }
+
+  private async runInclude(node: IncludeNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {
+    if (node.isStatic) return this.runNodes(node.tasks, [...frames, node], play, batch, playHosts, only);
+    // include_tasks: its own tags select the include; they do not pass to the included tasks.
+    const effective = [...frames.flatMap((f) => f.tags ?? []), ...(node.tags ?? [])];
+    if (!selected(effective, this.opts.tags)) return;
+    const { tags: _t, ...rest } = node;
+    return this.runNodes(node.tasks, [...frames, rest], play, batch, playHosts, only);
+  }
+
+  private async runBlock(node: BlockNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {
+    const inner = [...frames, node];
+    const entered = this.active(batch, only);
+    await this.runNodes(node.block, inner, play, batch, playHosts, new Set(entered));
+    const failedHere = entered.filter((h) => this.ctx.host(h).failed && !this.ctx.host(h).unreachable);
+    if (node.rescue.length && failedHere.length) {
+      for (const h of failedHere) {
+        const s = this.ctx.host(h);
+        s.failed = false;
+        s.stats.failed--;
+        s.stats.rescued++;
+      }
+      await this.runNodes(node.rescue, inner, play, batch, playHosts, new Set(failedHere));
+    }
+    if (node.always.length) {
+      const stillFailed = entered.filter((h) => this.ctx.host(h).failed && !this.ctx.host(h).unreachable);
+      for (const h of stillFailed) this.ctx.host(h).failed = false;
+      await this.runNodes(node.always, inner, play, batch, playHosts, new Set(entered));
+      for (const h of stillFailed) this.ctx.host(h).failed = true;
+    }
+  }
+
+  private emitResult(o: TaskOutcome): void {
+    const r = this.opts.redactor;
+    this.opts.emit(r.value({ kind: 'task-result', ...o }));
+  }
+
+  private async runTask(task: TaskNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>, handler = false): Promise<void> {
+    const tags = [...frames.flatMap((f) => f.tags ?? []), ...(task.tags ?? [])];
+    if (!handler && !selected(tags, this.opts.tags)) return;
+    let hosts = this.active(batch, only);
+    if (hosts.length === 0) return;
+    const id = ++this.taskCounter;
+    const hostvars = this.ctx.hostvars(play, batch, playHosts);
+    const env = { ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: id, handler };
+    const runner = new TaskRunner(env, task);
+    const runOnceKw = [...frames, task].reverse().find((f) => f.runOnce !== undefined)?.runOnce;
+    const runOnce = runOnceKw === true || (typeof runOnceKw === 'string' && String(renderString(runOnceKw, runner.lookup(hosts[0]))).toLowerCase() === 'true');
+    const title = taskTitle(task);
+    this.opts.emit({ kind: 'task-start', taskId: id, name: this.opts.redactor.text(title), hosts: runOnce ? hosts.slice(0, 1) : hosts, handler, location: task.location });
+    const outcomes = new Map<string, TaskOutcome>();
+    await forEachLimited(runOnce ? hosts.slice(0, 1) : hosts, this.opts.forks, async (h) => {
+      const o = await runner.run(h);
+      outcomes.set(h, o);
+      this.record(task, frames, o);
+    });
+    if (runOnce) {
+      const first = outcomes.get(hosts[0])!;
+      for (const h of hosts.slice(1)) {
+        if (task.register) this.ctx.host(h).facts[task.register] = this.ctx.host(hosts[0]).facts[task.register];
+        if (first.changed) for (const n of task.notify ?? []) this.ctx.host(h).notified.add(n);
+        if (first.status === 'failed' && !first.ignored) {
+          this.ctx.host(h).failed = true;
+        }
+      }
+    }
+    this.opts.emit({ kind: 'task-end', taskId: id });
+    this.checkFailureLimits(play, batch, task, frames, hosts = runOnce ? hosts : hosts);
+  }
+
+  private record(task: TaskNode, frames: Keywords[], o: TaskOutcome): void {
+    const s = this.ctx.host(o.host);
+    if (o.status === 'unreachable') {
+      this.ctx.markUnreachable(o.host, o.msg);
+      this.emitResult(o);
+      return;
+    }
+    const ignoreKw = [...frames, task].reverse().find((f) => f.ignoreErrors !== undefined)?.ignoreErrors;
+    const ignore = ignoreKw === true || String(ignoreKw).toLowerCase() === 'true' || String(ignoreKw).toLowerCase() === 'yes';
+    if (o.status === 'failed') {
+      if (ignore) {
+        o.ignored = true;
+        s.stats.ignored++;
+      } else {
+        s.failed = true;
+        s.stats.failed++;
+      }
+    } else if (o.status === 'skipped') s.stats.skipped++;
+    else {
+      s.stats.ok++;
+      if (o.changed) s.stats.changed++;
+    }
+    if (o.changed && o.status !== 'failed') for (const n of task.notify ?? []) s.notified.add(n);
+    this.emitResult(o);
+  }
+
+  private checkFailureLimits(play: Play, batch: string[], task: TaskNode, frames: Keywords[], _hosts: string[]): void {
+    const failedNow = batch.filter((h) => this.ctx.host(h).failed || this.ctx.host(h).unreachable);
+    if (failedNow.length === 0) return;
+    const fatal = play.anyErrorsFatal || [...frames, task].some((f) => f.anyErrorsFatal === true);
+    if (fatal) {
+      for (const h of batch) this.ctx.host(h).failed = true;
+      this.opts.emit({ kind: 'warning', msg: `any_errors_fatal: '${taskTitle(task)}' failed on ${failedNow.join(', ')}; stopping the play` });
+      throw new PlayAborted();
+    }
+    if (play.maxFailPercentage !== undefined && (failedNow.length / batch.length) * 100 > play.maxFailPercentage) {
+      this.opts.emit({ kind: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failedNow.length} of ${batch.length} hosts failed); stopping the play` });
+      throw new PlayAborted();
+    }
+    if (this.active(batch).length === 0) {
+      // Every host of the batch is gone: nothing left to run in this play.
+    }
+  }
+
+  private async flushHandlers(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+    for (const handler of play.handlers) {
+      const names = [handler.name, ...(handler.listen ?? [])].filter((n): n is string => n !== undefined);
+      const hosts = this.active(batch).filter((h) => names.some((n) => this.ctx.host(h).notified.has(n)));
+      if (hosts.length === 0) continue;
+      await this.runTask(handler, [{ tags: play.tags, become: play.become, becomeUser: play.becomeUser }], play, batch, playHosts, new Set(hosts), true);
+    }
+    for (const h of batch) this.ctx.host(h).notified.clear();
+  }
+
+  /** `meta:` actions; returns true when the rest of the task list must not run. */
+  private async runMeta(task: TaskNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<boolean> {
+    const action = String(task.args._raw_params);
+    const tags = [...frames.flatMap((f) => f.tags ?? []), ...(task.tags ?? [])];
+    if (action === 'flush_handlers') {
+      await this.flushHandlers(play, batch, playHosts);
+      return false;
+    }
+    if (!selected(tags, this.opts.tags) || action === 'noop') return false;
+    if (action === 'end_play') throw new PlayAborted();
+    // end_host: the hosts reaching it stop here, without failing.
+    for (const h of this.active(batch, only)) this.ctx.host(h).failed = true;
+    return true;
+  }
+}
+
+export { emptyStats };

@@ -1,0 +1,278 @@
+/**
+ * One task on one host: conditions, loop, templated arguments, the module's
+ * plan, the applier (never in check mode), changed_when/failed_when, register.
+ */
+import type { Become } from '../connection/types.ts';
+import { InputError, messageOf } from '../errors.ts';
+import type { Vars } from '../inventory/model.ts';
+import { findModule } from '../modules/index.ts';
+import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
+import type { ItemOutcome, Status, TaskOutcome } from '../output/events.ts';
+import { NO_LOG_MESSAGE } from '../output/redact.ts';
+import { checkArgs, normalizeArgs } from '../playbook/args.ts';
+import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
+import { condition, renderDeep, renderFile, renderString, TemplateError, type Lookup } from '../template/templar.ts';
+import { toBool } from '../template/filters.ts';
+import { applyChanges, stageChanges } from './apply.ts';
+import { OMIT, Unreachable, type RunContext } from './context.ts';
+import { scope } from './vars.ts';
+
+export interface TaskEnv {
+  ctx: RunContext;
+  play: Play;
+  batch: string[];
+  playHosts: string[];
+  hostvars: Record<string, unknown>;
+  /** Keyword frames from the play down to the task's parents. */
+  frames: Keywords[];
+  taskId: number;
+  handler: boolean;
+}
+
+/** Innermost value of a keyword along the frames (task last). */
+function inherited<K extends keyof Keywords>(frames: Keywords[], key: K): Keywords[K] | undefined {
+  for (let i = frames.length - 1; i >= 0; i--) if (frames[i][key] !== undefined) return frames[i][key];
+  return undefined;
+}
+
+function boolOf(v: unknown, lookup: Lookup): boolean {
+  if (typeof v === 'string') return toBool(renderString(v, lookup));
+  return Boolean(v);
+}
+
+export function taskTitle(task: TaskNode): string {
+  return task.name ?? `${task.module}${task.args.path || task.args.dest ? ' ' + String(task.args.path ?? task.args.dest) : ''}`;
+}
+
+interface ItemResult {
+  status: Status;
+  changed: boolean;
+  msg: string;
+  diff: FileDiff[];
+  result: Record<string, unknown>;
+  label?: string;
+}
+
+export class TaskRunner {
+  constructor(private readonly env: TaskEnv, private readonly task: TaskNode) {}
+
+  private layers(host: string, loopVars?: Vars): (Vars | undefined)[] {
+    const { ctx, play, batch, playHosts, hostvars, frames } = this.env;
+    const magic = ctx.magic(host, play, batch, playHosts, hostvars);
+    const scoped = frames.map((f) => f.vars).filter(Boolean).reverse() as Vars[];
+    return [ctx.opts.extraVars, magic, loopVars, ctx.host(host).facts, ...scoped, play.varsFilesVars, play.vars, ctx.inventoryVars(host)];
+  }
+
+  lookup(host: string, loopVars?: Vars): Lookup {
+    return scope(this.layers(host, loopVars), this.env.ctx.opts.redactor);
+  }
+
+  async run(host: string): Promise<TaskOutcome> {
+    const started = Date.now();
+    const task = this.task;
+    const base: Omit<TaskOutcome, 'status' | 'changed' | 'msg' | 'diff'> = {
+      host, task: taskTitle(task), taskId: this.env.taskId, durationMs: 0, location: task.location, handler: this.env.handler,
+    };
+    const frames = [...this.env.frames, task];
+    let lookup = this.lookup(host);
+    let noLog = false;
+    try {
+      noLog = boolOf(inherited(frames, 'noLog') ?? false, lookup);
+      const outcome = await this.runLooped(host, frames, lookup);
+      if (this.env.ctx.opts.redactor && noLog) {
+        outcome.msg = NO_LOG_MESSAGE;
+        outcome.diff = outcome.diff.map((d) => ({ path: d.path, before: '', after: '', note: 'diff hidden: no_log' }));
+        outcome.result = { censored: NO_LOG_MESSAGE };
+        outcome.items = outcome.items?.map((i) => ({ ...i, label: '(censored)', msg: NO_LOG_MESSAGE }));
+      }
+      return { ...base, ...outcome, durationMs: Date.now() - started };
+    } catch (e) {
+      if (e instanceof Unreachable) {
+        return { ...base, status: 'unreachable', changed: false, msg: e.message, diff: [], durationMs: Date.now() - started };
+      }
+      const msg = e instanceof TemplateError ? `${e.message} (in task '${taskTitle(task)}' at ${task.location.file}:${task.location.line}:${task.location.column})` : messageOf(e);
+      return { ...base, status: 'failed', changed: false, msg: noLog ? NO_LOG_MESSAGE : msg, diff: [], durationMs: Date.now() - started };
+    }
+  }
+
+  private async runLooped(host: string, frames: Keywords[], lookup: Lookup): Promise<Omit<TaskOutcome, 'host' | 'task' | 'taskId' | 'durationMs'>> {
+    const task = this.task;
+    const state = this.env.ctx.host(host);
+    if (task.loop === undefined) {
+      if (!this.whenHolds(frames, lookup)) {
+        const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+        if (task.register) state.facts[task.register] = result;
+        return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
+      }
+      const r = await this.runOnce(host, frames, lookup);
+      if (task.register) state.facts[task.register] = r.result;
+      return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
+    }
+    let items = renderDeep(task.loop, lookup);
+    if (typeof items === 'string') throw new TemplateError(`loop must be a list; the template gave a string: ${JSON.stringify(items).slice(0, 80)}`);
+    if (!Array.isArray(items)) throw new TemplateError(`loop must be a list, got ${items === null ? 'null' : typeof items}`);
+    if (task.loopKind === 'with_items') items = items.flatMap((i) => (Array.isArray(i) ? i : [i]));
+    const loopVar = task.loopControl?.loopVar ?? 'item';
+    const results: Record<string, unknown>[] = [];
+    const outcomes: ItemOutcome[] = [];
+    const diffs: FileDiff[] = [];
+    let changed = false;
+    let failed = false;
+    let ran = false;
+    for (const [index, item] of (items as unknown[]).entries()) {
+      const loopVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
+      if (task.loopControl?.indexVar) loopVars[task.loopControl.indexVar] = index;
+      const itemLookup = this.lookup(host, loopVars);
+      const label = task.loopControl?.label !== undefined ? String(renderString(task.loopControl.label, itemLookup)) : typeof item === 'string' ? item : JSON.stringify(item);
+      if (!this.whenHolds(frames, itemLookup)) {
+        results.push({ changed: false, skipped: true, skip_reason: 'Conditional result was False', [loopVar]: item, ansible_loop_var: loopVar });
+        outcomes.push({ label, status: 'skipped', msg: 'conditional result was false' });
+        continue;
+      }
+      ran = true;
+      const r = await this.runOnce(host, frames, itemLookup);
+      results.push({ ...r.result, [loopVar]: item, ansible_loop_var: loopVar });
+      outcomes.push({ label, status: r.status, msg: r.msg });
+      diffs.push(...r.diff);
+      changed ||= r.changed;
+      failed ||= r.status === 'failed';
+    }
+    const allSkipped = !ran;
+    const result: Record<string, unknown> = { results, changed, msg: failed ? 'One or more items failed' : 'All items completed', skipped: allSkipped };
+    if (failed) result.failed = true;
+    if (task.register) state.facts[task.register] = result;
+    const status: Status = failed ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
+    return { status, changed, msg: String(result.msg), diff: diffs, items: outcomes, result };
+  }
+
+  private whenHolds(frames: Keywords[], lookup: Lookup): boolean {
+    for (const f of frames) for (const c of f.when ?? []) if (!condition(c, lookup)) return false;
+    return true;
+  }
+
+  /** Resolves become for this task: keyword, then ansible_become* variables. */
+  private become(frames: Keywords[], lookup: Lookup): Become | undefined {
+    const kw = inherited(frames, 'become') ?? this.env.play.become;
+    const on = kw !== undefined ? boolOf(kw, lookup) : toBool(lookup('ansible_become') ?? false);
+    if (!on) return undefined;
+    const user = String(inherited(frames, 'becomeUser') ?? this.env.play.becomeUser ?? lookup('ansible_become_user') ?? 'root');
+    const pw = lookup('ansible_become_password') ?? lookup('ansible_become_pass') ?? lookup('ansible_sudo_pass');
+    if (pw !== undefined && pw !== null) this.env.ctx.opts.redactor.add(String(pw));
+    return { user, password: pw === undefined || pw === null ? undefined : String(pw) };
+  }
+
+  private async runOnce(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
+    const task = this.task;
+    const mod = findModule(task.module)!;
+    const opts = this.env.ctx.opts;
+    const checkKw = inherited(frames, 'checkMode');
+    const check = checkKw === undefined ? opts.check : boolOf(checkKw, lookup);
+    const diffKw = inherited(frames, 'diff');
+    const diff = diffKw === undefined ? opts.diff : boolOf(diffKw, lookup);
+    const rendered = renderDeep(task.args, lookup) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
+    const args = normalizeArgs(mod, rendered);
+    try {
+      checkArgs(mod, args, { templated: true, location: task.argsLocation });
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`${e.message} (after templating)`, { location: task.argsLocation, hint: e.hint });
+      throw e;
+    }
+    const delegate = inherited(frames, 'delegateTo');
+    const target = delegate !== undefined ? String(renderString(String(delegate), lookup)) : host;
+    const become = this.become(frames, lookup);
+    let plan: Plan;
+    let mctx: ModuleContext | undefined;
+    if (mod.controller) {
+      plan = await mod.plan(args, this.moduleContext(host, check, diff, become, lookup, undefined));
+    } else {
+      const targetLookup = target === host ? lookup : this.lookup(target);
+      const { conn, files } = await this.env.ctx.connection(target, targetLookup);
+      mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files });
+      try {
+        plan = await mod.plan(args, mctx);
+      } catch (e) {
+        if (isConnectionLoss(e)) {
+          this.env.ctx.markUnreachable(target, messageOf(e));
+          throw new Unreachable(messageOf(e));
+        }
+        throw e;
+      }
+    }
+    for (const s of plan.secrets ?? []) opts.redactor.add(s);
+    let status: Status;
+    let changed = plan.changes.length > 0;
+    let msg = plan.msg;
+    let failed = Boolean(plan.failed);
+    let result: Record<string, unknown> = { ...(plan.result ?? {}) };
+    if (plan.skipped) {
+      status = 'skipped';
+      changed = false;
+      result.skipped = true;
+    } else if (!failed && changed) {
+      const { conn, files } = await this.env.ctx.connection(target, lookup);
+      if (check) {
+        await stageChanges(files, plan.changes, become);
+      } else {
+        try {
+          const applied = await applyChanges(conn, files, plan.changes, become);
+          if (applied.backupFile) result.backup_file = applied.backupFile;
+          if (plan.finish) {
+            const fin = plan.finish(applied.outcomes);
+            failed = Boolean(fin.failed);
+            if (fin.changed !== undefined) changed = fin.changed;
+            if (fin.msg !== undefined) msg = fin.msg;
+            result = { ...result, ...(fin.result ?? {}) };
+          }
+        } catch (e) {
+          if (isConnectionLoss(e)) {
+            this.env.ctx.markUnreachable(target, messageOf(e));
+            throw new Unreachable(messageOf(e));
+          }
+          failed = true;
+          msg = messageOf(e);
+        }
+      }
+    }
+    const facts = result.ansible_facts as Vars | undefined;
+    if (facts && !failed) Object.assign(this.env.ctx.host(host).facts, facts);
+    result = { ...result, changed, msg };
+    if (failed) result.failed = true;
+    // changed_when / failed_when see the result under the register name.
+    if (task.changedWhen || task.failedWhen) {
+      const regVars: Vars = task.register ? { [task.register]: result } : {};
+      const condLookup = scope([regVars, ...this.layers(host)], opts.redactor);
+      if (task.changedWhen) changed = task.changedWhen.every((c) => condition(c, condLookup));
+      if (task.failedWhen) failed = task.failedWhen.some((c) => condition(c, condLookup));
+      result.changed = changed;
+      result.failed = failed;
+      if (!failed && task.failedWhen) delete result.failed;
+    }
+    status ??= failed ? 'failed' : changed ? 'changed' : 'ok';
+    if (failed) status = 'failed';
+    return { status, changed, msg, diff: diff ? plan.diff ?? [] : [], result };
+  }
+
+  private moduleContext(host: string, check: boolean, diff: boolean, become: Become | undefined, lookup: Lookup, target: { conn: import('../connection/types.ts').Connection; files: import('./file-view.ts').FileView } | undefined): ModuleContext {
+    const searchDirs = [...new Set([this.task.location.file.replace(/\/[^/]*$/, ''), this.env.play.dir])];
+    return {
+      host,
+      check,
+      diff,
+      become,
+      files: target?.files as ModuleContext['files'],
+      probe: async (command, stdin) => {
+        if (!target) throw new Error('this module runs on the controller');
+        return target.conn.exec(command, { stdin, become });
+      },
+      vars: lookup,
+      searchDirs,
+      renderTemplate: (text) => renderFile(text, lookup),
+    };
+  }
+}
+
+/** Errors that mean the host went away (as opposed to a command failing). */
+function isConnectionLoss(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'ConnectionError' || (e as { kind?: string }).kind === 'connection');
+}

@@ -1,0 +1,82 @@
+/**
+ * Variable scopes: layers in Ansible's precedence, resolved lazily, each value
+ * templated on first use with the same scope (variables may refer to others).
+ */
+import type { Inventory, Vars } from '../inventory/model.ts';
+import { SECRET_NAME, type Redactor } from '../output/redact.ts';
+import { renderDeep, TemplateError, type Lookup } from '../template/templar.ts';
+
+/**
+ * A lookup over `layers`, highest precedence first. `onSecret` sees the value
+ * of every variable whose name marks it secret.
+ */
+export function scope(layers: (Vars | undefined)[], redactor?: Redactor): Lookup {
+  const present = layers.filter((l): l is Vars => l !== undefined);
+  const cache = new Map<string, unknown>();
+  const busy = new Set<string>();
+  const lookup: Lookup = (name) => {
+    if (cache.has(name)) return cache.get(name);
+    const layer = present.find((l) => Object.prototype.hasOwnProperty.call(l, name));
+    if (!layer) return undefined;
+    const raw = layer[name];
+    if (busy.has(name)) throw new TemplateError(`recursive loop detected in template for variable '${name}'`, name);
+    busy.add(name);
+    try {
+      const value = renderDeep(raw, lookup);
+      if (redactor && SECRET_NAME.test(name)) redactor.add(value);
+      cache.set(name, value);
+      return value;
+    } finally {
+      busy.delete(name);
+    }
+  };
+  return lookup;
+}
+
+/** Every variable name visible through the layers. */
+export function namesOf(layers: (Vars | undefined)[]): string[] {
+  const names = new Set<string>();
+  for (const l of layers) if (l) for (const k of Object.keys(l)) names.add(k);
+  return [...names];
+}
+
+/** `hostvars`: each host's variables, resolved lazily in that host's own scope. */
+export function hostvarsProxy(hosts: string[], layersOf: (host: string) => (Vars | undefined)[], lookupOf: (host: string) => Lookup): Record<string, unknown> {
+  const perHost = new Map<string, Record<string, unknown>>();
+  const hostProxy = (h: string) => {
+    let p = perHost.get(h);
+    if (!p) {
+      const lookup = lookupOf(h);
+      p = new Proxy({} as Record<string, unknown>, {
+        get: (_t, key) => (typeof key === 'string' ? lookup(key) : undefined),
+        has: (_t, key) => typeof key === 'string' && lookup(key) !== undefined,
+        ownKeys: () => namesOf(layersOf(h)),
+        getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' ? { enumerable: true, configurable: true, value: lookup(key) } : undefined),
+      });
+      perHost.set(h, p);
+    }
+    return p;
+  };
+  return new Proxy({} as Record<string, unknown>, {
+    get: (_t, key) => (typeof key === 'string' && hosts.includes(key) ? hostProxy(key) : undefined),
+    has: (_t, key) => typeof key === 'string' && hosts.includes(key),
+    ownKeys: () => hosts,
+    getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' && hosts.includes(key) ? { enumerable: true, configurable: true, value: hostProxy(key) } : undefined),
+  });
+}
+
+/** `groups`: every group's hosts (with `all` and `ungrouped`). */
+export function groupsVar(inv: Inventory): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const g of inv.groups.keys()) out[g] = inv.hostsOfGroup(g);
+  return out;
+}
+
+/** `group_names`: the host's groups, sorted, without `all` and `ungrouped`. */
+export function groupNames(inv: Inventory, host: string): string[] {
+  return inv
+    .groupsOf(host)
+    .map((g) => g.name)
+    .filter((n) => n !== 'all' && n !== 'ungrouped')
+    .sort();
+}

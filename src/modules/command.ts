@@ -1,0 +1,121 @@
+/**
+ * command and shell: run a command on the host. Skipped in check mode unless
+ * `creates`/`removes` decide; `creates` makes it idempotent.
+ *
+ * ```yaml
+ * - command: prosodyctl check config
+ *   changed_when: false
+ * - shell: debconf-show jitsi-videobridge | grep hostname
+ *   args: { creates: /etc/jitsi/videobridge/config }
+ * ```
+ */
+import { q } from '../connection/shell.ts';
+import type { ModuleDef, Plan } from './types.ts';
+
+export interface CommandArgs {
+  _raw_params?: string;
+  cmd?: string;
+  argv?: string[];
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  stdin?: string;
+  stdin_add_newline: boolean;
+  strip_empty_ends: boolean;
+  executable?: string;
+}
+
+/** shlex.split: words with quotes removed. */
+export function shlexWords(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"' && '"\\$`'.includes(text[i + 1] ?? '')) cur += text[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      inWord = true;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+function lines(s: string): string[] {
+  return s === '' ? [] : s.replace(/\n$/, '').split('\n');
+}
+
+function makeModule(name: 'command' | 'shell'): ModuleDef<CommandArgs> {
+  return {
+    name,
+    freeForm: ['chdir', 'creates', 'removes', 'executable', 'stdin', 'stdin_add_newline', 'strip_empty_ends'],
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        _raw_params: { type: 'string' },
+        cmd: { type: 'string' },
+        ...(name === 'command' ? { argv: { type: 'array', items: { type: 'string' } } } : { executable: { type: 'string' } }),
+        chdir: { type: 'string' },
+        creates: { type: 'string' },
+        removes: { type: 'string' },
+        stdin: { type: 'string' },
+        stdin_add_newline: { type: 'boolean', default: true },
+        strip_empty_ends: { type: 'boolean', default: true },
+      },
+      oneOf: [{ required: ['_raw_params'] }, { required: ['cmd'] }, { required: ['argv'] }],
+      errorMessage: `${name} needs the command: free form, cmd or argv (exactly one)`,
+    },
+    async plan(a, ctx): Promise<Plan> {
+      const text = a.cmd ?? a._raw_params;
+      const display = a.argv ? a.argv.join(' ') : text!;
+      let command: string;
+      if (name === 'shell') command = a.executable ? `${q(a.executable)} -c ${q(text!)}` : text!;
+      else command = (a.argv ?? shlexWords(text!)).map(q).join(' ');
+      if (a.creates !== undefined) {
+        const info = await ctx.files.get(a.chdir && !a.creates.startsWith('/') ? `${a.chdir}/${a.creates}` : a.creates, ctx.become);
+        if (info.state !== 'absent') return { changes: [], msg: `Did not run command since '${a.creates}' exists`, result: { rc: 0, stdout: `skipped, since ${a.creates} exists`, cmd: display } };
+      }
+      if (a.removes !== undefined) {
+        const info = await ctx.files.get(a.chdir && !a.removes.startsWith('/') ? `${a.chdir}/${a.removes}` : a.removes, ctx.become);
+        if (info.state === 'absent') return { changes: [], msg: `Did not run command since '${a.removes}' does not exist`, result: { rc: 0, stdout: `skipped, since ${a.removes} does not exist`, cmd: display } };
+      }
+      if (ctx.check && a.creates === undefined && a.removes === undefined) {
+        return { changes: [], skipped: true, msg: `${name} is not run in check mode: it has no creates or removes to predict its effect` };
+      }
+      const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline ? '\n' : '');
+      const started = Date.now();
+      return {
+        changes: [{ kind: 'exec', command, stdin, cwd: a.chdir }],
+        msg: `would run: ${display}`,
+        finish([out]) {
+          const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s);
+          const stdout = strip(out.stdout);
+          const stderr = strip(out.stderr);
+          const result = { rc: out.code, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr), cmd: a.argv ?? (name === 'shell' ? text : shlexWords(text!)), delta: `${(Date.now() - started) / 1000}s` };
+          return out.code === 0
+            ? { changed: true, msg: '', result }
+            : { failed: true, changed: true, msg: `non-zero return code ${out.code}${stderr ? ': ' + stderr.split('\n').slice(-1)[0] : ''}`, result };
+        },
+      };
+    },
+  };
+}
+
+export const command = makeModule('command');
+export const shell = makeModule('shell');

@@ -1,0 +1,81 @@
+/**
+ * Modules that run on the controller and touch no host: set_fact, debug,
+ * assert, fail. Their arguments arrive templated.
+ *
+ * ```yaml
+ * - set_fact: { jvb_secret: "{{ cfg.content | b64decode | regex_search('JVB_SECRET=(.*)', '\\1') | first }}" }
+ * - assert: { that: ["jvb_secret | length > 0"], fail_msg: "no secret" }
+ * - debug: { var: jvb_secret }
+ * - fail: { msg: "unsupported release" }
+ * ```
+ */
+import { condition, evaluate } from '../template/templar.ts';
+import type { ModuleDef } from './types.ts';
+
+export const setFact: ModuleDef<Record<string, unknown>> = {
+  name: 'set_fact',
+  controller: true,
+  schema: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+  async plan(a) {
+    const { cacheable: _c, ...facts } = a;
+    return { changes: [], msg: `set ${Object.keys(facts).join(', ')}`, result: { ansible_facts: facts } };
+  },
+};
+
+export const debug: ModuleDef<{ msg?: unknown; var?: string; verbosity?: number }> = {
+  name: 'debug',
+  controller: true,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { msg: {}, var: { type: 'string' }, verbosity: { type: 'integer' } },
+    not: { required: ['msg', 'var'] },
+    errorMessage: 'debug takes msg or var, not both',
+  },
+  async plan(a, ctx) {
+    if (a.var !== undefined) {
+      let value: unknown;
+      try {
+        value = evaluate(a.var, ctx.vars);
+      } catch {
+        value = 'VARIABLE IS NOT DEFINED!';
+      }
+      if (value === undefined) value = 'VARIABLE IS NOT DEFINED!';
+      return { changes: [], msg: `${a.var}: ${typeof value === 'string' ? value : JSON.stringify(value)}`, result: { [a.var]: value } };
+    }
+    const msg = a.msg === undefined ? 'Hello world!' : a.msg;
+    return { changes: [], msg: typeof msg === 'string' ? msg : JSON.stringify(msg), result: { msg } };
+  },
+};
+
+export const assert: ModuleDef<{ that: unknown; fail_msg?: unknown; msg?: unknown; success_msg?: unknown; quiet?: boolean }> = {
+  name: 'assert',
+  controller: true,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['that'],
+    properties: { that: {}, fail_msg: {}, msg: {}, success_msg: {}, quiet: { type: 'boolean' } },
+  },
+  async plan(a, ctx) {
+    const conditions = Array.isArray(a.that) ? a.that : [a.that];
+    for (const c of conditions) {
+      if (!condition(c, ctx.vars)) {
+        const msg = a.fail_msg ?? a.msg ?? 'Assertion failed';
+        return { changes: [], failed: true, msg: typeof msg === 'string' ? msg : JSON.stringify(msg), result: { assertion: c, evaluated_to: false } };
+      }
+    }
+    const ok = a.success_msg ?? 'All assertions passed';
+    return { changes: [], msg: typeof ok === 'string' ? ok : JSON.stringify(ok) };
+  },
+};
+
+export const fail: ModuleDef<{ msg?: unknown }> = {
+  name: 'fail',
+  controller: true,
+  schema: { type: 'object', additionalProperties: false, properties: { msg: {} } },
+  async plan(a) {
+    const msg = a.msg ?? 'Failed as requested from task';
+    return { changes: [], failed: true, msg: typeof msg === 'string' ? msg : JSON.stringify(msg) };
+  },
+};

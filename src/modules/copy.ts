@@ -1,0 +1,78 @@
+/**
+ * copy: put a file with given content (from `content` or a controller `src`) on the host.
+ *
+ * ```yaml
+ * - copy:
+ *     dest: /etc/jitsi/videobridge/sip-communicator.properties
+ *     content: "org.jitsi.videobridge.ENABLE_STATISTICS=true\n"
+ *     mode: "0644"
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { findSource } from './source-file.ts';
+import { planTextFile, type FileArgs } from './text-file.ts';
+import type { ModuleContext, ModuleDef, Plan } from './types.ts';
+import { attrsDiffer, normalizeMode } from './file-attrs.ts';
+
+export interface CopyArgs extends FileArgs {
+  dest: string;
+  content?: string;
+  src?: string;
+  force: boolean;
+}
+
+/** Plans writing `content` to `dest` (shared by copy and template). */
+export async function planContent(a: CopyArgs, content: string, ctx: ModuleContext, what: string): Promise<Plan> {
+  let dest = a.dest;
+  let info = await ctx.files.get(dest, ctx.become);
+  if (info.state === 'directory' || dest.endsWith('/')) {
+    if (!a.src) return { changes: [], failed: true, msg: `can not use content with a dir as dest (${dest})` };
+    dest = path.posix.join(dest, path.posix.basename(a.src));
+    info = await ctx.files.get(dest, ctx.become);
+  }
+  if (info.state === 'unreadable') return { changes: [], failed: true, msg: `cannot read ${dest}: ${info.reason}` };
+  if (info.state === 'file' && !a.force) {
+    const mode = normalizeMode(a.mode);
+    if (!attrsDiffer(info, mode, a.owner, a.group)) return { changes: [], msg: `${dest} exists and force is off` };
+    return { changes: [{ kind: 'attributes', path: dest, mode, owner: a.owner, group: a.group }], msg: 'ownership, perms or SE linux context changed' };
+  }
+  const plan = planTextFile({ ...a, path: dest }, info, content, info.state === 'absent' ? `${what} created` : `${what} updated`, {
+    extra: { dest },
+  });
+  if (plan.changes.length === 0) plan.msg = `${dest} already has this content`;
+  return plan;
+}
+
+export const copy: ModuleDef<CopyArgs> = {
+  name: 'copy',
+  argAliases: { path: 'dest' },
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['dest'],
+    properties: {
+      dest: { type: 'string' },
+      content: { type: 'string' },
+      src: { type: 'string' },
+      force: { type: 'boolean', default: true },
+      backup: { type: 'boolean', default: false },
+      validate: { type: 'string' },
+      mode: { type: ['string', 'integer'] },
+      owner: { type: 'string' },
+      group: { type: 'string' },
+    },
+    oneOf: [{ required: ['content'] }, { required: ['src'] }],
+    errorMessage: 'copy needs exactly one of content or src',
+  },
+  reads: (a) => [a.dest],
+  async plan(a, ctx) {
+    let content = a.content;
+    if (content === undefined) {
+      const found = await findSource(a.src!, ctx.searchDirs, 'files');
+      if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/files').join(', ')})` };
+      content = await readFile(found, 'utf8');
+    }
+    return planContent(a, content, ctx, 'file');
+  },
+};

@@ -1,0 +1,41 @@
+/** Mode/owner/group handling shared by the file modules (Ansible's check_file_attrs). */
+import type { FileInfo } from '../connection/types.ts';
+
+/** Ansible reads an integer mode as octal digits written in decimal (0644 in YAML 1.1 is 420). */
+export function normalizeMode(mode: unknown): string | undefined {
+  if (mode === undefined || mode === null || mode === '') return undefined;
+  if (typeof mode === 'number') return mode.toString(8).padStart(4, '0');
+  const s = String(mode);
+  if (/^[0-7]{3,4}$/.test(s)) return s.padStart(4, '0');
+  return s;
+}
+
+/** True when a mode, owner or group must change on an existing file. */
+export function attrsDiffer(info: FileInfo, mode?: string, owner?: string, group?: string): boolean {
+  if (info.state !== 'file' && info.state !== 'directory') return false;
+  if (mode && /^[0-7]{4}$/.test(mode) && info.mode.padStart(4, '0') !== mode) return true;
+  if (mode && !/^[0-7]{4}$/.test(mode)) return symbolicChanges(info.mode, mode);
+  if (owner && info.owner !== owner && String(owner) !== info.owner) return true;
+  if (group && info.group !== group) return true;
+  return false;
+}
+
+/** Applies a symbolic mode (`u=rw,g=r,o=`) to an octal mode and says if it differs. */
+function symbolicChanges(current: string, symbolic: string): boolean {
+  let bits = Number.parseInt(current, 8);
+  for (const clause of symbolic.split(',')) {
+    const m = /^([ugoa]*)([-+=])([rwxXst]*)$/.exec(clause);
+    if (!m) return true;
+    const who = m[1] === '' || m[1].includes('a') ? 'ugo' : m[1];
+    let perm = 0;
+    for (const p of m[3]) perm |= p === 'r' ? 4 : p === 'w' ? 2 : p === 'x' || p === 'X' ? 1 : 0;
+    for (const w of who) {
+      const shift = w === 'u' ? 6 : w === 'g' ? 3 : 0;
+      const mask = 7 << shift;
+      if (m[2] === '=') bits = (bits & ~mask) | (perm << shift);
+      else if (m[2] === '+') bits |= perm << shift;
+      else bits &= ~(perm << shift);
+    }
+  }
+  return bits !== Number.parseInt(current, 8);
+}

@@ -1,0 +1,36 @@
+/** The module registry: short names and their `ansible.builtin.` forms. */
+import { blockinfile } from './blockinfile.ts';
+import { command, shell } from './command.ts';
+import { assert, debug, fail, setFact } from './controller.ts';
+import { copy } from './copy.ts';
+import { lineinfile } from './lineinfile.ts';
+import { meta } from './meta.ts';
+import { slurp } from './slurp.ts';
+import { stat } from './stat.ts';
+import { template } from './template.ts';
+import type { ModuleDef } from './types.ts';
+
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta];
+
+const registry = new Map<string, ModuleDef<any>>();
+for (const m of all) {
+  registry.set(m.name, m);
+  registry.set(`ansible.builtin.${m.name}`, m);
+  registry.set(`ansible.legacy.${m.name}`, m);
+}
+
+export function findModule(name: string): ModuleDef<any> | undefined {
+  return registry.get(name);
+}
+
+export function moduleNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** Well-known Ansible modules we do not support yet: named in the error instead of "unknown". */
+export const KNOWN_UNSUPPORTED = new Set([
+  'file', 'apt', 'apt_key', 'apt_repository', 'get_url', 'service', 'systemd', 'ufw', 'debconf', 'user', 'group',
+  'package', 'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'uri', 'wait_for', 'cron',
+  'replace', 'include_vars', 'include_role', 'import_role', 'import_playbook', 'setup', 'ping', 'pause',
+  'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
+].flatMap((n) => [n, `ansible.builtin.${n}`]));

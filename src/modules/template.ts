@@ -1,0 +1,40 @@
+/**
+ * template: render a Jinja2 template from the controller onto the host.
+ *
+ * ```yaml
+ * - template:
+ *     src: jvb-config.j2        # looked up in templates/ beside the playbook
+ *     dest: /etc/jitsi/videobridge/config
+ *     mode: "0644"
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import { planContent, type CopyArgs } from './copy.ts';
+import { findSource } from './source-file.ts';
+import type { ModuleDef } from './types.ts';
+
+export const template: ModuleDef<CopyArgs & { src: string }> = {
+  name: 'template',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['src', 'dest'],
+    properties: {
+      src: { type: 'string' },
+      dest: { type: 'string' },
+      force: { type: 'boolean', default: true },
+      backup: { type: 'boolean', default: false },
+      validate: { type: 'string' },
+      mode: { type: ['string', 'integer'] },
+      owner: { type: 'string' },
+      group: { type: 'string' },
+    },
+  },
+  reads: (a) => [a.dest],
+  async plan(a, ctx) {
+    const found = await findSource(a.src, ctx.searchDirs, 'templates');
+    if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/templates').join(', ')})` };
+    const text = ctx.renderTemplate(await readFile(found, 'utf8'));
+    return planContent(a, text, ctx, 'file');
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * What a module is: an argument schema and a planner. A planner reads what it
+ * needs from the host (through the host's FileView) and returns a Plan:
+ * "nothing to do, because ..." or a list of changes. The engine's applier
+ * carries changes out, and never in check mode.
+ */
+import type { Become, ExecResult, FileInfo } from '../connection/types.ts';
+import type { FileView } from '../engine/file-view.ts';
+import type { Lookup } from '../template/templar.ts';
+
+export type Change =
+  | {
+      kind: 'write';
+      path: string;
+      content: Buffer;
+      mode?: string;
+      owner?: string;
+      group?: string;
+      backup?: boolean;
+      validate?: string;
+      makeParents?: boolean;
+    }
+  /** chmod/chown only, content unchanged. */
+  | { kind: 'attributes'; path: string; mode?: string; owner?: string; group?: string }
+  /** Run a command; its outcome goes to the plan's `finish`. */
+  | { kind: 'exec'; command: string; stdin?: string; cwd?: string };
+
+/** Before/after text of one file, for `--diff`. */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+  /** Shown instead of the content, e.g. for binary files or secrets. */
+  note?: string;
+}
+
+export interface Plan {
+  changes: Change[];
+  /** Why nothing needs doing, or what the changes do. Tests check it. */
+  msg: string;
+  /** Extra values the task returns (registered with it). */
+  result?: Record<string, unknown>;
+  diff?: FileDiff[];
+  failed?: boolean;
+  /** The task does nothing in this mode (command in check mode); msg says why. */
+  skipped?: boolean;
+  /** Turns the outcomes of `exec` changes into the task's result. */
+  finish?(outcomes: ExecResult[]): { failed?: boolean; changed?: boolean; msg?: string; result?: Record<string, unknown> };
+  /** Values that must never be shown (the engine redacts them everywhere). */
+  secrets?: string[];
+}
+
+export interface ModuleContext {
+  host: string;
+  check: boolean;
+  diff: boolean;
+  become?: Become;
+  files: FileView;
+  /** Runs a command that only reads (safe in check mode). */
+  probe(command: string, stdin?: string): Promise<ExecResult>;
+  vars: Lookup;
+  /** Folder to resolve relative `src` against (the playbook's or the task file's). */
+  searchDirs: string[];
+  /** Render a template file's text with the task's variables. */
+  renderTemplate(text: string): string;
+}
+
+export interface ModuleDef<A = Record<string, unknown>> {
+  name: string;
+  /** JSON Schema of the arguments (after aliases are resolved). */
+  schema: Record<string, unknown>;
+  /** Other names of arguments: `dest` → `path`. */
+  argAliases?: Record<string, string>;
+  /** For command/shell: the words that are options, the rest is the command. */
+  freeForm?: string[];
+  /** Runs on the controller without touching the host (set_fact, debug, assert, fail). */
+  controller?: boolean;
+  /** Whether the task may be skipped in check mode (command without creates/removes). */
+  /** Paths the module will read, so the engine can prefetch them in one round trip. */
+  reads?(args: A): string[];
+  plan(args: A, ctx: ModuleContext): Promise<Plan>;
+}
+
+export type { FileInfo };

@@ -1,0 +1,151 @@
+/**
+ * The terminal view: listr2 progress with one line per host, live. Each
+ * host's line shows the task it is on and its counts; diffs and failures are
+ * printed under the play when it ends, so they do not tear the live view.
+ */
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import { unifiedDiff } from './diff.ts';
+import { emptyStats, type HostStats, type RunEvent } from './events.ts';
+import { recapLines } from './recap.ts';
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+type Wrapper = ListrTaskWrapper<unknown, any, any>;
+
+export class ListrRenderer {
+  private chain: Promise<void> = Promise.resolve();
+  private run?: Promise<unknown>;
+  private hosts = new Map<string, { done: Deferred; task?: Wrapper; ready: Deferred; stats: HostStats; current?: string }>();
+  private notes: string[] = [];
+  private taskNames = new Map<number, string>();
+
+  constructor(private readonly write: (s: string) => void = (s) => process.stdout.write(s)) {}
+
+  handle(e: RunEvent): void {
+    this.chain = this.chain.then(() => this.apply(e)).catch(() => {});
+  }
+
+  private title(host: string): string {
+    const h = this.hosts.get(host)!;
+    const s = h.stats;
+    const counts = `ok=${s.ok} changed=${s.changed}${s.failed ? ` failed=${s.failed}` : ''}${s.skipped ? ` skipped=${s.skipped}` : ''}`;
+    return `${host}  \x1b[2m${counts}\x1b[0m${h.current ? `  ${h.current}` : ''}`;
+  }
+
+  private async apply(e: RunEvent): Promise<void> {
+    switch (e.kind) {
+      case 'run-start':
+        this.write(`\x1b[1mjitsi-fleet\x1b[0m ${e.playbook}${e.check ? ' \x1b[33m(check mode: nothing will be changed)\x1b[0m' : ''}\n`);
+        break;
+      case 'play-start': {
+        this.write(`\n\x1b[1mPLAY\x1b[0m ${e.name}\n`);
+        this.hosts.clear();
+        this.notes = [];
+        for (const h of e.hosts) this.hosts.set(h, { done: deferred(), ready: deferred(), stats: emptyStats() });
+        const list = new Listr(
+          e.hosts.map((h) => ({
+            title: h,
+            task: async (_ctx: unknown, task: Wrapper) => {
+              const entry = this.hosts.get(h)!;
+              entry.task = task;
+              entry.ready.resolve();
+              await entry.done.promise;
+            },
+            rendererOptions: { persistentOutput: false, outputBar: 1 },
+          })),
+          { concurrent: true, exitOnError: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } },
+        );
+        this.run = list.run().catch(() => {});
+        await Promise.race([Promise.all(e.hosts.map((h) => this.hosts.get(h)!.ready.promise)), new Promise((r) => setTimeout(r, 200))]);
+        break;
+      }
+      case 'task-start':
+        this.taskNames.set(e.taskId, e.name);
+        for (const h of e.hosts) {
+          const entry = this.hosts.get(h);
+          if (!entry?.task) continue;
+          entry.current = `${e.handler ? 'handler: ' : ''}${e.name}`;
+          entry.task.title = this.title(h);
+        }
+        break;
+      case 'task-result': {
+        const entry = this.hosts.get(e.host);
+        if (!entry) break;
+        const s = entry.stats;
+        if (e.status === 'failed' && !e.ignored) s.failed++;
+        else if (e.status === 'skipped') s.skipped++;
+        else if (e.status !== 'unreachable') {
+          s.ok++;
+          if (e.changed) s.changed++;
+        }
+        if (entry.task) {
+          entry.task.title = this.title(e.host);
+          entry.task.output = `${e.status}: ${e.task}${e.msg ? ' - ' + e.msg : ''}`;
+        }
+        if (e.status === 'failed') this.notes.push(`\x1b[31mfailed\x1b[0m: [${e.host}] ${e.task} - ${e.msg}${e.ignored ? ' (ignored)' : ''}`);
+        for (const d of e.diff) this.notes.push(`\x1b[33mchanged\x1b[0m: [${e.host}] ${e.task}\n${unifiedDiff(d, true)}`);
+        break;
+      }
+      case 'host-unreachable': {
+        const entry = this.hosts.get(e.host);
+        this.notes.push(`\x1b[31munreachable\x1b[0m: [${e.host}] ${e.msg}`);
+        if (entry) {
+          if (entry.task) entry.task.title = `${e.host}  \x1b[31munreachable\x1b[0m`;
+          entry.done.reject(new Error(e.msg));
+        }
+        break;
+      }
+      case 'warning':
+        this.notes.push(`\x1b[33mwarning\x1b[0m: ${e.msg}`);
+        break;
+      case 'interrupted':
+        this.notes.push(`\x1b[33minterrupted\x1b[0m: ${e.msg}`);
+        break;
+      case 'play-end':
+        await this.finishPlay();
+        break;
+      case 'recap':
+        await this.finishPlay();
+        this.write('\n\x1b[1mRECAP\x1b[0m\n' + recapLines(e.stats, true).join('\n') + '\n');
+        this.write(`\x1b[2m${(e.durationMs / 1000).toFixed(1)}s; commands sent: ${Object.entries(e.commands).map(([h, n]) => `${h}=${n}`).join(' ')}\x1b[0m\n`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async finishPlay(): Promise<void> {
+    for (const [h, entry] of this.hosts) {
+      if (entry.task) {
+        entry.current = undefined;
+        entry.task.title = this.title(h);
+        entry.task.output = '';
+      }
+      if (entry.stats.failed) entry.done.reject(new Error(`${entry.stats.failed} task(s) failed`));
+      else entry.done.resolve();
+    }
+    await this.run;
+    this.run = undefined;
+    this.hosts.clear();
+    if (this.notes.length) this.write(this.notes.join('\n') + '\n');
+    this.notes = [];
+  }
+
+  async done(): Promise<void> {
+    await this.chain;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Secrets never leave the process in the clear: every event passes through
+ * here before any renderer sees it.
+ */
+export const REDACTED = '********';
+export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/** Variable names whose values are secrets (component secrets, passwords, tokens). */
+export const SECRET_NAME = /(password|passwd|secret|token|private_key)/i;
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  /** Marks a value (and each of its string leaves) as secret. Values shorter than 4 characters are too common to mask. */
+  add(value: unknown): void {
+    if (typeof value === 'string') {
+      if (value.length >= 4) this.secrets.add(value);
+    } else if (Array.isArray(value)) value.forEach((v) => this.add(v));
+    else if (value && typeof value === 'object') Object.values(value).forEach((v) => this.add(v));
+    else if (typeof value === 'number' && String(value).length >= 6) this.secrets.add(String(value));
+  }
+
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  text(s: string): string {
+    if (this.secrets.size === 0 || !s) return s;
+    let out = s;
+    // Longest first, so a secret containing another is masked whole.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+      const b64 = Buffer.from(secret).toString('base64').replace(/=+$/, '');
+      if (b64.length >= 8 && out.includes(b64)) out = out.split(b64).join(REDACTED);
+    }
+    return out;
+  }
+
+  /** A deep copy with every secret masked. */
+  value<T>(v: T): T {
+    if (this.secrets.size === 0) return v;
+    if (typeof v === 'string') return this.text(v) as T;
+    if (Array.isArray(v)) return v.map((x) => this.value(x)) as T;
+    if (v && typeof v === 'object' && !(v instanceof Buffer)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = this.value(x);
+      return out as T;
+    }
+    return v;
+  }
+}

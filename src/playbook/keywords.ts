@@ -1,0 +1,62 @@
+/** The play and task keywords we support, and Ansible's that we refuse by name. */
+
+export const PLAY_KEYS = [
+  'name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'gather_facts', 'serial',
+  'max_fail_percentage', 'any_errors_fatal', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'tags',
+];
+
+export const TASK_KEYS = [
+  'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'changed_when', 'failed_when',
+  'ignore_errors', 'tags', 'become', 'become_user', 'delegate_to', 'run_once', 'no_log', 'check_mode', 'diff',
+  'vars', 'args',
+];
+
+export const BLOCK_KEYS = [
+  'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log',
+  'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal',
+];
+
+export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once'];
+
+export const INCLUDE_ACTIONS = ['import_tasks', 'include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_tasks'];
+
+/** Ansible keywords that exist but that jitsi-fleet does not support (yet): refused, never ignored. */
+export const UNSUPPORTED_KEYS: Record<string, string> = {
+  roles: 'roles are not supported; use import_tasks with files under tasks/',
+  strategy: 'only the linear strategy is supported',
+  environment: 'environment is not supported; set variables in the command (shell: FOO=bar cmd)',
+  until: 'retries/until are not supported',
+  retries: 'retries/until are not supported',
+  delay: 'retries/until are not supported',
+  async: 'async tasks are not supported',
+  poll: 'async tasks are not supported',
+  throttle: 'throttle is not supported; use --forks',
+  local_action: "local_action is not supported; use delegate_to: localhost",
+  connection: 'set the connection with ansible_connection in the inventory',
+  collections: 'collections are not supported; write modules by their full or short name',
+  module_defaults: 'module_defaults are not supported',
+  vars_prompt: 'vars_prompt is not supported; pass values with -e',
+  order: 'host order is not supported; hosts run in inventory order',
+  remote_user: 'set the user with ansible_user in the inventory',
+  become_method: 'only sudo is supported for become',
+  become_flags: 'become_flags are not supported',
+  ignore_unreachable: 'ignore_unreachable is not supported',
+  debugger: 'the task debugger is not supported',
+  import_playbook: 'import_playbook is not supported; run each playbook on its own',
+  include_role: 'roles are not supported; use include_tasks',
+  import_role: 'roles are not supported; use import_tasks',
+  include_vars: 'include_vars is not supported; use vars_files on the play',
+  include: "'include' was removed from Ansible; use import_tasks or include_tasks",
+  listen: "'listen' belongs on handlers, not tasks",
+  facts_modules: 'facts modules are not selectable',
+  gather_subset: 'gather_subset is not supported; jitsi-fleet gathers a small fixed set of facts',
+  gather_timeout: 'gather_timeout is not supported',
+  force_handlers: 'force_handlers is not supported',
+  timeout: 'task timeouts are not supported',
+  check_mode_markers: '',
+};
+
+export function unsupportedWith(key: string): string | undefined {
+  if (key.startsWith('with_') && key !== 'with_items') return `${key} is not supported; use loop (with_items is supported)`;
+  return UNSUPPORTED_KEYS[key] || undefined;
+}

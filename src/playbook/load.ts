@@ -1,0 +1,344 @@
+/**
+ * Loads a playbook: plays, their task trees with imports/includes resolved,
+ * every keyword and module argument checked, every template's syntax checked.
+ * Anything we do not support is refused here, before any host is touched.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, type Location } from '../errors.ts';
+import { findModule, KNOWN_UNSUPPORTED, moduleNames } from '../modules/index.ts';
+import { isTemplate, syntaxProblem } from '../template/templar.ts';
+import { check } from '../util/ajv.ts';
+import { suggest } from '../util/suggest.ts';
+import { loadYamlFile, locate, locateKey } from '../yaml/source.ts';
+import { checkArgs, normalizeArgs } from './args.ts';
+import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, TASK_KEYS, unsupportedWith } from './keywords.ts';
+import { parseKv } from './kv.ts';
+import { playSchema, taskSchema } from './schema.ts';
+import type { BlockNode, IncludeNode, Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
+
+type Raw = Record<string, unknown>;
+
+function isMapping(v: unknown): v is Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function where(obj: unknown, file: string, key?: string): Location {
+  return (key === undefined ? locate(obj) : locateKey(obj, key)) ?? { file, line: 1, column: 1 };
+}
+
+function asList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.map(String);
+  return String(v).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function asConditions(v: unknown): unknown[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  return Array.isArray(v) ? v : [v];
+}
+
+/** Checks the syntax of every template string inside a value. */
+function checkTemplates(value: unknown, owner: unknown, key: string | number | undefined, file: string): void {
+  if (typeof value === 'string') {
+    if (!isTemplate(value)) return;
+    const problem = syntaxProblem(value);
+    if (problem) {
+      throw new InputError(`template error in ${JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value)}: ${problem}`, {
+        location: locate(owner, key) ?? { file, line: 1, column: 1 },
+      });
+    }
+  } else if (Array.isArray(value)) value.forEach((v, i) => checkTemplates(v, value, i, file));
+  else if (isMapping(value)) for (const [k, v] of Object.entries(value)) checkTemplates(v, value, k, file);
+}
+
+/** Conditions are bare expressions: check them as `{{ expr }}`. */
+function checkConditions(conds: unknown[] | undefined, owner: Raw, key: string, file: string): void {
+  for (const c of conds ?? []) {
+    if (typeof c !== 'string') continue;
+    const expr = /^\s*\{\{.*\}\}\s*$/s.test(c) ? c : `{{ ${c} }}`;
+    const problem = syntaxProblem(expr);
+    if (problem) throw new InputError(`bad condition ${JSON.stringify(c)} in '${key}': ${problem}`, { location: locate(owner, key) });
+  }
+}
+
+function rejectUnknownKeys(raw: Raw, allowed: string[], what: string, file: string, extra: string[] = []): void {
+  for (const key of Object.keys(raw)) {
+    if (allowed.includes(key) || extra.includes(key)) continue;
+    const why = unsupportedWith(key);
+    if (why) throw new InputError(`'${key}' is not supported in a ${what}: ${why}`, { location: where(raw, file, key) });
+    const near = suggest(key, [...allowed, ...extra]);
+    throw new InputError(`unknown keyword '${key}' in a ${what}`, {
+      location: where(raw, file, key),
+      hint: near ? `did you mean '${near}'?` : `supported: ${allowed.join(', ')}`,
+    });
+  }
+}
+
+function keywordsOf(raw: Raw): Keywords {
+  return {
+    when: asConditions(raw.when),
+    tags: raw.tags === undefined ? undefined : asList(raw.tags),
+    become: raw.become as boolean | undefined,
+    becomeUser: raw.become_user as string | undefined,
+    vars: (raw.vars as Raw | undefined) ?? undefined,
+    ignoreErrors: raw.ignore_errors as boolean | string | undefined,
+    noLog: raw.no_log as boolean | string | undefined,
+    checkMode: raw.check_mode as boolean | string | undefined,
+    diff: raw.diff as boolean | string | undefined,
+    delegateTo: raw.delegate_to as string | undefined,
+    runOnce: raw.run_once as boolean | string | undefined,
+    anyErrorsFatal: raw.any_errors_fatal as boolean | undefined,
+  };
+}
+
+class Loader {
+  constructor(private readonly playbookDir: string) {}
+
+  async taskList(list: unknown, owner: Raw, key: string, file: string, stack: string[], handlers = false): Promise<Node[]> {
+    if (list === undefined || list === null) return [];
+    if (!Array.isArray(list)) throw new InputError(`'${key}' must be a list of tasks`, { location: where(owner, file, key) });
+    const out: Node[] = [];
+    for (const item of list) {
+      if (!isMapping(item)) {
+        throw new InputError(`each entry of '${key}' must be a task (a mapping); found ${JSON.stringify(item)}`, { location: locate(list, list.indexOf(item)) ?? where(owner, file, key) });
+      }
+      out.push(await this.node(item, file, stack, handlers));
+    }
+    return out;
+  }
+
+  async node(raw: Raw, file: string, stack: string[], handler: boolean): Promise<Node> {
+    const location = where(raw, file);
+    if ('block' in raw) {
+      if (handler) throw new InputError('blocks are not supported in handlers', { location });
+      rejectUnknownKeys(raw, BLOCK_KEYS, 'block', file);
+      check(taskSchema, raw, 'block');
+      checkConditions(asConditions(raw.when), raw, 'when', file);
+      checkTemplates({ ...raw, block: undefined, rescue: undefined, always: undefined }, raw, undefined, file);
+      const block: BlockNode = {
+        kind: 'block',
+        name: raw.name as string | undefined,
+        block: await this.taskList(raw.block, raw, 'block', file, stack),
+        rescue: await this.taskList(raw.rescue, raw, 'rescue', file, stack),
+        always: await this.taskList(raw.always, raw, 'always', file, stack),
+        location,
+        ...keywordsOf(raw),
+      };
+      return block;
+    }
+    const include = Object.keys(raw).find((k) => INCLUDE_ACTIONS.includes(k));
+    if (include) return this.include(raw, include, file, stack, location);
+    return this.task(raw, file, location, handler);
+  }
+
+  async include(raw: Raw, action: string, file: string, stack: string[], location: Location): Promise<IncludeNode> {
+    rejectUnknownKeys(raw, [action, ...INCLUDE_KEYS], action.replace('ansible.builtin.', ''), file);
+    check(taskSchema, { ...raw, [action]: undefined }, action);
+    let target = raw[action];
+    if (isMapping(target)) target = target.file;
+    if (typeof target !== 'string' || target === '') {
+      throw new InputError(`${action} needs a file name`, { location: where(raw, file, action) });
+    }
+    if (isTemplate(target)) {
+      throw new InputError(`${action} with a templated file name is not supported; name the file`, { location: where(raw, file, action) });
+    }
+    const base = path.dirname(file);
+    const candidates = [path.resolve(base, target), path.resolve(this.playbookDir, target), path.resolve(base, 'tasks', target)];
+    let resolved: string | undefined;
+    for (const c of candidates) {
+      try {
+        await access(c);
+        resolved = c;
+        break;
+      } catch {
+        /* try the next */
+      }
+    }
+    if (!resolved) {
+      throw new InputError(`${action}: file not found: ${target} (looked in ${[...new Set(candidates.map(path.dirname))].join(', ')})`, {
+        location: where(raw, file, action),
+      });
+    }
+    if (stack.includes(resolved)) {
+      throw new InputError(`include cycle: ${[...stack.slice(stack.indexOf(resolved)), resolved].map((p) => path.relative(process.cwd(), p)).join(' -> ')}`, {
+        location: where(raw, file, action),
+      });
+    }
+    checkConditions(asConditions(raw.when), raw, 'when', file);
+    const data = await loadYamlFile(resolved);
+    const tasks = data === null ? [] : await this.taskList(data, { tasks: data }, 'tasks', resolved, [...stack, resolved]);
+    if (data !== null && !Array.isArray(data)) throw new InputError('a task file must be a list of tasks', { location: locate(data) ?? { file: resolved, line: 1, column: 1 } });
+    return {
+      kind: 'include',
+      name: raw.name as string | undefined,
+      file: resolved,
+      isStatic: action.endsWith('import_tasks'),
+      tasks,
+      location,
+      ...keywordsOf(raw),
+    };
+  }
+
+  task(raw: Raw, file: string, location: Location, handler: boolean): TaskNode {
+    const allowed = handler ? [...TASK_KEYS, 'listen'] : TASK_KEYS;
+    const candidates = Object.keys(raw).filter((k) => !allowed.includes(k));
+    const modules = candidates.filter((k) => findModule(k));
+    if (modules.length > 1) {
+      throw new InputError(`a task can run only one module; this one names ${modules.join(' and ')}`, { location: where(raw, file, modules[1]) });
+    }
+    let moduleKey = modules[0];
+    for (const key of candidates) {
+      if (key === moduleKey) continue;
+      const why = unsupportedWith(key);
+      if (why) throw new InputError(`'${key}' is not supported: ${why}`, { location: where(raw, file, key) });
+      if (KNOWN_UNSUPPORTED.has(key)) {
+        throw new InputError(`module '${key}' is not supported by jitsi-fleet yet`, {
+          location: where(raw, file, key),
+          hint: `supported modules: ${[...new Set(moduleNames().filter((n) => !n.includes('.')))].join(', ')}`,
+        });
+      }
+      const nearKeyword = suggest(key, allowed);
+      const nearModule = suggest(key, moduleNames());
+      if (moduleKey || nearKeyword) {
+        throw new InputError(`unknown keyword '${key}' in a task`, {
+          location: where(raw, file, key),
+          hint: nearKeyword ? `did you mean '${nearKeyword}'?` : nearModule ? `did you mean the module '${nearModule}'?` : undefined,
+        });
+      }
+      throw new InputError(`unknown module '${key}'`, {
+        location: where(raw, file, key),
+        hint: nearModule ? `did you mean '${nearModule}'?` : `supported modules: ${[...new Set(moduleNames().filter((n) => !n.includes('.')))].join(', ')}`,
+      });
+    }
+    if (!moduleKey) {
+      throw new InputError('this task names no module (e.g. lineinfile:, copy:, command:)', { location });
+    }
+    const mod = findModule(moduleKey)!;
+    check(taskSchema, { ...raw, [moduleKey]: undefined }, 'task');
+    let args: Raw;
+    const rawArgs = raw[moduleKey];
+    if (rawArgs === null || rawArgs === undefined) args = {};
+    else if (typeof rawArgs === 'string') args = parseKv(rawArgs, Boolean(mod.freeForm), mod.freeForm ?? []);
+    else if (isMapping(rawArgs)) args = { ...rawArgs };
+    else throw new InputError(`the arguments of ${moduleKey} must be a mapping or a 'key=value' string`, { location: where(raw, file, moduleKey) });
+    if (isMapping(raw.args)) args = { ...(raw.args as Raw), ...args };
+    const normalized = normalizeArgs(mod, args);
+    const argsRoot = isMapping(rawArgs) ? rawArgs : raw;
+    checkArgs(mod, normalized, { templated: false, root: argsRoot, location: where(raw, file, moduleKey) });
+    checkTemplates(raw, undefined, undefined, file);
+    checkConditions(asConditions(raw.when), raw, 'when', file);
+    checkConditions(asConditions(raw.changed_when), raw, 'changed_when', file);
+    checkConditions(asConditions(raw.failed_when), raw, 'failed_when', file);
+    const loopKey = 'loop' in raw ? 'loop' : 'with_items' in raw ? 'with_items' : undefined;
+    if ('loop' in raw && 'with_items' in raw) throw new InputError('a task takes loop or with_items, not both', { location: where(raw, file, 'with_items') });
+    const lc = raw.loop_control as Raw | undefined;
+    if (lc && !loopKey) throw new InputError('loop_control needs a loop', { location: where(raw, file, 'loop_control') });
+    return {
+      kind: 'task',
+      name: raw.name as string | undefined,
+      module: mod.name,
+      args: normalized,
+      loop: loopKey ? raw[loopKey] : undefined,
+      loopKind: loopKey as TaskNode['loopKind'],
+      loopControl: lc ? { label: lc.label as string | undefined, loopVar: lc.loop_var as string | undefined, indexVar: lc.index_var as string | undefined } : undefined,
+      register: raw.register as string | undefined,
+      notify: raw.notify === undefined ? undefined : Array.isArray(raw.notify) ? raw.notify.map(String) : [String(raw.notify)],
+      listen: raw.listen === undefined ? undefined : Array.isArray(raw.listen) ? raw.listen.map(String) : [String(raw.listen)],
+      changedWhen: asConditions(raw.changed_when),
+      failedWhen: asConditions(raw.failed_when),
+      location,
+      argsLocation: where(raw, file, moduleKey),
+      raw,
+      ...keywordsOf(raw),
+    };
+  }
+
+  async play(raw: unknown, index: number, file: string): Promise<Play> {
+    if (!isMapping(raw)) {
+      throw new InputError(`play ${index + 1} must be a mapping with hosts and tasks`, { location: locate(raw) ?? { file, line: 1, column: 1 } });
+    }
+    rejectUnknownKeys(raw, PLAY_KEYS, 'play', file);
+    check(playSchema, raw, `play ${index + 1}`);
+    checkTemplates({ name: raw.name, hosts: raw.hosts, vars: raw.vars }, undefined, undefined, file);
+    const varsFiles = asList(raw.vars_files);
+    const vars: Raw = {};
+    for (const vf of varsFiles) {
+      if (isTemplate(vf)) throw new InputError('vars_files with templated names are not supported', { location: where(raw, file, 'vars_files') });
+      const full = path.resolve(path.dirname(file), vf);
+      const data = await loadYamlFile(full);
+      if (data !== null && !isMapping(data)) throw new InputError('a vars file must be a mapping', { location: locate(data) ?? { file: full, line: 1, column: 1 } });
+      Object.assign(vars, data ?? {});
+    }
+    const handlers = (await this.taskList(raw.handlers, raw, 'handlers', file, [file], true)) as TaskNode[];
+    const handlerNames = handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]).filter((n): n is string => n !== undefined);
+    const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
+    const serial = raw.serial === undefined ? undefined : Array.isArray(raw.serial) ? (raw.serial as (number | string)[]) : [raw.serial as number | string];
+    const mfp = raw.max_fail_percentage;
+    const preTasks = await this.taskList(raw.pre_tasks, raw, 'pre_tasks', file, [file]);
+    const tasks = await this.taskList(raw.tasks, raw, 'tasks', file, [file]);
+    const postTasks = await this.taskList(raw.post_tasks, raw, 'post_tasks', file, [file]);
+    checkNotify([...preTasks, ...tasks, ...postTasks, ...handlers], handlerNames);
+    return {
+      name: (raw.name as string | undefined) ?? hosts,
+      hosts,
+      hostsLocation: where(raw, file, 'hosts'),
+      vars: { ...((raw.vars as Raw | null) ?? {}) },
+      varsFiles: [],
+      become: raw.become as boolean | undefined,
+      becomeUser: raw.become_user as string | undefined,
+      gatherFacts: raw.gather_facts === undefined ? true : Boolean(raw.gather_facts),
+      serial,
+      maxFailPercentage: mfp === undefined ? undefined : Number(String(mfp).replace('%', '')),
+      anyErrorsFatal: Boolean(raw.any_errors_fatal),
+      tags: asList(raw.tags),
+      preTasks,
+      tasks,
+      postTasks,
+      handlers,
+      location: where(raw, file),
+      dir: path.dirname(file),
+      varsFilesVars: vars,
+    };
+  }
+}
+
+/** Every `notify` must name a handler (or a `listen` topic) of the play. */
+function checkNotify(nodes: Node[], handlerNames: string[]): void {
+  for (const n of nodes) {
+    if (n.kind === 'block') checkNotify([...n.block, ...n.rescue, ...n.always], handlerNames);
+    else if (n.kind === 'include') checkNotify(n.tasks, handlerNames);
+    else {
+      for (const name of n.notify ?? []) {
+        if (handlerNames.includes(name) || isTemplate(name)) continue;
+        const near = suggest(name, handlerNames);
+        throw new InputError(`notify names a handler that does not exist: '${name}'`, {
+          location: locateKey(n.raw, 'notify') ?? n.location,
+          hint: near ? `did you mean '${near}'?` : handlerNames.length ? `handlers of this play: ${handlerNames.join(', ')}` : 'this play has no handlers',
+        });
+      }
+    }
+  }
+}
+
+/** Reads and checks a playbook file. */
+export async function loadPlaybook(file: string): Promise<Playbook> {
+  const full = path.resolve(file);
+  const data = await loadYamlFile(file);
+  if (!Array.isArray(data)) {
+    throw new InputError('a playbook must be a list of plays', {
+      location: locate(data) ?? { file, line: 1, column: 1 },
+      hint: 'start each play with "- name: ..." and "hosts: ..."',
+    });
+  }
+  const loader = new Loader(path.dirname(full));
+  const plays: Play[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const raw = data[i];
+    if (isMapping(raw) && ('import_playbook' in raw || 'ansible.builtin.import_playbook' in raw)) {
+      throw new InputError('import_playbook is not supported; run each playbook on its own', { location: where(raw, file, 'import_playbook') });
+    }
+    plays.push(await loader.play(raw, i, file));
+  }
+  return { file: full, dir: path.dirname(full), plays };
+}

@@ -1,0 +1,95 @@
+/**
+ * JSON Schemas (checked with ajv) for the typed keywords of plays and tasks,
+ * and the inventory file. Unknown keys are caught before these run, with a
+ * "did you mean".
+ */
+const templated = { type: 'string', pattern: '\\{\\{|\\{%' };
+const bool = { anyOf: [{ type: 'boolean' }, templated] };
+const strOrList = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
+const condition = { anyOf: [{ type: 'boolean' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'boolean' }, { type: 'string' }] } }] };
+const mapping = { anyOf: [{ type: 'object' }, { type: 'null' }] };
+const taskList = { anyOf: [{ type: 'array', items: { type: 'object' } }, { type: 'null' }] };
+
+export const playSchema = {
+  $id: 'jitsi-fleet/play',
+  type: 'object',
+  required: ['hosts'],
+  properties: {
+    name: { type: 'string' },
+    hosts: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+    vars: mapping,
+    vars_files: strOrList,
+    become: bool,
+    become_user: { type: 'string' },
+    gather_facts: bool,
+    serial: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }] }, minItems: 1 }] },
+    max_fail_percentage: { anyOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string' }] },
+    any_errors_fatal: bool,
+    pre_tasks: taskList,
+    tasks: taskList,
+    post_tasks: taskList,
+    handlers: taskList,
+    tags: strOrList,
+  },
+};
+
+export const taskSchema = {
+  $id: 'jitsi-fleet/task',
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    when: condition,
+    loop: { anyOf: [{ type: 'array' }, { type: 'string' }] },
+    with_items: { anyOf: [{ type: 'array' }, { type: 'string' }] },
+    loop_control: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { label: { type: 'string' }, loop_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' }, index_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' } },
+    },
+    register: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
+    notify: strOrList,
+    listen: strOrList,
+    changed_when: condition,
+    failed_when: condition,
+    ignore_errors: bool,
+    tags: strOrList,
+    become: bool,
+    become_user: { type: 'string' },
+    delegate_to: { type: 'string' },
+    run_once: bool,
+    no_log: bool,
+    check_mode: bool,
+    diff: bool,
+    vars: mapping,
+    args: { type: 'object' },
+    any_errors_fatal: bool,
+    block: taskList,
+    rescue: taskList,
+    always: taskList,
+  },
+};
+
+const hostEntry = { anyOf: [{ type: 'object' }, { type: 'null' }] };
+
+/** Ansible's YAML inventory: groups holding hosts, vars and children (recursively). */
+export const inventorySchema = {
+  $id: 'jitsi-fleet/inventory',
+  definitions: {
+    group: {
+      anyOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          properties: {
+            hosts: { anyOf: [{ type: 'null' }, { type: 'string' }, { type: 'object', additionalProperties: hostEntry }] },
+            vars: { anyOf: [{ type: 'null' }, { type: 'object' }] },
+            children: { anyOf: [{ type: 'null' }, { type: 'string' }, { type: 'object', additionalProperties: { $ref: '#/definitions/group' } }] },
+          },
+          additionalProperties: false,
+        },
+      ],
+    },
+  },
+  type: 'object',
+  additionalProperties: { $ref: '#/definitions/group' },
+};

@@ -1,0 +1,93 @@
+/** The loaded, validated shape of a playbook: plays holding task trees. */
+import type { Location } from '../errors.ts';
+
+/** Keywords a task, block or include may carry; children inherit some of them. */
+export interface Keywords {
+  when?: unknown[];
+  tags?: string[];
+  become?: boolean;
+  becomeUser?: string;
+  vars?: Record<string, unknown>;
+  ignoreErrors?: boolean | string;
+  noLog?: boolean | string;
+  checkMode?: boolean | string;
+  diff?: boolean | string;
+  delegateTo?: string;
+  runOnce?: boolean | string;
+  anyErrorsFatal?: boolean;
+}
+
+export interface TaskNode extends Keywords {
+  kind: 'task';
+  name?: string;
+  /** Canonical module name, e.g. `lineinfile`. */
+  module: string;
+  args: Record<string, unknown>;
+  loop?: unknown;
+  /** `with_items` flattens one level, `loop` does not. */
+  loopKind?: 'loop' | 'with_items';
+  loopControl?: { label?: string; loopVar?: string; indexVar?: string };
+  register?: string;
+  notify?: string[];
+  listen?: string[];
+  changedWhen?: unknown[];
+  failedWhen?: unknown[];
+  location: Location;
+  /** Where the module's arguments start (for argument errors). */
+  argsLocation?: Location;
+  /** The raw task mapping (for locating errors in it). */
+  raw: Record<string, unknown>;
+}
+
+export interface BlockNode extends Keywords {
+  kind: 'block';
+  name?: string;
+  block: Node[];
+  rescue: Node[];
+  always: Node[];
+  location: Location;
+}
+
+/** import_tasks / include_tasks, loaded when the playbook is. */
+export interface IncludeNode extends Keywords {
+  kind: 'include';
+  name?: string;
+  file: string;
+  /** import_tasks passes its tags to the tasks it brings in; include_tasks does not. */
+  isStatic: boolean;
+  tasks: Node[];
+  location: Location;
+}
+
+export type Node = TaskNode | BlockNode | IncludeNode;
+
+export interface Play {
+  name: string;
+  hosts: string;
+  hostsLocation?: Location;
+  vars: Record<string, unknown>;
+  varsFiles: string[];
+  /** Variables read from vars_files (above play vars). */
+  varsFilesVars: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  /** Batch sizes (numbers or percentages), as `serial` lists them. */
+  serial?: (number | string)[];
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  tags: string[];
+  preTasks: Node[];
+  tasks: Node[];
+  postTasks: Node[];
+  handlers: TaskNode[];
+  location: Location;
+  /** Folder of the playbook file (playbook_dir). */
+  dir: string;
+}
+
+export interface Playbook {
+  file: string;
+  dir: string;
+  plays: Play[];
+}

@@ -1,0 +1,94 @@
+/** One ajv instance and the translation of its errors into located, readable input errors. */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { InputError, type Location } from '../errors.ts';
+import { suggest } from './suggest.ts';
+import { locatePath } from '../yaml/source.ts';
+
+export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+
+const cache = new WeakMap<object, ValidateFunction>();
+export function validator(schema: object): ValidateFunction {
+  let v = cache.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    cache.set(schema, v);
+  }
+  return v;
+}
+
+function describeValue(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** Picks the most useful error: a specific one over the anyOf/oneOf summary. */
+function pick(errors: ErrorObject[]): ErrorObject {
+  const specific = errors.filter((e) => !['anyOf', 'oneOf', 'not', 'if'].includes(e.keyword));
+  const byDepth = (list: ErrorObject[]) => [...list].sort((a, b) => b.instancePath.length - a.instancePath.length);
+  const pref = byDepth(specific).find((e) => ['additionalProperty', 'required', 'enum'].some((k) => k in (e.params as object) || e.keyword === k));
+  if (pref) return pref;
+  return byDepth(errors.filter((e) => ['anyOf', 'oneOf', 'not'].includes(e.keyword)))[0] ?? byDepth(specific)[0] ?? errors[0];
+}
+
+/**
+ * Validates `data` and throws an InputError naming the file position of the
+ * offending node, the value and what is expected.
+ */
+export function check(schema: object, data: unknown, what: string, opts: { root?: unknown; basePath?: (string | number)[]; location?: Location } = {}): void {
+  const v = validator(schema);
+  if (v(data)) return;
+  const err = pick(v.errors ?? []);
+  const path = err.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const root = opts.root ?? data;
+  const fullPath = [...(opts.basePath ?? []), ...path];
+  let location = locatePath(root, fullPath) ?? opts.location;
+  const field = path.length ? path.join('.') : what;
+  let value: unknown = data;
+  for (const p of path) value = (value as Record<string, unknown>)?.[p];
+  let message: string;
+  let hint: string | undefined;
+  const params = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      location = locatePath(root, [...fullPath, extra]) ?? location;
+      message = `unsupported ${path.length ? `key '${extra}' in ${field}` : `argument '${extra}'`} for ${what}`;
+      const known = Object.keys(((schema as Record<string, unknown>).properties as object) ?? {});
+      const near = suggest(extra, known);
+      hint = near ? `did you mean '${near}'?` : known.length ? `supported: ${known.join(', ')}` : undefined;
+      break;
+    }
+    case 'required':
+      message = `missing required ${path.length ? `key '${params.missingProperty}' in ${field}` : `argument '${params.missingProperty}'`} for ${what}`;
+      break;
+    case 'enum':
+      message = `${field} is ${describeValue(value)}; it must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
+      break;
+    case 'type':
+      message = `${field} is ${describeValue(value)}; it must be ${params.type}`;
+      break;
+    case 'not':
+    case 'oneOf':
+    case 'anyOf': {
+      const custom = (err.parentSchema as Record<string, unknown> | undefined)?.errorMessage;
+      message = typeof custom === 'string' && err.instancePath === '' ? `${what}: ${custom}` : `${field} is ${describeValue(value)}; ${anyOfExpectation(err)}`;
+      break;
+    }
+    default:
+      message = `${field} ${err.message ?? 'is invalid'} (${describeValue(value)})`;
+  }
+  throw new InputError(message, { location, hint });
+}
+
+function anyOfExpectation(err: ErrorObject): string {
+  const alts = ((err.schema as object[] | undefined) ?? []).map((s) => {
+    const t = s as Record<string, unknown>;
+    if (t.pattern) return 'a template';
+    if (t.type === 'array') return 'a list';
+    if (t.type === 'object') return 'a mapping';
+    if (t.type === 'null') return 'empty';
+    return t.type ? `a ${t.type}` : 'a value of another form';
+  });
+  return alts.length ? `it must be ${[...new Set(alts)].join(' or ')}` : 'it does not have the expected form';
+}

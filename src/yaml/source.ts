@@ -1,0 +1,175 @@
+/**
+ * YAML loading that remembers where every mapping, sequence and value came
+ * from, so that any later error can name `file:line:column`.
+ *
+ * YAML 1.1 as PyYAML reads it (what Ansible uses): `yes`/`no` are booleans,
+ * `0644` is octal, `<<` merges. Duplicate keys and tabs are errors.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq,
+  type Document, type Node, type ParsedNode,
+} from 'yaml';
+import { InputError, type Location } from '../errors.ts';
+
+interface Where {
+  self: Location;
+  keys: Map<string | number, Location>;
+  values: Map<string | number, Location>;
+}
+
+const registry = new WeakMap<object, Where>();
+
+/** Location of `obj` itself, or of the value under `key` in it. */
+export function locate(obj: unknown, key?: string | number): Location | undefined {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  const where = registry.get(obj);
+  if (!where) return undefined;
+  if (key === undefined) return where.self;
+  return where.values.get(key) ?? where.keys.get(key) ?? where.self;
+}
+
+/** Location of the key `key` in the mapping `obj`. */
+export function locateKey(obj: unknown, key: string): Location | undefined {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  const where = registry.get(obj);
+  return where?.keys.get(key) ?? where?.self;
+}
+
+/** Copies the location of `from` to `to` (for objects rebuilt from others). */
+export function copyLocation(from: object, to: object): void {
+  const where = registry.get(from);
+  if (where) registry.set(to, where);
+}
+
+/** Walks a JSON-pointer-like path ("/tasks/0/lineinfile/path") to the nearest known location. */
+export function locatePath(root: unknown, path: (string | number)[]): Location | undefined {
+  let node: unknown = root;
+  let best = locate(root);
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') break;
+    const here = locate(node, part);
+    if (here) best = here;
+    node = (node as Record<string | number, unknown>)[part];
+    const own = locate(node);
+    if (own) best = own;
+  }
+  return best;
+}
+
+function position(file: string, lc: LineCounter, offset: number): Location {
+  const { line, col } = lc.linePos(offset);
+  return { file, line, column: col };
+}
+
+class Converter {
+  constructor(private file: string, private lc: LineCounter, private doc: Document) {}
+
+  at(node: Node | null | undefined): Location {
+    const offset = node?.range?.[0] ?? 0;
+    return position(this.file, this.lc, offset);
+  }
+
+  convert(node: unknown, seen: Set<Node> = new Set()): unknown {
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      if (!target) throw new InputError(`unknown alias *${node.source}`, { location: this.at(node) });
+      if (seen.has(target)) throw new InputError(`alias *${node.source} refers to itself`, { location: this.at(node) });
+      seen.add(target);
+      const value = this.convert(target, seen);
+      seen.delete(target);
+      return value;
+    }
+    if (isScalar(node)) {
+      const v = node.value;
+      return v === undefined ? null : v;
+    }
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      const where: Where = { self: this.at(node as Node), keys: new Map(), values: new Map() };
+      node.items.forEach((item, i) => {
+        where.values.set(i, this.at(item as Node));
+        out.push(this.convert(item, seen));
+      });
+      registry.set(out, where);
+      return out;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      const where: Where = { self: this.at(node as Node), keys: new Map(), values: new Map() };
+      const merged: Record<string, unknown>[] = [];
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const rawKey = isScalar(keyNode) ? keyNode.value : this.convert(keyNode, seen);
+        if (rawKey === '<<' && isScalar(keyNode) && keyNode.source === '<<') {
+          const src = this.convert(pair.value, seen);
+          for (const m of Array.isArray(src) ? src : [src]) {
+            if (m && typeof m === 'object' && !Array.isArray(m)) merged.push(m as Record<string, unknown>);
+            else throw new InputError('a merge key (<<) needs a mapping or a list of mappings', { location: this.at(pair.value as Node) });
+          }
+          continue;
+        }
+        const key = rawKey === null ? 'null' : typeof rawKey === 'object' ? JSON.stringify(rawKey) : String(rawKey);
+        where.keys.set(key, this.at(keyNode));
+        where.values.set(key, this.at((pair.value as Node | null) ?? keyNode));
+        out[key] = this.convert(pair.value, seen);
+      }
+      // Explicit keys win over merged ones; earlier merges win over later ones.
+      for (const m of merged) {
+        for (const [k, v] of Object.entries(m)) if (!(k in out)) out[k] = v;
+      }
+      registry.set(out, where);
+      return out;
+    }
+    throw new InputError('unsupported YAML node', { location: this.at(node as Node) });
+  }
+}
+
+function tabCheck(file: string, text: string): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^( *)\t/.exec(lines[i]);
+    if (m) {
+      throw new InputError('a tab is used for indentation; YAML allows only spaces', {
+        location: { file, line: i + 1, column: m[1].length + 1 },
+        hint: 'replace the tab with spaces',
+      });
+    }
+  }
+}
+
+/** Parses YAML text (one document) with locations. An empty document is `null`. */
+export function parseYaml(text: string, file: string): unknown {
+  tabCheck(file, text);
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, lineCounter: lc, prettyErrors: false, merge: true, intAsBigInt: false });
+  if (!Array.isArray(docs)) return null; // an empty stream
+  if (docs.length > 1) {
+    throw new InputError(`${docs.length} YAML documents in one file; a playbook, inventory or vars file holds one`, {
+      location: position(file, lc, docs[1].range[0]),
+    });
+  }
+  const doc = docs[0];
+  if (!doc) return null;
+  const problem = doc.errors[0];
+  if (problem) {
+    const offset = problem.pos[0];
+    let msg = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    if (problem.code === 'DUPLICATE_KEY') msg = 'duplicate key in a mapping: ' + msg.replace(/^Map keys must be unique;?\s*/, '');
+    throw new InputError(`YAML: ${msg}`, { location: position(file, lc, offset) });
+  }
+  return new Converter(file, lc, doc as Document).convert(doc.contents as ParsedNode | null);
+}
+
+/** Reads and parses a YAML file with locations. */
+export async function loadYamlFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseYaml(text, file);
+}
