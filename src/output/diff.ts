@@ -5,7 +5,7 @@ import type { FileDiff } from '../modules/types.ts';
 export function unifiedDiff(d: FileDiff, color: boolean): string {
   if (d.note) return `--- ${d.path}\n+++ ${d.path}\n${d.note}\n`;
   const patch = createTwoFilesPatch(d.path, d.path, d.before, d.after, 'before', 'after', { context: 3 });
-  const body = patch.split('\n').filter((l) => !l.startsWith('====')).join('\n');
+  const body = patch.split('\n').filter((l) => !l.startsWith('====') && !l.startsWith('Index: ')).join('\n');
   if (!color) return body;
   return body
     .split('\n')

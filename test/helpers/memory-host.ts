@@ -1,0 +1,44 @@
+/** An in-memory host for unit tests of planning logic (never for end-to-end proof). */
+import type { Connection, ExecResult, FileInfo, WriteOptions, WriteResult } from '../../src/connection/types.ts';
+
+export class MemoryHost implements Connection {
+  readonly files = new Map<string, FileInfo>();
+  commandsSent = 0;
+  readonly writes: string[] = [];
+  readonly commands: string[] = [];
+
+  constructor(readonly host = 'mem', initial: Record<string, string> = {}) {
+    for (const [p, c] of Object.entries(initial)) this.put(p, c);
+  }
+
+  put(path: string, content: string, mode = '0644'): void {
+    this.files.set(path, { state: 'file', content: Buffer.from(content), mode, owner: 'root', group: 'root' });
+  }
+
+  text(path: string): string | undefined {
+    const f = this.files.get(path);
+    return f?.state === 'file' ? f.content.toString() : undefined;
+  }
+
+  async connect(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async exec(command: string): Promise<ExecResult> {
+    this.commandsSent++;
+    this.commands.push(command);
+    return { code: 0, stdout: '', stderr: '' };
+  }
+
+  async readFiles(paths: string[]): Promise<Map<string, FileInfo>> {
+    this.commandsSent++;
+    return new Map(paths.map((p) => [p, this.files.get(p) ?? { state: 'absent' }]));
+  }
+
+  async writeFile(path: string, content: Buffer, opts: WriteOptions = {}): Promise<WriteResult> {
+    this.commandsSent++;
+    this.writes.push(path);
+    const old = this.files.get(path);
+    this.files.set(path, { state: 'file', content, mode: opts.mode ?? (old?.state === 'file' ? old.mode : '0644'), owner: 'root', group: 'root' });
+    return {};
+  }
+}
