@@ -16,7 +16,19 @@ function globToRegex(glob: string): RegExp {
 export function splitPattern(pattern: string): string[] {
   const text = pattern.trim();
   if (text.includes(',')) return text.split(',').map((t) => t.trim()).filter(Boolean);
-  return text.split(':').map((t) => t.trim());
+  const terms: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const c of text) {
+    if (c === '[') depth++;
+    if (c === ']') depth--;
+    if (c === ':' && depth === 0) {
+      terms.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  terms.push(cur.trim());
+  return terms;
 }
 
 function matchTerm(inv: Inventory, term: string, location?: Location): string[] {

@@ -57,6 +57,19 @@ export function locatePath(root: unknown, path: (string | number)[]): Location |
   return best;
 }
 
+/** PyYAML's booleans: YAML 1.1 without the single letters y/n (which PyYAML keeps as strings). */
+const pyBool = (value: boolean, test: RegExp) => ({
+  identify: (v: unknown) => v === value,
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test,
+  resolve: () => value,
+});
+const PY_TRUE = pyBool(true, /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/);
+const PY_FALSE = pyBool(false, /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/);
+type Tags = { tag: string }[];
+const pyTags = (tags: Tags): Tags => [PY_TRUE, PY_FALSE, ...tags.filter((t) => t.tag !== 'tag:yaml.org,2002:bool')];
+
 function position(file: string, lc: LineCounter, offset: number): Location {
   const { line, col } = lc.linePos(offset);
   return { file, line, column: col };
@@ -143,7 +156,7 @@ function tabCheck(file: string, text: string): void {
 export function parseYaml(text: string, file: string): unknown {
   tabCheck(file, text);
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, lineCounter: lc, prettyErrors: false, merge: true, intAsBigInt: false });
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, lineCounter: lc, prettyErrors: false, merge: true, intAsBigInt: false, customTags: pyTags as never });
   if (!Array.isArray(docs)) return null; // an empty stream
   if (docs.length > 1) {
     throw new InputError(`${docs.length} YAML documents in one file; a playbook, inventory or vars file holds one`, {
