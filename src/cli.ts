@@ -20,6 +20,7 @@ import { ListrRenderer } from './output/listr.ts';
 import { PlainRenderer } from './output/plain.ts';
 import { Redactor } from './output/redact.ts';
 import { loadPlaybook } from './playbook/load.ts';
+import { checkUndefinedVariables } from './playbook/undefined.ts';
 import { InputError } from './errors.ts';
 
 const HELP: Record<string, string> = {
@@ -120,6 +121,8 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   const playbook = await loadPlaybook(positionals[0]);
   const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
+  const playbookDirVars = await loadVarsDirs(playbook.dir);
+  checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars);
   const renderer = pickRenderer((values.output as string | undefined) ?? 'auto');
   const redactor = new Redactor();
   let interrupts = 0;
@@ -140,7 +143,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
       forks,
       emit: (e) => renderer.handle(e),
       redactor,
-      playbookDirVars: await loadVarsDirs(playbook.dir),
+      playbookDirVars,
       connectionFor,
       stopRequested: () => interrupts > 0,
     });
@@ -165,6 +168,7 @@ async function validateCommand(argv: string[]): Promise<number> {
   for (const file of positionals) {
     const pb = await loadPlaybook(file);
     for (const play of pb.plays) resolvePlayHosts({ inventory, extraVars }, play);
+    checkUndefinedVariables(pb, inventory, await loadVarsDirs(pb.dir), extraVars);
     console.log(`ok: ${file} (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})`);
   }
   return 0;

@@ -123,6 +123,7 @@ class Loader {
         rescue: await this.taskList(raw.rescue, raw, 'rescue', file, stack),
         always: await this.taskList(raw.always, raw, 'always', file, stack),
         location,
+        raw,
         ...keywordsOf(raw),
       };
       return block;
@@ -176,6 +177,7 @@ class Loader {
       isStatic: action.endsWith('import_tasks'),
       tasks,
       location,
+      raw,
       ...keywordsOf(raw),
     };
   }
@@ -282,7 +284,7 @@ class Loader {
     return {
       name: (raw.name as string | undefined) ?? hosts,
       hosts,
-      hostsLocation: where(raw, file, 'hosts'),
+      hostsLocation: locate(raw, 'hosts') ?? where(raw, file, 'hosts'),
       vars: { ...((raw.vars as Raw | null) ?? {}) },
       varsFiles: [],
       become: raw.become as boolean | undefined,

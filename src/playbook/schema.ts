@@ -8,7 +8,7 @@ const bool = { anyOf: [{ type: 'boolean' }, templated] };
 const strOrList = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
 const condition = { anyOf: [{ type: 'boolean' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'boolean' }, { type: 'string' }] } }] };
 const mapping = { anyOf: [{ type: 'object' }, { type: 'null' }] };
-const taskList = { anyOf: [{ type: 'array', items: { type: 'object' } }, { type: 'null' }] };
+const taskList = { anyOf: [{ type: 'array' }, { type: 'null' }] };
 
 export const playSchema = {
   $id: 'jitsi-fleet/play',

@@ -41,6 +41,7 @@ export interface TaskNode extends Keywords {
 
 export interface BlockNode extends Keywords {
   kind: 'block';
+  raw: Record<string, unknown>;
   name?: string;
   block: Node[];
   rescue: Node[];
@@ -51,6 +52,7 @@ export interface BlockNode extends Keywords {
 /** import_tasks / include_tasks, loaded when the playbook is. */
 export interface IncludeNode extends Keywords {
   kind: 'include';
+  raw: Record<string, unknown>;
   name?: string;
   file: string;
   /** import_tasks passes its tags to the tasks it brings in; include_tasks does not. */

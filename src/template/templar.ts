@@ -219,7 +219,7 @@ function simplify(n: AstNode): unknown {
   return out;
 }
 
-function undefinedIn(src: string, lookup: Lookup): string | undefined {
+export function undefinedIn(src: string, lookup: Lookup): string | undefined {
   try {
     const ast = (nunjucks as unknown as { parser: { parse(s: string, e?: unknown, o?: unknown): AstNode } }).parser.parse(src, [], { trimBlocks: true });
     return findUndefined(ast, lookup, new Set());

@@ -2,9 +2,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { InputError, type Location } from '../errors.ts';
 import { suggest } from './suggest.ts';
-import { locatePath } from '../yaml/source.ts';
+import { locateKey, locatePath } from '../yaml/source.ts';
 
-export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
 ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
 
 const cache = new WeakMap<object, ValidateFunction>();
@@ -26,8 +26,10 @@ function describeValue(v: unknown): string {
 function pick(errors: ErrorObject[]): ErrorObject {
   const specific = errors.filter((e) => !['anyOf', 'oneOf', 'not', 'if'].includes(e.keyword));
   const byDepth = (list: ErrorObject[]) => [...list].sort((a, b) => b.instancePath.length - a.instancePath.length);
-  const pref = byDepth(specific).find((e) => ['additionalProperty', 'required', 'enum'].some((k) => k in (e.params as object) || e.keyword === k));
-  if (pref) return pref;
+  for (const keyword of ['additionalProperties', 'enum', 'required']) {
+    const hit = byDepth(specific).find((e) => e.keyword === keyword);
+    if (hit) return hit;
+  }
   return byDepth(errors.filter((e) => ['anyOf', 'oneOf', 'not'].includes(e.keyword)))[0] ?? byDepth(specific)[0] ?? errors[0];
 }
 
@@ -52,7 +54,9 @@ export function check(schema: object, data: unknown, what: string, opts: { root?
   switch (err.keyword) {
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
-      location = locatePath(root, [...fullPath, extra]) ?? location;
+      let parent: unknown = root;
+      for (const part of fullPath) parent = (parent as Record<string, unknown> | undefined)?.[part];
+      location = locateKey(parent, extra) ?? locatePath(root, [...fullPath, extra]) ?? location;
       message = `unsupported ${path.length ? `key '${extra}' in ${field}` : `argument '${extra}'`} for ${what}`;
       const known = Object.keys(((schema as Record<string, unknown>).properties as object) ?? {});
       const near = suggest(extra, known);

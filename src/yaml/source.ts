@@ -169,7 +169,10 @@ export function parseYaml(text: string, file: string): unknown {
   if (problem) {
     const offset = problem.pos[0];
     let msg = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    if (problem.code === 'DUPLICATE_KEY') msg = 'duplicate key in a mapping: ' + msg.replace(/^Map keys must be unique;?\s*/, '');
+    if (problem.code === 'DUPLICATE_KEY') {
+      const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim() ?? '';
+      msg = `duplicate key '${key}' in a mapping; each key may appear once`;
+    }
     throw new InputError(`YAML: ${msg}`, { location: position(file, lc, offset) });
   }
   return new Converter(file, lc, doc as Document).convert(doc.contents as ParsedNode | null);
