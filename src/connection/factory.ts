@@ -14,6 +14,7 @@ export function connectionFor(host: string, vars: Lookup): Connection {
       connect: async () => {
         throw new ConnectionError(`${host}: the SSH transport is not available in this build`);
       },
+      close: async () => {},
     } as unknown as Connection;
   }
   throw new ConnectionError(`${host}: ansible_connection '${kind}' is not supported (use ssh or local)`);

@@ -59,7 +59,7 @@ export class TaskRunner {
   private layers(host: string, loopVars?: Vars): (Vars | undefined)[] {
     const { ctx, play, batch, playHosts, hostvars, frames } = this.env;
     const magic = ctx.magic(host, play, batch, playHosts, hostvars);
-    const scoped = frames.map((f) => f.vars).filter(Boolean).reverse() as Vars[];
+    const scoped = [...frames, this.task].map((f) => f.vars).filter(Boolean).reverse() as Vars[];
     return [ctx.opts.extraVars, magic, loopVars, ctx.host(host).facts, ...scoped, play.varsFilesVars, play.vars, ctx.inventoryVars(host)];
   }
 

@@ -160,7 +160,9 @@ function findUndefined(node: AstNode | undefined, lookup: Lookup, bound: Set<str
     case 'Is': {
       const test = String((node.right as AstNode).value ?? ((node.right as AstNode).name as AstNode)?.value);
       if (['defined', 'undefined', 'none'].includes(test)) return undefined;
-      return visit(node.left) ?? visit(node.right);
+      const right = node.right as AstNode;
+      const testArgs = right.typename === 'FunCall' ? (((right.args as AstNode).children as AstNode[]) ?? []) : [];
+      return visit(node.left) ?? testArgs.map(visit).find(Boolean);
     }
     case 'InlineIf': {
       return visit(node.cond);
