@@ -1,6 +1,8 @@
 /** Ansible's YAML inventory format: groups with `hosts`, `vars` and `children`. */
 import { InputError } from '../errors.ts';
 import { locate, locateKey } from '../yaml/source.ts';
+import { inventorySchema } from '../playbook/schema.ts';
+import { check } from '../util/ajv.ts';
 import type { Inventory } from './model.ts';
 import { expandHostPattern } from './ranges.ts';
 
@@ -66,4 +68,5 @@ export function parseYamlInventory(inv: Inventory, data: unknown, file: string):
     throw new InputError('inventory plugins are not supported; use a static YAML or INI inventory', { location: locateKey(data, 'plugin') });
   }
   for (const [name, group] of Object.entries(data)) parseGroup(inv, name, group, data);
+  check(inventorySchema, data, 'inventory');
 }
