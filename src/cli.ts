@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { connectionFor } from './connection/factory.ts';
+import { connectionFactory } from './connection/factory.ts';
+import type { HostKeyChecking } from './connection/known-hosts.ts';
 import { Engine } from './engine/run.ts';
 import { resolvePlayHosts } from './engine/run.ts';
 import { isFleetError, messageOf } from './errors.ts';
@@ -51,6 +52,12 @@ Options:
   -f, --forks N            hosts worked on at once (default 5)
       --output MODE        auto (default), pretty (live progress), plain (one line per task and host), json
       --detailed-exitcode  exit 3 when the run succeeded and something changed (or would change in check mode)
+      --host-key-checking MODE
+                           yes (default: an unknown host is an error), accept-new (record new keys), no
+                           (ANSIBLE_HOST_KEY_CHECKING=False means no; a changed key is always an error)
+  -F, --ssh-config FILE    ssh_config to read (default ~/.ssh/config): Host, HostName, User, Port,
+                           IdentityFile, ProxyJump, UserKnownHostsFile, StrictHostKeyChecking
+  -T, --timeout SECONDS    SSH connect timeout (default 10)
   -h, --help               this help`,
   check: `Usage: jitsi-fleet check PLAYBOOK [options]
 
@@ -85,6 +92,9 @@ const runOptions: ParseArgsConfig['options'] = {
   forks: { type: 'string', short: 'f' },
   output: { type: 'string' },
   'detailed-exitcode': { type: 'boolean' },
+  'host-key-checking': { type: 'string' },
+  'ssh-config': { type: 'string', short: 'F' },
+  timeout: { type: 'string', short: 'T' },
 };
 
 function parse(argv: string[], options: ParseArgsConfig['options']): { values: Record<string, unknown>; positionals: string[] } {
@@ -109,6 +119,12 @@ function pickRenderer(mode: string): Renderer {
   return process.stdout.isTTY && !ci ? new ListrRenderer() : new PlainRenderer();
 }
 
+function parseHostKeyChecking(v: unknown): HostKeyChecking | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'yes' || v === 'accept-new' || v === 'no') return v;
+  throw new InputError(`--host-key-checking must be yes, accept-new or no; got '${v}'`);
+}
+
 async function runCommand(argv: string[], forceCheck: boolean): Promise<number> {
   const { values, positionals } = parse(argv, runOptions);
   if (values.help) {
@@ -128,7 +144,15 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      process.stderr.write('\naborted: second Ctrl-C\n');
+      process.exit(130);
+    }
+    process.stderr.write('\ninterrupted: finishing the running tasks (at most 30 s), no new task starts; Ctrl-C again aborts at once\n');
+    setTimeout(() => {
+      process.stderr.write('running tasks did not end within 30 s: aborting\n');
+      process.exit(130);
+    }, 30_000).unref();
   };
   process.on('SIGINT', onSigint);
   try {
@@ -144,7 +168,11 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
       emit: (e) => renderer.handle(e),
       redactor,
       playbookDirVars,
-      connectionFor,
+      connectionFor: connectionFactory({
+        configFile: values['ssh-config'] as string | undefined,
+        hostKeyChecking: parseHostKeyChecking(values['host-key-checking']),
+        connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
+      }),
       stopRequested: () => interrupts > 0,
     });
     const result = await engine.run();
