@@ -128,11 +128,19 @@ export abstract class ShellConnection implements Connection {
         if (stdoutText.includes(marker)) sendStdin();
       }
     });
+    let wrongPassword = false;
     proc.stderr.on('data', (chunk: Buffer) => {
       err.push(chunk);
-      if (escalated && !promptSeen && opts.become?.password !== undefined && Buffer.concat(err).toString('utf8').includes(prompt)) {
+      if (!escalated || opts.become?.password === undefined || stdinSent) return;
+      const prompts = Buffer.concat(err).toString('utf8').split(prompt).length - 1;
+      if (prompts === 1 && !promptSeen) {
         promptSeen = true;
         proc.stdin.write(opts.become.password + '\n');
+      } else if (prompts > 1 && !wrongPassword) {
+        // sudo asks again: the password is wrong. End stdin so that sudo gives up.
+        wrongPassword = true;
+        stdinSent = true;
+        proc.stdin.end();
       }
     });
     if (!escalated) sendStdin();
@@ -144,7 +152,7 @@ export abstract class ShellConnection implements Connection {
       stderr = stderr.split(prompt).join('');
       const at = stdout.indexOf(marker);
       if (at < 0) {
-        const why = stderr.trim() || `sudo exited with ${code}`;
+        const why = wrongPassword ? 'incorrect sudo password (ansible_become_password)' : stderr.replace(/Sorry, try again\.\s*/g, '').trim() || `sudo exited with ${code}`;
         return { code: code ?? 1, stdout: '', stderr: `become to ${opts.become!.user} failed: ${why}` };
       }
       stdout = stdout.slice(at + marker.length + 1);
@@ -157,7 +165,7 @@ export abstract class ShellConnection implements Connection {
     if (paths.length === 0) return new Map();
     const cmd = `/bin/sh -c ${q(READ_SCRIPT)} sh ${paths.map(q).join(' ')}`;
     const res = await this.exec(cmd, { become });
-    if (res.code !== 0) throw new ConnectionError(`reading files on ${this.host} failed: ${res.stderr.trim() || `exit ${res.code}`}`);
+    if (res.code !== 0) throw new Error(`reading ${paths.join(', ')} on ${this.host} failed: ${res.stderr.trim() || `exit ${res.code}`}`);
     return parseReadOutput(paths, res.stdout);
   }
 

@@ -140,6 +140,20 @@ export class RunContext {
     this.opts.emit({ kind: 'host-unreachable', host: name, msg: this.opts.redactor.text(msg) });
   }
 
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` when no other exclusive work for `key` is running. */
+  async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(key) ?? Promise.resolve();
+    const mine = before.catch(() => {}).then(fn);
+    this.locks.set(key, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.locks.get(key) === mine) this.locks.delete(key);
+    }
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all([...this.hosts.values()].map((h) => h.conn?.close().catch(() => {})));
   }

@@ -18,6 +18,7 @@ export class FileView {
     const batch = this.conn.readFiles(missing, become);
     for (const p of missing) {
       const one = batch.then((m) => m.get(p)!);
+      one.catch(() => {}); // the caller of prefetch sees the error; get() re-reads
       this.pending.set(p, one);
     }
     try {

@@ -4,7 +4,7 @@
  * handlers at the end of each section or at flush_handlers, serial batches,
  * max_fail_percentage and any_errors_fatal as Ansible has them.
  */
-import { InputError } from '../errors.ts';
+import { InputError, isFleetError } from '../errors.ts';
 import { emptyStats, type HostStats, type TaskOutcome } from '../output/events.ts';
 import { selectHosts } from '../inventory/pattern.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
@@ -163,7 +163,15 @@ export class Engine {
         state.stats.ok++;
         this.emitResult({ host: h, task: 'Gathering Facts', taskId: id, status: 'ok', changed: false, msg: `${facts.distribution} ${facts.distribution_version}`, diff: [], durationMs: Date.now() - t0 });
       } catch (e) {
-        if (!(e instanceof Unreachable)) this.ctx.markUnreachable(h, (e as Error).message);
+        if (e instanceof Unreachable) return;
+        if (isFleetError(e) && e.kind === 'connection') {
+          this.ctx.markUnreachable(h, e.message);
+          return;
+        }
+        const state = this.ctx.host(h);
+        state.failed = true;
+        state.stats.failed++;
+        this.emitResult({ host: h, task: 'Gathering Facts', taskId: id, status: 'failed', changed: false, msg: (e as Error).message, diff: [], durationMs: Date.now() - t0 });
       }
     });
     this.opts.emit({ kind: 'task-end', taskId: id });
@@ -206,7 +214,8 @@ export class Engine {
         const pw = lookup('ansible_become_password');
         await files.prefetch([...paths], become ? { user: String(lookup('ansible_become_user') ?? 'root'), password: pw === undefined ? undefined : String(pw) } : undefined);
       } catch (e) {
-        if (!(e instanceof Unreachable)) this.ctx.markUnreachable(h, (e as Error).message);
+        // Unreachable hosts are marked by connection(); any other problem shows in the task that reads the file.
+        if (isFleetError(e) && e.kind === 'connection') this.ctx.markUnreachable(h, e.message);
       }
     });
   }

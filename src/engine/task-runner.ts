@@ -161,7 +161,19 @@ export class TaskRunner {
     return { user, password: pw === undefined || pw === null ? undefined : String(pw) };
   }
 
+  /**
+   * Delegated tasks run one at a time per target host: several hosts editing
+   * the same file on the delegate (e.g. adding their line to a list on the
+   * main server) must each see the others' edits.
+   */
   private async runOnce(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
+    const delegate = inherited(frames, 'delegateTo');
+    if (delegate === undefined) return this.runOnceUnlocked(host, frames, lookup);
+    const target = String(renderString(String(delegate), lookup));
+    return this.env.ctx.exclusive(target, () => this.runOnceUnlocked(host, frames, lookup));
+  }
+
+  private async runOnceUnlocked(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
     const task = this.task;
     const mod = findModule(task.module)!;
     const opts = this.env.ctx.opts;

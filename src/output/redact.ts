@@ -6,7 +6,7 @@ export const REDACTED = '********';
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 /** Variable names whose values are secrets (component secrets, passwords, tokens). */
-export const SECRET_NAME = /(password|passwd|secret|token|private_key)/i;
+export const SECRET_NAME = /(password|passwd|secret|token)/i;
 
 export class Redactor {
   private readonly secrets = new Set<string>();

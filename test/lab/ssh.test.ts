@@ -1,0 +1,262 @@
+/**
+ * End to end over real SSH on real Debian hosts (the lab): the runner's core
+ * features, check mode leaving hosts byte-identical, host keys, unreachable
+ * hosts, authentication errors, become with a sudo password, and a
+ * connection cut in the middle of a write.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fingerprint } from '../../src/connection/known-hosts.ts';
+import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
+import { labOrSkip } from '../helpers/lab-suite.ts';
+import { DEPLOY_PASSWORD, Lab } from './lab.ts';
+
+const skip = await labOrSkip();
+let lab: Lab;
+let home = '';
+const HOSTS = ['web1', 'web2', 'web3'];
+
+async function file(name: string, text: string): Promise<string> {
+  const p = path.join(lab.dir, 'work', name);
+  await mkdir(path.dirname(p), { recursive: true });
+  await writeFile(p, text);
+  return p;
+}
+
+async function etcSums(host: string): Promise<string> {
+  const r = await lab.exec(host, 'find /etc -xdev -type f -print0 | sort -z | xargs -0 sha256sum; find /etc -xdev -printf "%p %m %u %g\\n" | sort');
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+async function json(args: string[]): Promise<{ code: number; report: any; stderr: string; raw: string }> {
+  const r = await fleetInLab(lab, [...args, '--output', 'json']);
+  let report: any;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch {
+    report = undefined;
+  }
+  return { code: r.code, report, stderr: r.stderr, raw: r.stdout };
+}
+
+const CORE = `
+- name: core features over SSH
+  hosts: web
+  tasks:
+    - name: config file
+      copy:
+        dest: /etc/jf-core.conf
+        content: "JVB_OPTS=\\"--apis=,\\"\\nJVB_HOST=\\n"
+        force: false
+    - name: subdomain per host
+      lineinfile:
+        path: /etc/jf-core.conf
+        regexp: '^JVB_OPTS='
+        line: 'JVB_OPTS="--apis=rest,xmpp --subdomain={{ inventory_hostname }}"'
+      notify: restart
+    - name: several lines
+      lineinfile: { path: /etc/jf-core.conf, line: "{{ item }}" }
+      loop: [A=1, B=2]
+      notify: restart
+    - name: read it back
+      command: cat /etc/jf-core.conf
+      register: conf
+      changed_when: false
+    - name: once, on the first host
+      shell: hostname > /etc/jf-once
+      args: { creates: /etc/jf-once }
+      run_once: true
+    - name: each host tells web1 its address
+      lineinfile:
+        path: /etc/jf-peers
+        line: "{{ inventory_hostname }} {{ ansible_default_ipv4.address }} {{ conf.stdout_lines | length }}"
+        create: true
+      delegate_to: web1
+  handlers:
+    - name: restart
+      shell: echo restarted >> /etc/jf-restarts
+`;
+
+if (!skip) {
+  test.before(async () => {
+    lab = await Lab.start(HOSTS);
+    home = await labHome(lab);
+    await file('hosts.yml', lab.inventory({ web: HOSTS }));
+    await file('core.yml', CORE);
+  });
+
+  test.after(async () => {
+    await lab?.stop();
+  });
+
+  test('unknown host keys are refused with their fingerprints (exit 4); accept-new records them', async () => {
+    await writeFile(path.join(home, '.ssh', 'known_hosts'), '');
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const play = path.join(lab.dir, 'work', 'core.yml');
+    const refused = await fleetInLab(lab, ['run', play, '-i', inv]);
+    assert.is(refused.code, 4, refused.stdout + refused.stderr);
+    for (const h of HOSTS) {
+      const blob = Buffer.from(lab.host(h).hostKey.split(' ')[1], 'base64');
+      assert.ok(refused.stdout.includes(fingerprint(blob)), `fingerprint of ${h} shown`);
+    }
+    assert.match(refused.stdout, /--host-key-checking accept-new/);
+    const accepted = await fleetInLab(lab, ['run', play, '-i', inv, '--host-key-checking', 'accept-new']);
+    assert.is(accepted.code, 0, accepted.stdout + accepted.stderr);
+    const known = await readFile(path.join(home, '.ssh', 'known_hosts'), 'utf8');
+    for (const h of HOSTS) assert.ok(known.includes(`${lab.host(h).address} ${lab.host(h).hostKey}`), `${h} recorded`);
+  });
+
+  test('core features over SSH: handlers, loops, register, run_once, delegate_to; second run 0 changed', async () => {
+    await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const play = path.join(lab.dir, 'work', 'core.yml');
+    const second = await json(['run', play, '-i', inv]);
+    assert.is(second.code, 0, second.stderr);
+    for (const h of HOSTS) assert.is(second.report.stats[h].changed, 0, `${h}: second run changes nothing`);
+    const conf = await lab.exec('web2', 'cat /etc/jf-core.conf; cat /etc/jf-restarts');
+    assert.is(conf.stdout, 'JVB_OPTS="--apis=rest,xmpp --subdomain=web2"\nJVB_HOST=\nA=1\nB=2\nrestarted\n');
+    const once = await Promise.all(HOSTS.map((h) => lab.exec(h, 'cat /etc/jf-once 2>/dev/null || echo none')));
+    assert.equal(once.map((o) => o.stdout.trim()), ['web1', 'none', 'none']);
+    const peers = await lab.exec('web1', 'sort /etc/jf-peers');
+    assert.is(peers.stdout, HOSTS.map((h) => `${h} ${lab.host(h).address} 4`).join('\n') + '\n');
+    assert.is((await lab.exec('web2', 'test -e /etc/jf-peers; echo $?')).stdout.trim(), '1', 'delegated writes happen on web1 only');
+    // facts + one read of every file + the `command` task; web1 also re-reads for the delegated edits after it.
+    for (const h of ['web2', 'web3']) assert.is(second.report.commands[h], 3, `${h}: commands for a no-change run`);
+    assert.ok(second.report.commands.web1 <= 6, `web1: ${second.report.commands.web1} commands`);
+  });
+
+  test('check mode with diff shows the edits and leaves every file under /etc byte-identical', async () => {
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const changed = await file('changed.yml', CORE.replace(/--apis=rest,xmpp/g, '--apis=rest').replace('[A=1, B=2]', '[A=1, B=3]'));
+    const before = await Promise.all(HOSTS.map(etcSums));
+    const res = await fleetInLab(lab, ['check', changed, '-i', inv, '--detailed-exitcode']);
+    assert.is(res.code, 3, res.stdout + res.stderr);
+    assert.match(res.stdout, /-JVB_OPTS="--apis=rest,xmpp --subdomain=web1"\n\s*\+JVB_OPTS="--apis=rest --subdomain=web1"/);
+    assert.match(res.stdout, /\+B=3/);
+    const after = await Promise.all(HOSTS.map(etcSums));
+    HOSTS.forEach((h, i) => assert.is(after[i], before[i], `${h}: /etc unchanged`));
+  });
+
+  test('a changed host key is refused; hashed known_hosts entries are read', async () => {
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const play = await file('stat.yml', '- hosts: web\n  gather_facts: false\n  tasks:\n    - stat: { path: /etc/hostname }\n');
+    const other = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    const salt = Buffer.from('0123456789abcdef0123');
+    const hashed = (name: string) => `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+    const lines = [
+      `${lab.host('web1').address} ${other}`,
+      `${hashed(lab.host('web2').address)} ${lab.host('web2').hostKey}`,
+      `${lab.host('web3').address} ${lab.host('web3').hostKey}`,
+    ];
+    await writeFile(path.join(home, '.ssh', 'known_hosts'), lines.join('\n') + '\n');
+    try {
+    for (const mode of ['yes', 'accept-new', 'no']) {
+      const res = await json(['run', play, '-i', inv, '--host-key-checking', mode]);
+      if (mode === 'no') {
+        assert.is(res.code, 0, 'explicitly off: connects');
+        continue;
+      }
+      assert.is(res.code, 4, `${mode}: ${res.stderr}`);
+      assert.match(res.report.unreachable.web1, /HOST KEY CHANGED/);
+      assert.is(res.report.unreachable.web2, undefined, 'hashed entry matched');
+      assert.is(res.report.stats.web2.failed, 0);
+    }
+    } finally {
+      await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    }
+  });
+
+  test('a stopped sshd: that host unreachable, the others finish, exit 4', async () => {
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const play = await file('touch.yml', '- hosts: web\n  gather_facts: false\n  tasks:\n    - copy: { dest: /etc/jf-touch, content: "x\\n" }\n');
+    await lab.exec('web3', 'kill $(cat /run/sshd.pid)');
+    try {
+      const res = await json(['run', play, '-i', inv]);
+      assert.is(res.code, 4);
+      assert.match(res.report.unreachable.web3, /connection refused/);
+      for (const h of ['web1', 'web2']) assert.is((await lab.exec(h, 'cat /etc/jf-touch')).stdout, 'x\n');
+    } finally {
+      await lab.exec('web3', '/usr/sbin/sshd');
+    }
+  });
+
+  test('a wrong key: an authentication error naming the user and the key', async () => {
+    const wrong = path.join(lab.dir, 'wrong_key');
+    await writeFile(wrong, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    const inv = await file('wrong.yml', lab.inventory({ web: ['web1'] }, { web1: { ansible_ssh_private_key_file: wrong } }));
+    const play = await file('noop.yml', '- hosts: web\n  gather_facts: false\n  tasks:\n    - stat: { path: /etc/hostname }\n');
+    const res = await fleetInLab(lab, ['run', play, '-i', inv]);
+    assert.is(res.code, 4);
+    assert.ok(res.stdout.includes(`authentication failed for root@${lab.host('web1').address} (tried: key ${wrong})`), res.stdout);
+  });
+
+  test('become through sudo with a password, as a non-root user; the password appears nowhere', async () => {
+    const inv = await file(
+      'deploy.yml',
+      lab.inventory({ web: ['web1', 'web2'] }, Object.fromEntries(['web1', 'web2'].map((h) => [h, { ansible_user: 'deploy', ansible_become_password: DEPLOY_PASSWORD }]))),
+    );
+    const play = await file('become.yml', `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: as root
+      become: true
+      copy: { dest: /etc/jf-become, content: "root wrote this\\n", mode: "0600" }
+    - name: who
+      become: true
+      command: id -un
+      register: who
+    - name: as deploy
+      command: id -un
+      register: me
+    - name: show
+      debug: { msg: "{{ who.stdout }} {{ me.stdout }}" }
+`);
+    const res = await json(['run', play, '-i', inv, '--diff']);
+    assert.is(res.code, 0, res.raw + res.stderr);
+    const show = res.report.plays[0].tasks.find((t: any) => t.name === 'show');
+    assert.is(show.hosts.web1.msg, 'root deploy');
+    assert.is((await lab.exec('web1', 'stat -c "%U %a" /etc/jf-become')).stdout.trim(), 'root 600');
+    const plain = await fleetInLab(lab, ['run', play, '-i', inv, '--diff', '--output', 'plain']);
+    assert.is(plain.code, 0);
+    for (const text of [res.raw, res.stderr, plain.stdout, plain.stderr]) assert.not.ok(text.includes(DEPLOY_PASSWORD), 'password never shown');
+    const bad = await file('badpw.yml', lab.inventory({ web: ['web1'] }, { web1: { ansible_user: 'deploy', ansible_become_password: 'Wrong-Pass-5521' } }));
+    const failed = await fleetInLab(lab, ['run', play, '-i', bad, '--output', 'plain']);
+    assert.is(failed.code, 2);
+    assert.match(failed.stdout, /become to root failed/);
+    assert.not.ok(failed.stdout.includes('Wrong-Pass-5521'));
+  });
+
+  test('a connection cut during the write of a large file leaves the old file or the new one', async () => {
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const big = 'new-content-line-0123456789abcdef\n'.repeat(1_200_000); // ~40 MB
+    await mkdir(path.join(lab.dir, 'work', 'files'), { recursive: true });
+    await writeFile(path.join(lab.dir, 'work', 'files', 'big.txt'), big);
+    const old = 'old content\n';
+    await lab.exec('web1', `printf 'old content\\n' > /var/tmp/jf-big && chmod 640 /var/tmp/jf-big`);
+    const play = await file('big.yml', '- hosts: web1\n  gather_facts: false\n  tasks:\n    - copy: { src: big.txt, dest: /var/tmp/jf-big }\n');
+    // A watcher inside the host cuts the SSH session the moment the temp file appears.
+    await lab.exec(
+      'web1',
+      `nohup sh -c 'i=0; while [ $i -lt 200000 ]; do if ls /var/tmp/.jitsi-fleet.* >/dev/null 2>&1; then sleep 0.05; for p in $(ps -eo pid,args | awk "/sshd: root@notty/ && !/awk/ {print \\$1}"); do kill -9 $p; done; touch /var/tmp/jf-cut; exit 0; fi; i=$((i+1)); done' >/dev/null 2>&1 &`,
+    );
+    const run = fleetInLab(lab, ['run', play, '-i', inv]);
+    const res = await run;
+    assert.is((await lab.exec('web1', 'test -e /var/tmp/jf-cut && echo cut')).stdout.trim(), 'cut', 'the cut happened during the write');
+    assert.is(res.code, 4, res.stdout + res.stderr);
+    const sum = (await lab.exec('web1', 'sha256sum < /var/tmp/jf-big')).stdout.split(' ')[0];
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    assert.ok(sum === sha(old) || sum === sha(big), 'old or new, never half');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.is((await lab.exec('web1', 'ls -a /var/tmp | grep -c jitsi-fleet || true')).stdout.trim(), '0', 'no temp file left behind');
+  });
+} else {
+  test('lab unavailable', () => {});
+}
+
+test.run();
