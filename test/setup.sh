@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, when they are missing.
-# ansible-core: the reference the module tests compare against (ansible-playbook, ansible-inventory).
-# script (util-linux): runs the CLI in a pseudo-terminal to test the live view.
+# Installs the Debian packages the test suite and the lab need, when they are missing.
+#   ansible-core     the reference the module tests compare against (ansible-playbook, ansible-inventory)
+#   util-linux       script (a pseudo-terminal for the live view), unshare and nsenter (the lab)
+#   iproute2         ip: the lab's network namespaces, bridge and veths
+#   openssh-client   ssh, which ansible-playbook uses to reach the lab hosts
+#   debootstrap      builds the lab's Debian image (test/lab/image.sh installs it too)
 set -euo pipefail
 
 need=()
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
 command -v script >/dev/null 2>&1 || need+=(util-linux)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -16,5 +23,5 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "test/setup.sh: installing ${need[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
 fi

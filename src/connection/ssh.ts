@@ -183,10 +183,22 @@ export class SshConnection extends ShellConnection {
       this.release();
       throw new ConnectionError(`${this.target.name}: ${this.lostReason ?? 'the connection is closed'}`);
     }
+    // The exit status must be listened for inside the exec callback: a fast
+    // command's exit-status can arrive in the same packet batch as the
+    // channel's confirmation, before any later microtask runs.
+    let code: number | null = null;
+    let signal: string | null = null;
     let channel: ClientChannel;
     try {
       channel = await new Promise<ClientChannel>((resolve, reject) => {
-        client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+        client.exec(command, (err, ch) => {
+          if (err) return reject(err);
+          ch.on('exit', (c: number | null, s?: string) => {
+            code = c;
+            signal = s ?? null;
+          });
+          resolve(ch);
+        });
       });
     } catch (e) {
       this.release();
@@ -196,12 +208,6 @@ export class SshConnection extends ShellConnection {
     const done = new Promise<{ code: number | null; signal?: string | null }>((resolve, reject) => {
       entry = { reject };
       this.open.add(entry);
-      let code: number | null = null;
-      let signal: string | null = null;
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        signal = s ?? null;
-      });
       channel.on('close', () => {
         this.open.delete(entry);
         this.release();

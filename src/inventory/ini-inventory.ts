@@ -3,39 +3,15 @@ import { InputError } from '../errors.ts';
 import type { Inventory } from './model.ts';
 import { literalEval } from './pyliteral.ts';
 import { expandHostPattern } from './ranges.ts';
+import { shlexSplit } from '../util/shlex.ts';
 
 /** Splits a host line the way Python's shlex does (quotes, `#` comments). */
-function shlexSplit(line: string, where: () => { file: string; line: number; column: number }): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && (line[i + 1] === '"' || line[i + 1] === '\\')) cur += line[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '#' && !inWord) {
-      break;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      inWord = true;
-    } else {
-      cur += c;
-      inWord = true;
-    }
+function splitHostLine(line: string, where: () => { file: string; line: number; column: number }): string[] {
+  try {
+    return shlexSplit(line, { comments: true });
+  } catch (e) {
+    throw new InputError((e as Error).message, { location: where() });
   }
-  if (quote) throw new InputError('no closing quotation', { location: where() });
-  if (inWord) out.push(cur);
-  return out;
 }
 
 export function parseIniInventory(inv: Inventory, text: string, file: string): void {
@@ -71,7 +47,7 @@ export function parseIniInventory(inv: Inventory, text: string, file: string): v
       throw new InputError(`invalid section header '${line}'; it must be [name], [name:vars] or [name:children] without spaces`, { location: where() });
     }
     if (state === 'hosts') {
-      const tokens = shlexSplit(line, where);
+      const tokens = splitHostLine(line, where);
       const { names, port } = expandHostPattern(tokens[0], where());
       const vars: Record<string, unknown> = {};
       for (const t of tokens.slice(1)) {

@@ -12,6 +12,7 @@
  */
 import { pyRegex } from '../template/filters.ts';
 import { planTextFile, readLines, textOf, type FileArgs } from './text-file.ts';
+import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
 export interface BlockinfileArgs extends FileArgs {
@@ -100,11 +101,7 @@ export const blockinfile: ModuleDef<BlockinfileArgs> = {
       insertafter: { type: 'string' },
       insertbefore: { type: 'string' },
       create: { type: 'boolean', default: false },
-      backup: { type: 'boolean', default: false },
-      validate: { type: 'string' },
-      mode: { type: ['string', 'integer'] },
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...FILE_COMMON_PROPS,
     },
     not: { required: ['insertafter', 'insertbefore'] },
     errorMessage: 'insertafter and insertbefore are mutually exclusive',

@@ -10,6 +10,7 @@
  * ```
  */
 import { q } from '../connection/shell.ts';
+import { shlexSplit } from '../util/shlex.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
 export interface CommandArgs {
@@ -25,35 +26,13 @@ export interface CommandArgs {
   executable?: string;
 }
 
-/** shlex.split: words with quotes removed. */
+/** shlex.split: words with quotes removed (an unclosed quote keeps the rest as one word). */
 export function shlexWords(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && '"\\$`'.includes(text[i + 1] ?? '')) cur += text[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else if (c === '\\' && i + 1 < text.length) {
-      cur += text[++i];
-      inWord = true;
-    } else {
-      cur += c;
-      inWord = true;
-    }
+  try {
+    return shlexSplit(text);
+  } catch {
+    return shlexSplit(text + (text.split("'").length % 2 === 0 ? "'" : '"'));
   }
-  if (inWord) out.push(cur);
-  return out;
 }
 
 function lines(s: string): string[] {

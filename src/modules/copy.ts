@@ -13,7 +13,7 @@ import path from 'node:path';
 import { findSource } from './source-file.ts';
 import { planTextFile, type FileArgs } from './text-file.ts';
 import type { ModuleContext, ModuleDef, Plan } from './types.ts';
-import { attrsDiffer, normalizeMode } from './file-attrs.ts';
+import { attrsDiffer, FILE_COMMON_PROPS, normalizeMode } from './file-attrs.ts';
 
 export interface CopyArgs extends FileArgs {
   dest: string;
@@ -56,11 +56,7 @@ export const copy: ModuleDef<CopyArgs> = {
       content: { type: 'string' },
       src: { type: 'string' },
       force: { type: 'boolean', default: true },
-      backup: { type: 'boolean', default: false },
-      validate: { type: 'string' },
-      mode: { type: ['string', 'integer'] },
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...FILE_COMMON_PROPS,
     },
     oneOf: [{ required: ['content'] }, { required: ['src'] }],
     errorMessage: 'copy needs exactly one of content or src',

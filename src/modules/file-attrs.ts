@@ -39,3 +39,12 @@ function symbolicChanges(current: string, symbolic: string): boolean {
   }
   return bits !== Number.parseInt(current, 8);
 }
+
+/** Schema properties every file-writing module takes (Ansible's add_file_common_args, our subset). */
+export const FILE_COMMON_PROPS = {
+  backup: { type: 'boolean', default: false },
+  validate: { type: 'string' },
+  mode: { type: ['string', 'integer'] },
+  owner: { type: 'string' },
+  group: { type: 'string' },
+} as const;

@@ -1,5 +1,11 @@
 /** The module registry: short names and their `ansible.builtin.` forms. */
+import { apt } from './apt.ts';
+import { aptRepository } from './apt-repository.ts';
 import { blockinfile } from './blockinfile.ts';
+import { debconf } from './debconf.ts';
+import { getUrl } from './get-url.ts';
+import { service } from './service.ts';
+import { ufw } from './ufw.ts';
 import { command, shell } from './command.ts';
 import { assert, debug, fail, setFact } from './controller.ts';
 import { copy } from './copy.ts';
@@ -10,7 +16,7 @@ import { stat } from './stat.ts';
 import { template } from './template.ts';
 import type { ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -18,6 +24,7 @@ for (const m of all) {
   registry.set(`ansible.builtin.${m.name}`, m);
   registry.set(`ansible.legacy.${m.name}`, m);
 }
+registry.set('community.general.ufw', ufw);
 
 export function findModule(name: string): ModuleDef<any> | undefined {
   return registry.get(name);
@@ -29,7 +36,7 @@ export function moduleNames(): string[] {
 
 /** Well-known Ansible modules we do not support yet: named in the error instead of "unknown". */
 export const KNOWN_UNSUPPORTED = new Set([
-  'file', 'apt', 'apt_key', 'apt_repository', 'get_url', 'service', 'systemd', 'ufw', 'debconf', 'user', 'group',
+  'file', 'apt_key', 'systemd', 'user', 'group',
   'package', 'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'uri', 'wait_for', 'cron',
   'replace', 'include_vars', 'include_role', 'import_role', 'import_playbook', 'setup', 'ping', 'pause',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',

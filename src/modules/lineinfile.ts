@@ -10,6 +10,7 @@
  */
 import { pyRegex, pyReplacement } from '../template/filters.ts';
 import { readLines, textOf, planTextFile, type FileArgs } from './text-file.ts';
+import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
 export interface LineinfileArgs extends FileArgs {
@@ -155,12 +156,8 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
       insertbefore: { type: 'string' },
       create: { type: 'boolean', default: false },
       backrefs: { type: 'boolean', default: false },
-      backup: { type: 'boolean', default: false },
       firstmatch: { type: 'boolean', default: false },
-      validate: { type: 'string' },
-      mode: { type: ['string', 'integer'] },
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...FILE_COMMON_PROPS,
     },
     not: {
       anyOf: [

@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { planContent, type CopyArgs } from './copy.ts';
 import { findSource } from './source-file.ts';
+import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef } from './types.ts';
 
 export const template: ModuleDef<CopyArgs & { src: string }> = {
@@ -23,11 +24,7 @@ export const template: ModuleDef<CopyArgs & { src: string }> = {
       src: { type: 'string' },
       dest: { type: 'string' },
       force: { type: 'boolean', default: true },
-      backup: { type: 'boolean', default: false },
-      validate: { type: 'string' },
-      mode: { type: ['string', 'integer'] },
-      owner: { type: 'string' },
-      group: { type: 'string' },
+      ...FILE_COMMON_PROPS,
     },
   },
   reads: (a) => [a.dest],

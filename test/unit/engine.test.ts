@@ -337,4 +337,30 @@ test('exit 4 when a host is unreachable (wins over 2), and the others finish', a
   }
 });
 
+test('Ctrl-C: no new task starts, the running one ends, the recap is printed, exit 130', async () => {
+  await p.write('play.yml', `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: slow
+      shell: sleep 1; echo done > {{ files }}/slow
+    - name: next
+      copy: { dest: "{{ files }}/next", content: x }
+`);
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/cli.ts');
+  const path = await import('node:path');
+  const child = spawn(process.execPath, [BIN, 'run', path.join(p.dir, 'play.yml'), '-i', path.join(p.dir, 'hosts.yml'), '--output', 'plain'], { env: { ...process.env, CI: 'true' } });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (out.includes('TASK [slow]')) setTimeout(() => child.kill('SIGINT'), 200);
+  });
+  const code = await new Promise((r) => child.on('close', r));
+  assert.is(code, 130);
+  assert.match(out, /RECAP/);
+  assert.is(await p.read('slow'), 'done\n', 'the running task finished');
+  assert.is(await p.read('next'), null, 'no new task started');
+});
+
 test.run();

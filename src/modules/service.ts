@@ -1,0 +1,84 @@
+/**
+ * service: start, stop, restart or reload a service, and enable it at boot:
+ * systemd where it runs, /etc/init.d through `service` otherwise (the lab has
+ * no systemd). In check mode a service whose package an earlier task would
+ * install is reported as "would ...", not as a failure.
+ *
+ * ```yaml
+ * - service: { name: jitsi-videobridge, state: restarted }
+ * ```
+ */
+import { q } from '../connection/shell.ts';
+import type { Change, ModuleDef, Plan } from './types.ts';
+
+export interface ServiceArgs {
+  name: string;
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
+  enabled?: boolean;
+}
+
+/** One command: which init, whether the unit/script exists, runs, is enabled. */
+function probe(name: string): string {
+  const n = q(name);
+  return [
+    'if [ -d /run/systemd/system ]; then echo INIT=systemd;',
+    `  systemctl cat ${n} >/dev/null 2>&1 && echo EXISTS=yes || echo EXISTS=no;`,
+    `  systemctl is-active --quiet ${n} && echo ACTIVE=yes || echo ACTIVE=no;`,
+    `  [ "$(systemctl is-enabled ${n} 2>/dev/null)" = enabled ] && echo ENABLED=yes || echo ENABLED=no;`,
+    'else echo INIT=sysv;',
+    `  [ -x /etc/init.d/${name.replace(/[^\w.@-]/g, '')} ] && echo EXISTS=yes || echo EXISTS=no;`,
+    `  service ${n} status >/dev/null 2>&1 && echo ACTIVE=yes || echo ACTIVE=no;`,
+    `  ls /etc/rc2.d/S??${name.replace(/[^\w.@-]/g, '')} >/dev/null 2>&1 && echo ENABLED=yes || echo ENABLED=no;`,
+    'fi',
+  ].join(' ');
+}
+
+export const service: ModuleDef<ServiceArgs> = {
+  name: 'service',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', pattern: '^[\\w.@-]+$' },
+      state: { enum: ['started', 'stopped', 'restarted', 'reloaded'] },
+      enabled: { type: 'boolean' },
+    },
+    anyOf: [{ required: ['state'] }, { required: ['enabled'] }],
+    errorMessage: 'service needs state, enabled, or both',
+  },
+  async plan(a, ctx): Promise<Plan> {
+    const out = await ctx.probe(probe(a.name));
+    const facts = Object.fromEntries(out.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+    const systemd = facts.INIT === 'systemd';
+    const n = q(a.name);
+    if (facts.EXISTS !== 'yes') {
+      if (ctx.check) return { changes: [{ kind: 'exec', command: ':' }], msg: `would ${a.state ?? 'enable'} ${a.name} (not installed yet: an earlier task of this run installs it)` };
+      return { changes: [], failed: true, msg: `Could not find the requested service ${a.name}: ${systemd ? 'no systemd unit' : `no /etc/init.d/${a.name}`}` };
+    }
+    const changes: Change[] = [];
+    const did: string[] = [];
+    const act = (verb: string) => {
+      changes.push({ kind: 'exec', command: systemd ? `systemctl ${verb} ${n}` : `service ${n} ${verb}` });
+      did.push(verb);
+    };
+    if (a.enabled !== undefined && (facts.ENABLED === 'yes') !== a.enabled) {
+      changes.push({ kind: 'exec', command: systemd ? `systemctl ${a.enabled ? 'enable' : 'disable'} ${n}` : `update-rc.d ${n} ${a.enabled ? 'enable' : 'disable'}` });
+      did.push(a.enabled ? 'enable' : 'disable');
+    }
+    const active = facts.ACTIVE === 'yes';
+    if (a.state === 'started' && !active) act('start');
+    else if (a.state === 'stopped' && active) act('stop');
+    else if (a.state === 'restarted') act('restart');
+    else if (a.state === 'reloaded') act(active ? 'reload' : 'start');
+    if (changes.length === 0) return { changes, msg: `${a.name} is already ${a.state ?? (a.enabled ? 'enabled' : 'disabled')}` };
+    return {
+      changes,
+      msg: `${did.join(' and ')} ${a.name}`,
+      finish(outcomes) {
+        const bad = outcomes.find((o) => o.code !== 0);
+        return bad ? { failed: true, changed: true, msg: `${did.join(' and ')} ${a.name} failed (exit ${bad.code}): ${(bad.stderr || bad.stdout).trim().split('\n').slice(-2).join(' ')}` } : { changed: true };
+      },
+    };
+  },
+};
