@@ -19,6 +19,8 @@ import type { RunEvent } from './output/events.ts';
 import { JsonRenderer } from './output/json.ts';
 import { ListrRenderer } from './output/listr.ts';
 import { PlainRenderer } from './output/plain.ts';
+import { JunitRenderer } from './output/junit.ts';
+import { SummaryRenderer } from './output/summary.ts';
 import { Redactor } from './output/redact.ts';
 import { loadPlaybook } from './playbook/load.ts';
 import { checkUndefinedVariables } from './playbook/undefined.ts';
@@ -58,6 +60,8 @@ Options:
   -F, --ssh-config FILE    ssh_config to read (default ~/.ssh/config): Host, HostName, User, Port,
                            IdentityFile, ProxyJump, UserKnownHostsFile, StrictHostKeyChecking
   -T, --timeout SECONDS    SSH connect timeout (default 10)
+      --junit FILE         also write a JUnit XML report (one test case per task and host)
+      --summary FILE       also write a markdown summary (recap, what changed, diffs)
   -h, --help               this help`,
   check: `Usage: jitsi-fleet check PLAYBOOK [options]
 
@@ -93,6 +97,8 @@ const runOptions: ParseArgsConfig['options'] = {
   output: { type: 'string' },
   'detailed-exitcode': { type: 'boolean' },
   'host-key-checking': { type: 'string' },
+  junit: { type: 'string' },
+  summary: { type: 'string' },
   'ssh-config': { type: 'string', short: 'F' },
   timeout: { type: 'string', short: 'T' },
 };
@@ -139,7 +145,10 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
   const playbookDirVars = await loadVarsDirs(playbook.dir);
   checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars);
-  const renderer = pickRenderer((values.output as string | undefined) ?? 'auto');
+  const renderers: Renderer[] = [pickRenderer((values.output as string | undefined) ?? 'auto')];
+  if (values.junit) renderers.push(new JunitRenderer(values.junit as string));
+  if (values.summary) renderers.push(new SummaryRenderer(values.summary as string));
+  const renderer: Renderer = { handle: (e) => renderers.forEach((r) => r.handle(e)), done: async () => void (await Promise.all(renderers.map((r) => r.done()))) };
   const redactor = new Redactor();
   let interrupts = 0;
   const onSigint = () => {

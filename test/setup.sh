@@ -5,10 +5,15 @@
 #   iproute2         ip: the lab's network namespaces, bridge and veths
 #   openssh-client   ssh, which ansible-playbook uses to reach the lab hosts
 #   debootstrap      builds the lab's Debian image (test/lab/image.sh installs it too)
+#   dpkg-dev, apt-utils, gnupg  build and sign the stand-in Jitsi packages' apt repository
+#   ansible          ansible-playbook with the community.general collection (ufw), for add-bridge.yml
 set -euo pipefail
 
 need=()
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
+command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
+command -v apt-ftparchive >/dev/null 2>&1 || need+=(apt-utils)
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)
 command -v script >/dev/null 2>&1 || need+=(util-linux)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)

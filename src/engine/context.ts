@@ -9,7 +9,7 @@ import type { Play, Playbook } from '../playbook/types.ts';
 import type { Lookup } from '../template/templar.ts';
 import { FileView } from './file-view.ts';
 import type { TagFilter } from './tags.ts';
-import { groupNames, groupsVar, hostvarsProxy, scope } from './vars.ts';
+import { groupNames, groupsVar, hostvarsProxy, rawLayer, scope } from './vars.ts';
 
 export interface EngineOptions {
   inventory: Inventory;
@@ -77,7 +77,7 @@ export class RunContext {
 
   magic(host: string, play: Play, batch: string[], playHosts: string[], hostvars: Record<string, unknown>): Vars {
     const inv = this.opts.inventory;
-    return {
+    return rawLayer({
       inventory_hostname: host,
       inventory_hostname_short: host.split('.')[0],
       group_names: inv.hosts.has(host) ? groupNames(inv, host) : [],
@@ -95,12 +95,15 @@ export class RunContext {
       inventory_dir: inv.sources[0] ? inv.sources[0].replace(/\/[^/]*$/, '') : undefined,
       omit: OMIT,
       ansible_version: { full: '2.14.0', major: 2, minor: 14, string: '2.14.0 (jitsi-fleet)' },
-    };
+    });
   }
 
-  /** Play-level layers of a host, highest first (what hostvars shows). */
-  playLayers(host: string, play: Play, magic: Vars): (Vars | undefined)[] {
-    return [this.opts.extraVars, magic, this.host(host).facts, play.varsFilesVars, play.vars, this.inventoryVars(host)];
+  /**
+   * What `hostvars[host]` shows, highest first: as in Ansible, the host's
+   * inventory variables, facts and set_fact/register results, not play vars.
+   */
+  playLayers(host: string, _play: Play, magic: Vars): (Vars | undefined)[] {
+    return [this.opts.extraVars, magic, this.host(host).facts, this.inventoryVars(host)];
   }
 
   /** `hostvars` for one task: every inventory host's play-level variables. */

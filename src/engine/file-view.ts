@@ -9,6 +9,12 @@ export class FileView {
   private readonly known = new Map<string, FileInfo>();
   private readonly pending = new Map<string, Promise<FileInfo>>();
 
+  /**
+   * In check mode: the name of an earlier task whose commands were not run
+   * (a package install, say), so files it would create cannot be known.
+   */
+  unsureSince?: string;
+
   constructor(private readonly conn: Connection) {}
 
   /** Reads paths not yet known, all in one round trip. */

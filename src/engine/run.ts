@@ -279,7 +279,12 @@ export class Engine {
     const runner = new TaskRunner(env, task);
     const runOnceKw = [...frames, task].reverse().find((f) => f.runOnce !== undefined)?.runOnce;
     const runOnce = runOnceKw === true || (typeof runOnceKw === 'string' && String(renderString(runOnceKw, runner.lookup(hosts[0]))).toLowerCase() === 'true');
-    const title = taskTitle(task);
+    let title = taskTitle(task);
+    try {
+      title = String(renderString(title, runner.lookup(hosts[0])));
+    } catch {
+      // A name that cannot be rendered yet is shown as written (as Ansible does).
+    }
     this.opts.emit({ kind: 'task-start', taskId: id, name: this.opts.redactor.text(title), hosts: runOnce ? hosts.slice(0, 1) : hosts, handler, location: task.location });
     const outcomes = new Map<string, TaskOutcome>();
     await forEachLimited(runOnce ? hosts.slice(0, 1) : hosts, this.opts.forks, async (h) => {

@@ -70,11 +70,17 @@ export class TaskRunner {
   async run(host: string): Promise<TaskOutcome> {
     const started = Date.now();
     const task = this.task;
-    const base: Omit<TaskOutcome, 'status' | 'changed' | 'msg' | 'diff'> = {
-      host, task: taskTitle(task), taskId: this.env.taskId, durationMs: 0, location: task.location, handler: this.env.handler,
-    };
     const frames = [...this.env.frames, task];
-    let lookup = this.lookup(host);
+    const lookup = this.lookup(host);
+    let title = taskTitle(task);
+    try {
+      title = String(renderString(title, lookup));
+    } catch {
+      // shown as written
+    }
+    const base: Omit<TaskOutcome, 'status' | 'changed' | 'msg' | 'diff'> = {
+      host, task: title, taskId: this.env.taskId, durationMs: 0, location: task.location, handler: this.env.handler,
+    };
     let noLog = false;
     try {
       noLog = boolOf(inherited(frames, 'noLog') ?? false, lookup);
@@ -225,6 +231,7 @@ export class TaskRunner {
       const { conn, files } = await this.env.ctx.connection(target, lookup);
       if (check) {
         await stageChanges(files, plan.changes, become);
+        if (plan.changes.some((c) => c.kind === 'exec' && c.command !== ':')) files.unsureSince = taskTitle(task);
       } else {
         try {
           const applied = await applyChanges(conn, files, plan.changes, become);

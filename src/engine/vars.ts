@@ -10,6 +10,14 @@ import { renderDeep, TemplateError, type Lookup } from '../template/templar.ts';
  * A lookup over `layers`, highest precedence first. `onSecret` sees the value
  * of every variable whose name marks it secret.
  */
+const rawLayers = new WeakSet<object>();
+
+/** Marks a layer whose values are used as they are, never templated (magic variables such as hostvars). */
+export function rawLayer<T extends object>(layer: T): T {
+  rawLayers.add(layer);
+  return layer;
+}
+
 export function scope(layers: (Vars | undefined)[], redactor?: Redactor): Lookup {
   const present = layers.filter((l): l is Vars => l !== undefined);
   const cache = new Map<string, unknown>();
@@ -19,6 +27,7 @@ export function scope(layers: (Vars | undefined)[], redactor?: Redactor): Lookup
     const layer = present.find((l) => Object.prototype.hasOwnProperty.call(l, name));
     if (!layer) return undefined;
     const raw = layer[name];
+    if (rawLayers.has(layer)) return raw;
     if (busy.has(name)) throw new TemplateError(`recursive loop detected in template for variable '${name}'`, name);
     busy.add(name);
     try {

@@ -9,7 +9,7 @@
  * ```
  */
 import { pyRegex, pyReplacement } from '../template/filters.ts';
-import { readLines, textOf, planTextFile, type FileArgs } from './text-file.ts';
+import { pendingCreation, readLines, textOf, planTextFile, type FileArgs } from './text-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
@@ -186,6 +186,8 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
       return plan;
     }
     if (info.state === 'absent' && !a.create) {
+      const pending = pendingCreation(ctx.check, ctx.files.unsureSince, a.path);
+      if (pending) return pending;
       return { changes: [], failed: true, msg: `Destination ${a.path} does not exist !`, result: { rc: 257 } };
     }
     const { lines, msg, changed } = planPresent(a, readLines(textOf(info) ?? ''));

@@ -53,7 +53,8 @@ export const service: ModuleDef<ServiceArgs> = {
     const systemd = facts.INIT === 'systemd';
     const n = q(a.name);
     if (facts.EXISTS !== 'yes') {
-      if (ctx.check) return { changes: [{ kind: 'exec', command: ':' }], msg: `would ${a.state ?? 'enable'} ${a.name} (not installed yet: an earlier task of this run installs it)` };
+      const verb = { started: 'start', stopped: 'stop', restarted: 'restart', reloaded: 'reload' }[a.state ?? 'started'];
+      if (ctx.check) return { changes: [{ kind: 'exec', command: ':' }], msg: `would ${a.state ? verb : 'enable'} ${a.name} (not installed yet: an earlier task of this run installs it)` };
       return { changes: [], failed: true, msg: `Could not find the requested service ${a.name}: ${systemd ? 'no systemd unit' : `no /etc/init.d/${a.name}`}` };
     }
     const changes: Change[] = [];

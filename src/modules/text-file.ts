@@ -65,3 +65,16 @@ export function planTextFile(
     diff: contentChanged ? [{ path: args.path, before: before ?? '', after }] : [],
   };
 }
+
+/**
+ * In check mode a file that does not exist yet may come from an earlier task
+ * whose commands were not run (a package's postinst, say). Then the edit is
+ * reported as "would change" with the reason, instead of failing.
+ */
+export function pendingCreation(check: boolean, unsureSince: string | undefined, path: string): Plan | undefined {
+  if (!check || !unsureSince) return undefined;
+  return {
+    changes: [{ kind: 'exec', command: ':' }],
+    msg: `would edit ${path}, which does not exist yet: the earlier task '${unsureSince}' creates it (its effect is not known in check mode)`,
+  };
+}

@@ -194,6 +194,12 @@ class Loader {
       if (key === moduleKey) continue;
       const why = unsupportedWith(key);
       if (why) throw new InputError(`'${key}' is not supported: ${why}`, { location: where(raw, file, key) });
+      if (key === 'apt_key' || key === 'ansible.builtin.apt_key') {
+        throw new InputError('apt_key is deprecated and gone in Debian 13', {
+          location: where(raw, file, key),
+          hint: 'download the key with get_url to /usr/share/keyrings/NAME.asc and name it in apt_repository with [signed-by=...]',
+        });
+      }
       if (KNOWN_UNSUPPORTED.has(key)) {
         throw new InputError(`module '${key}' is not supported by jitsi-fleet yet`, {
           location: where(raw, file, key),
@@ -272,7 +278,7 @@ class Loader {
       if (data !== null && !isMapping(data)) throw new InputError('a vars file must be a mapping', { location: locate(data) ?? { file: full, line: 1, column: 1 } });
       Object.assign(vars, data ?? {});
     }
-    const handlers = (await this.taskList(raw.handlers, raw, 'handlers', file, [file], true)) as TaskNode[];
+    const handlers = flattenHandlers(await this.taskList(raw.handlers, raw, 'handlers', file, [file], true));
     const handlerNames = handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]).filter((n): n is string => n !== undefined);
     const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
     const serial = raw.serial === undefined ? undefined : Array.isArray(raw.serial) ? (raw.serial as (number | string)[]) : [raw.serial as number | string];
@@ -303,6 +309,20 @@ class Loader {
       varsFilesVars: vars,
     };
   }
+}
+
+/** Handlers may come from import_tasks files: flatten them (with the import's keywords) into one list. */
+function flattenHandlers(nodes: Node[]): TaskNode[] {
+  const out: TaskNode[] = [];
+  for (const n of nodes) {
+    if (n.kind === 'task') out.push(n);
+    else if (n.kind === 'include' && n.isStatic) {
+      for (const h of flattenHandlers(n.tasks)) out.push({ ...h, when: [...(n.when ?? []), ...(h.when ?? [])], vars: { ...(n.vars ?? {}), ...(h.vars ?? {}) } });
+    } else {
+      throw new InputError(`handlers may be tasks or import_tasks; ${n.kind === 'include' ? 'include_tasks' : 'a block'} is not supported there`, { location: n.location });
+    }
+  }
+  return out;
 }
 
 /** Every `notify` must name a handler (or a `listen` topic) of the play. */

@@ -115,7 +115,7 @@ class Converter {
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         const rawKey = isScalar(keyNode) ? keyNode.value : this.convert(keyNode, seen);
-        if (rawKey === '<<' && isScalar(keyNode) && keyNode.source === '<<') {
+        if (isScalar(keyNode) && keyNode.source === '<<' && (rawKey === '<<' || typeof rawKey === 'symbol')) {
           const src = this.convert(pair.value, seen);
           for (const m of Array.isArray(src) ? src : [src]) {
             if (m && typeof m === 'object' && !Array.isArray(m)) merged.push(m as Record<string, unknown>);

@@ -146,7 +146,7 @@ export class Lab {
   }
 
   private async writeState(): Promise<void> {
-    const state: State = { owner: process.pid, netns: this.netns, pids: [...this.hosts.values()].map((h) => h.pid) };
+    const state: State = { owner: process.pid, netns: this.netns, pids: [...[...this.hosts.values()].map((h) => h.pid), ...(this.extraPids ?? [])] };
     await writeFile(path.join(this.dir, 'state.json'), JSON.stringify(state));
   }
 
@@ -211,6 +211,17 @@ export class Lab {
       if (!this.stopped && code !== 0) process.stderr.write(`lab host ${name} exited (${code}): ${errText}\n`);
     });
   }
+
+  /** Starts a long-running command on the controller side (in the lab namespace); stopped with the lab. */
+  async spawnController(cmd: string, args: string[]): Promise<ChildProcess> {
+    const proc = spawn('ip', ['netns', 'exec', this.netns, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.procs.push(proc);
+    this.extraPids.push(proc.pid!);
+    await this.writeState();
+    return proc;
+  }
+
+  private readonly extraPids: number[] = [];
 
   private async waitForSsh(h: LabHost): Promise<void> {
     const deadline = Date.now() + 20_000;

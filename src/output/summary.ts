@@ -1,0 +1,53 @@
+/**
+ * `--summary FILE`: a markdown summary for a pull request or a CI job page:
+ * the recap as a table, then what changed (or would change), per host, with
+ * the diffs folded. Built from the same (already redacted) events.
+ */
+import { writeFile } from 'node:fs/promises';
+import { unifiedDiff } from './diff.ts';
+import type { HostStats, RunEvent, TaskOutcome } from './events.ts';
+
+export class SummaryRenderer {
+  private playbook = '';
+  private check = false;
+  private readonly results: TaskOutcome[] = [];
+  private stats: Record<string, HostStats> = {};
+  private readonly unreachable: Record<string, string> = {};
+
+  constructor(private readonly file: string) {}
+
+  handle(e: RunEvent): void {
+    if (e.kind === 'run-start') {
+      this.playbook = e.playbook;
+      this.check = e.check;
+    } else if (e.kind === 'task-result') this.results.push(e);
+    else if (e.kind === 'host-unreachable') this.unreachable[e.host] = e.msg;
+    else if (e.kind === 'recap') this.stats = e.stats;
+  }
+
+  render(): string {
+    const changed = this.results.filter((r) => r.changed && r.status !== 'failed');
+    const failed = this.results.filter((r) => r.status === 'failed' && !r.ignored);
+    const verdict = failed.length || Object.keys(this.unreachable).length ? '❌ failed' : changed.length ? (this.check ? '⚠️ changes pending' : '✅ applied changes') : '✅ no changes';
+    const lines = [`## jitsi-fleet ${this.check ? 'check' : 'run'}: ${verdict}`, '', `Playbook: \`${this.playbook}\``, ''];
+    lines.push('| host | ok | changed | failed | skipped | unreachable |', '| --- | --- | --- | --- | --- | --- |');
+    for (const [h, s] of Object.entries(this.stats)) lines.push(`| ${h} | ${s.ok} | ${s.changed} | ${s.failed} | ${s.skipped} | ${s.unreachable} |`);
+    for (const [h, m] of Object.entries(this.unreachable)) lines.push('', `**${h} unreachable**: ${m}`);
+    if (failed.length) {
+      lines.push('', '### Failed');
+      for (const r of failed) lines.push(`- **${r.host}** ${r.task}: ${r.msg}`);
+    }
+    if (changed.length) {
+      lines.push('', this.check ? '### Would change' : '### Changed');
+      for (const r of changed) {
+        lines.push(`- **${r.host}** ${r.task}${r.msg ? `: ${r.msg}` : ''}`);
+        if (r.diff.length) lines.push('  <details><summary>diff</summary>', '', '  ```diff', ...r.diff.flatMap((d) => unifiedDiff(d, false).replace(/\n$/, '').split('\n').map((l) => '  ' + l)), '  ```', '  </details>');
+      }
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  async done(): Promise<void> {
+    await writeFile(this.file, this.render());
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * `npm run demo`: a main Jitsi server and two new bridges in the lab, the
+ * add-bridge playbook run against them with live progress, and what jicofo
+ * sees afterwards. The lab is torn down at the end (also on Ctrl-C).
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BIN, ROOT } from '../helpers/cli.ts';
+import { labHome } from '../helpers/lab-cli.ts';
+import { JitsiLab } from './jitsi.ts';
+import { labProblem } from './lab.ts';
+
+async function main(): Promise<number> {
+  const problem = await labProblem();
+  if (problem) {
+    console.error(`demo: ${problem}`);
+    return 1;
+  }
+  console.log('demo: starting the lab: a Jitsi Meet main server (meet) and two empty Debian hosts (jvb2, jvb3)...');
+  const j = await JitsiLab.start('meet', ['jvb2', 'jvb3']);
+  const stop = () => void j.stop().then(() => process.exit(130));
+  process.once('SIGINT', stop);
+  try {
+    const home = await labHome(j.lab);
+    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
+    const inv = path.join(j.lab.dir, 'work', 'hosts.yml');
+    await writeFile(inv, j.inventory({ jvb2: 'videobridge2', jvb3: 'videobridge3' }));
+    console.log(`demo: jicofo sees before: ${(await j.jicofoSees()).join(', ') || '(no bridge)'}`);
+    console.log('demo: npx jitsi-fleet run playbooks/add-bridge.yml\n');
+    const code = await new Promise<number>((resolve) => {
+      const [ip, ...pre] = j.lab.controllerPrefix();
+      const child = spawn(ip, [...pre, process.execPath, BIN, 'run', path.join(ROOT, 'playbooks', 'add-bridge.yml'), '-i', inv], {
+        stdio: 'inherit',
+        env: { ...process.env, HOME: home, SSH_AUTH_SOCK: '' },
+      });
+      child.on('close', (c) => resolve(c ?? 1));
+    });
+    const seen = await j.jicofoSees(3);
+    console.log(`\ndemo: the playbook exited ${code}; jicofo sees ${seen.length} bridges through prosody's pubsub node:`);
+    for (const b of seen) console.log(`  - ${b}`);
+    return code === 0 && seen.length === 3 ? 0 : 1;
+  } finally {
+    process.off('SIGINT', stop);
+    await j.stop();
+    console.log('demo: lab torn down');
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`demo: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,120 @@
+/**
+ * A Jitsi lab: a main server ("Server A": real prosody and nginx from
+ * Debian, the stand-in legacy jitsi-videobridge and jicofo from a signed apt
+ * repository inside the lab, the site config as jitsi-meet-prosody wrote it,
+ * ufw with the default install's ports) and fresh Debian hosts for bridges.
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { $ } from 'zx';
+import { CONTROLLER_ADDRESS, Lab } from './lab.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURES = path.resolve(HERE, '..', '..', '..', 'test', 'fixtures', 'jitsi');
+export const DOMAIN = 'meet.example.com';
+export const REPO_URL = `http://${CONTROLLER_ADDRESS}:8000/`;
+const KEYRING = '/usr/share/keyrings/jitsi-keyring.asc';
+
+export class JitsiLab {
+  private constructor(readonly lab: Lab, readonly main: string) {}
+
+  /** Starts the lab: `main` as Server A, the others as empty Debian hosts. */
+  static async start(main: string, others: string[], opts: { firewall?: boolean } = {}): Promise<JitsiLab> {
+    const lab = await Lab.start([main, ...others]);
+    try {
+      const repo = path.join(lab.dir, 'repo');
+      await $`bash ${path.join(FIXTURES, 'build-repo.sh')} ${repo}`.quiet();
+      await lab.spawnController('python3', ['-m', 'http.server', '8000', '--bind', CONTROLLER_ADDRESS, '--directory', repo]);
+      const j = new JitsiLab(lab, main);
+      const mainAddress = lab.host(main).address;
+      await Promise.all([main, ...others].map((h) => lab.exec(h, `echo '${mainAddress} ${DOMAIN} auth.${DOMAIN}' >> /etc/hosts`)));
+      await j.waitForRepo();
+      await j.installMain(opts.firewall ?? true);
+      return j;
+    } catch (e) {
+      await lab.stop();
+      throw e;
+    }
+  }
+
+  private async waitForRepo(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const r = await this.lab.exec(this.main, `curl -fsS ${REPO_URL}stable/Release >/dev/null`);
+      if (r.code === 0) return;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new Error('the lab apt repository did not come up');
+  }
+
+  private async sh(host: string, script: string): Promise<string> {
+    const r = await this.lab.exec(host, `set -e\n${script}`);
+    if (r.code !== 0) throw new Error(`on ${host}: ${script.split('\n')[0]}...: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** A default legacy Jitsi Meet installation on the main server. */
+  private async installMain(firewall: boolean): Promise<void> {
+    const site = (await readFile(path.join(FIXTURES, 'prosody-site.cfg.lua'), 'utf8')).replaceAll('@DOMAIN@', DOMAIN);
+    await this.sh(
+      this.main,
+      `
+export DEBIAN_FRONTEND=noninteractive
+curl -fsS ${REPO_URL}jitsi-key.gpg.key -o ${KEYRING}
+echo 'deb [signed-by=${KEYRING}] ${REPO_URL} stable/' > /etc/apt/sources.list.d/jitsi-stable.list
+apt-get update -q >/dev/null
+echo 'jitsi-videobridge jitsi-videobridge/jvb-hostname string ${DOMAIN}' | debconf-set-selections
+apt-get install -y -q jitsi-videobridge jicofo >/dev/null
+# Debian 12's init script looks for lua5.2 while prosody runs as lua5.4 (no systemd here).
+sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
+`,
+    );
+    const focus = /^JICOFO_SECRET=(.*)$/m.exec(await this.sh(this.main, 'cat /etc/jitsi/jicofo/config'))![1];
+    await this.lab.exec(this.main, `cat > /etc/prosody/conf.d/${DOMAIN}.cfg.lua`, site.replace('@FOCUS_SECRET@', focus));
+    await this.sh(this.main, 'service prosody restart >/dev/null; service nginx start >/dev/null; service jicofo restart >/dev/null; service jitsi-videobridge restart >/dev/null');
+    if (firewall) {
+      await this.sh(this.main, 'for r in 22/tcp 80/tcp 443/tcp 4443/tcp 10000/udp; do ufw allow $r >/dev/null; done; ufw --force enable >/dev/null');
+    }
+  }
+
+  /** The inventory of the add-bridge playbook for this lab. */
+  inventory(bridges: Record<string, string | undefined>, extra: Record<string, unknown> = {}): string {
+    const host = (n: string, vars: Record<string, unknown> = {}) => ({
+      ansible_host: this.lab.host(n).address,
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: this.lab.keyFile,
+      ...vars,
+    });
+    return stringify({
+      all: {
+        vars: { jitsi_domain: DOMAIN, jitsi_apt_repo: `deb ${REPO_URL} stable/`, jitsi_apt_key_url: `${REPO_URL}jitsi-key.gpg.key`, ...extra },
+        children: {
+          jitsi_meet: { hosts: { [this.main]: host(this.main) } },
+          jitsi_bridges: { hosts: Object.fromEntries(Object.entries(bridges).map(([n, sub]) => [n, host(n, sub ? { jvb_subdomain: sub } : {})])) },
+        },
+      },
+    });
+  }
+
+  /** The bridges jicofo sees through prosody's pubsub node (waits up to `ms` for `want`). */
+  async jicofoSees(want?: number, ms = 20_000): Promise<string[]> {
+    const deadline = Date.now() + ms;
+    let seen: string[] = [];
+    do {
+      const r = await this.lab.exec(this.main, 'cat /var/lib/jicofo/bridges 2>/dev/null');
+      seen = r.stdout.split('\n').filter(Boolean);
+      if (want === undefined || seen.length >= want) return seen;
+      await new Promise((res) => setTimeout(res, 500));
+    } while (Date.now() < deadline);
+    return seen;
+  }
+
+  async status(host: string, service: 'jitsi-videobridge' | 'jicofo'): Promise<string> {
+    return (await this.lab.exec(host, `cat /run/${service}/status 2>/dev/null`)).stdout.trim();
+  }
+
+  stop(): Promise<void> {
+    return this.lab.stop();
+  }
+}
