@@ -11,6 +11,8 @@ set -euo pipefail
 
 need=()
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
+# community.general (ufw) for running add-bridge.yml under ansible-playbook: Debian's "ansible" package.
+[ -d /usr/lib/python3/dist-packages/ansible_collections/community/general ] || need+=(ansible)
 command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v apt-ftparchive >/dev/null 2>&1 || need+=(apt-utils)
 command -v gpg >/dev/null 2>&1 || need+=(gnupg)

@@ -337,6 +337,25 @@ test('exit 4 when a host is unreachable (wins over 2), and the others finish', a
   }
 });
 
+test('--junit and --summary write reports of the same run', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  await p.write('play.yml', EDIT);
+  const junit = path.join(p.dir, 'report.xml');
+  const summary = path.join(p.dir, 'summary.md');
+  const res = await p.run('play.yml', ['--junit', junit, '--summary', summary, '--detailed-exitcode'], 'check');
+  assert.is(res.code, 3);
+  const xml = await readFile(junit, 'utf8');
+  assert.match(xml, /^<\?xml version="1\.0"/);
+  assert.match(xml, /<testsuite name="edits" tests="\d+" failures="0"/);
+  assert.match(xml, /<testcase classname="edits" name="h1: set opts"/);
+  assert.match(xml, /\+JVB_OPTS=&quot;--apis=rest,xmpp --subdomain=h1&quot;/);
+  const md = await readFile(summary, 'utf8');
+  assert.match(md, /^## jitsi-fleet check: ⚠️ changes pending/);
+  assert.match(md, /\| h2 \| \d+ \| [1-9]\d* \| 0 \| \d+ \| 0 \|/);
+  assert.match(md, /```diff/);
+});
+
 test('Ctrl-C: no new task starts, the running one ends, the recap is printed, exit 130', async () => {
   await p.write('play.yml', `
 - hosts: h1
