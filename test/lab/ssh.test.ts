@@ -5,13 +5,14 @@
  * connection cut in the middle of a write.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fingerprint } from '../../src/connection/known-hosts.ts';
-import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
+import { fleetInLab, inLab, labHome } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
 import { DEPLOY_PASSWORD, Lab } from './lab.ts';
 
@@ -230,6 +231,41 @@ if (!skip) {
     assert.is(failed.code, 2);
     assert.match(failed.stdout, /become to root failed/);
     assert.not.ok(failed.stdout.includes('Wrong-Pass-5521'));
+  });
+
+  test('ssh_config with ProxyJump, password login, and the ssh-agent', async () => {
+    const play = await file('stat2.yml', '- hosts: all\n  gather_facts: false\n  tasks:\n    - stat: { path: /etc/hostname }\n');
+    // ssh_config: aliases, User, IdentityFile, ProxyJump through web1 to web2.
+    const cfg = await file('ssh_config', [
+      'Host jump', `  HostName ${lab.host('web1').address}`, '  User root', `  IdentityFile ${lab.keyFile}`,
+      'Host behind', `  HostName ${lab.host('web2').address}`, '  User root', `  IdentityFile ${lab.keyFile}`, '  ProxyJump jump', '',
+    ].join('\n'));
+    const inv = await file('alias.yml', 'all:\n  hosts:\n    behind:\n');
+    const jumped = await fleetInLab(lab, ['run', play, '-i', inv, '-F', cfg]);
+    assert.is(jumped.code, 0, jumped.stdout + jumped.stderr);
+    const log = (await lab.exec('web2', 'tail -n 3 /var/log/sshd.log')).stdout;
+    assert.match(log, new RegExp(`Accepted publickey for root from ${lab.host('web1').address.replace(/\./g, '\\.')}`), 'web2 saw the jump host, not the controller');
+    // Password login (no key anywhere), the password shown nowhere.
+    const pw = await file('pw.yml', `all:\n  hosts:\n    web3: { ansible_host: ${lab.host('web3').address}, ansible_user: deploy, ansible_password: ${DEPLOY_PASSWORD} }\n`);
+    const byPassword = await fleetInLab(lab, ['run', play, '-i', pw, '--output', 'json']);
+    assert.is(byPassword.code, 0, byPassword.stdout + byPassword.stderr);
+    assert.not.ok((byPassword.stdout + byPassword.stderr).includes(DEPLOY_PASSWORD));
+    // The agent: the key is loaded into ssh-agent, the inventory names no key.
+    const sock = path.join(lab.dir, 'agent.sock');
+    const agent = await lab.spawnController('ssh-agent', ['-D', '-a', sock]);
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      const add = await inLab(lab, 'ssh-add', [lab.keyFile], { env: { SSH_AUTH_SOCK: sock } });
+      assert.is(add.code, 0, add.stderr);
+      const agentInv = await file('agent.yml', `all:\n  hosts:\n    web1: { ansible_host: ${lab.host('web1').address}, ansible_user: root }\n`);
+      const viaAgent = await fleetInLab(lab, ['run', play, '-i', agentInv], { env: { SSH_AUTH_SOCK: sock } });
+      assert.is(viaAgent.code, 0, viaAgent.stdout + viaAgent.stderr);
+      const noAgent = await fleetInLab(lab, ['run', play, '-i', agentInv]);
+      assert.is(noAgent.code, 4, 'without the agent there is no key to try');
+      assert.match(noAgent.stdout, /authentication failed for root@.* \(tried: nothing/);
+    } finally {
+      agent.kill();
+    }
   });
 
   test('a connection cut during the write of a large file leaves the old file or the new one', async () => {
