@@ -5,7 +5,7 @@
  * max_fail_percentage and any_errors_fatal as Ansible has them.
  */
 import { InputError, isFleetError } from '../errors.ts';
-import { emptyStats, type HostStats, type TaskOutcome } from '../output/events.ts';
+import type { HostStats, TaskOutcome } from '../output/events.ts';
 import { selectHosts } from '../inventory/pattern.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
 import { renderString } from '../template/templar.ts';
@@ -271,7 +271,7 @@ export class Engine {
   private async runTask(task: TaskNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>, handler = false): Promise<void> {
     const tags = [...frames.flatMap((f) => f.tags ?? []), ...(task.tags ?? [])];
     if (!handler && !selected(tags, this.opts.tags)) return;
-    let hosts = this.active(batch, only);
+    const hosts = this.active(batch, only);
     if (hosts.length === 0) return;
     const id = ++this.taskCounter;
     const hostvars = this.ctx.hostvars(play, batch, playHosts);
@@ -303,7 +303,7 @@ export class Engine {
       }
     }
     this.opts.emit({ kind: 'task-end', taskId: id });
-    this.checkFailureLimits(play, batch, task, frames, hosts = runOnce ? hosts : hosts);
+    this.checkFailureLimits(play, batch, task, frames);
   }
 
   private record(task: TaskNode, frames: Keywords[], o: TaskOutcome): void {
@@ -332,7 +332,7 @@ export class Engine {
     this.emitResult(o);
   }
 
-  private checkFailureLimits(play: Play, batch: string[], task: TaskNode, frames: Keywords[], _hosts: string[]): void {
+  private checkFailureLimits(play: Play, batch: string[], task: TaskNode, frames: Keywords[]): void {
     const failedNow = batch.filter((h) => this.ctx.host(h).failed || this.ctx.host(h).unreachable);
     if (failedNow.length === 0) return;
     const fatal = play.anyErrorsFatal || [...frames, task].some((f) => f.anyErrorsFatal === true);
@@ -344,9 +344,6 @@ export class Engine {
     if (play.maxFailPercentage !== undefined && (failedNow.length / batch.length) * 100 > play.maxFailPercentage) {
       this.opts.emit({ kind: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failedNow.length} of ${batch.length} hosts failed); stopping the play` });
       throw new PlayAborted();
-    }
-    if (this.active(batch).length === 0) {
-      // Every host of the batch is gone: nothing left to run in this play.
     }
   }
 
@@ -376,4 +373,3 @@ export class Engine {
   }
 }
 
-export { emptyStats };
