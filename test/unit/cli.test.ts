@@ -67,6 +67,22 @@ test('in a terminal: listr2 live progress; not a terminal: plain lines; second r
   }
 });
 
+test('an encrypted private key: a clear error that says to use the agent (exit 4)', async () => {
+  const p = await Project.create(['h1']);
+  try {
+    const key = path.join(p.dir, 'id_enc');
+    const gen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'a passphrase', '-f', key], { encoding: 'utf8' });
+    assert.is(gen.status, 0, gen.stderr);
+    await p.write('enc.yml', `all:\n  hosts:\n    locked: { ansible_host: 127.0.0.1, ansible_port: 1, ansible_ssh_private_key_file: ${key} }\n`);
+    await p.write('play.yml', '- hosts: all\n  gather_facts: false\n  tasks:\n    - stat: { path: /etc/hostname }\n');
+    const res = await runCli(['run', path.join(p.dir, 'play.yml'), '-i', path.join(p.dir, 'enc.yml')], { env: { SSH_AUTH_SOCK: '' } });
+    assert.is(res.code, 4);
+    assert.match(res.stdout, /the private key .*id_enc is encrypted.*ssh-add .*id_enc.*SSH_AUTH_SOCK/);
+  } finally {
+    await p.remove();
+  }
+});
+
 test('validate checks without connecting and prints ok', async () => {
   const p = await Project.create(['h1'], '    far: { ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1 }\n');
   try {
