@@ -8,5 +8,12 @@ if (!existsSync(fileURLToPath(cli))) {
   process.stderr.write('jitsi-fleet is not built: run `npm ci` (or `npm run build`) in the project folder\n');
   process.exit(70);
 }
-const { main } = await import(cli.href);
+const { main, reportError } = await import(cli.href);
+// Anything that escapes every handler is a bug: one line, exit 70, never a stack trace.
+const crash = (e) => {
+  process.exitCode = reportError(e);
+  process.exit();
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 process.exitCode = await main(process.argv.slice(2));

@@ -4,6 +4,7 @@
  * 4 a host unreachable, 130 interrupted.
  */
 import { readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connectionFactory } from './connection/factory.ts';
@@ -24,7 +25,8 @@ import { SummaryRenderer } from './output/summary.ts';
 import { Redactor } from './output/redact.ts';
 import { loadPlaybook } from './playbook/load.ts';
 import { checkUndefinedVariables } from './playbook/undefined.ts';
-import { InputError } from './errors.ts';
+import { suggest } from './util/suggest.ts';
+import { InputError, InternalError } from './errors.ts';
 
 const HELP: Record<string, string> = {
   main: `jitsi-fleet: an Ansible-compatible playbook runner for scaling Jitsi Meet out to many videobridges
@@ -40,7 +42,8 @@ Commands:
 Run 'jitsi-fleet <command> --help' for a command's options.
 
 Exit codes: 0 success; 1 bad input; 2 a task failed; 3 changes were made or would be made
-(with --detailed-exitcode); 4 a host was unreachable (wins over 2); 130 interrupted.`,
+(with --detailed-exitcode); 4 a host was unreachable (wins over 2); 70 a bug in jitsi-fleet;
+130 interrupted.`,
   run: `Usage: jitsi-fleet run PLAYBOOK [options]
 
 Options:
@@ -60,6 +63,10 @@ Options:
   -F, --ssh-config FILE    ssh_config to read (default ~/.ssh/config): Host, HostName, User, Port,
                            IdentityFile, ProxyJump, UserKnownHostsFile, StrictHostKeyChecking
   -T, --timeout SECONDS    SSH connect timeout (default 10)
+      --lock-wait SECONDS  wait this long for another run's lock on a host (default 300; 0: fail at once).
+                           A run (not check mode) takes a lock on each host before its first write;
+                           a host locked by another run shows who holds it (pid, controller, since when)
+      --no-lock            take no run lock
       --junit FILE         also write a JUnit XML report (one test case per task and host)
       --summary FILE       also write a markdown summary (recap, what changed, diffs)
   -h, --help               this help`,
@@ -101,6 +108,8 @@ const runOptions: ParseArgsConfig['options'] = {
   summary: { type: 'string' },
   'ssh-config': { type: 'string', short: 'F' },
   timeout: { type: 'string', short: 'T' },
+  'lock-wait': { type: 'string' },
+  'no-lock': { type: 'boolean' },
 };
 
 function parse(argv: string[], options: ParseArgsConfig['options']): { values: Record<string, unknown>; positionals: string[] } {
@@ -108,13 +117,16 @@ function parse(argv: string[], options: ParseArgsConfig['options']): { values: R
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: values as Record<string, unknown>, positionals };
   } catch (e) {
-    throw new InputError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''), { hint: "see 'jitsi-fleet <command> --help'" });
+    const msg = (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, '');
+    const flag = /^Unknown option '(--?[^']+)'/.exec(msg)?.[1];
+    const near = flag?.startsWith('--') ? suggest(flag.slice(2), Object.keys(options ?? {})) : undefined;
+    throw new InputError(flag ? `unknown option '${flag}'` : msg.split('. ')[0], { hint: near ? `did you mean '--${near}'?` : "see 'jitsi-fleet <command> --help'" });
   }
 }
 
 const list = (v: unknown): string[] => ((v as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
-type Renderer = { handle(e: RunEvent): void; done(): Promise<void> };
+type Renderer = { handle(e: RunEvent): void; done(): Promise<void>; abort?(): Promise<void> };
 
 function pickRenderer(mode: string): Renderer {
   if (mode === 'json') return new JsonRenderer();
@@ -131,6 +143,11 @@ function parseHostKeyChecking(v: unknown): HostKeyChecking | undefined {
   throw new InputError(`--host-key-checking must be yes, accept-new or no; got '${v}'`);
 }
 
+/** Who holds a host's run lock, as another run will show it. */
+function lockHolder(playbook: string): string {
+  return `pid ${process.pid} on ${hostname()} by ${userInfo().username}, since ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, playbook ${path.basename(playbook)}`;
+}
+
 async function runCommand(argv: string[], forceCheck: boolean): Promise<number> {
   const { values, positionals } = parse(argv, runOptions);
   if (values.help) {
@@ -140,6 +157,8 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   if (positionals.length !== 1) throw new InputError(`expected one playbook, got ${positionals.length}`, { hint: `jitsi-fleet ${forceCheck ? 'check' : 'run'} playbooks/add-bridge.yml` });
   const forks = values.forks === undefined ? 5 : Number(values.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive whole number, got '${values.forks}'`);
+  const lockWait = values['lock-wait'] === undefined ? 300 : Number(values['lock-wait']);
+  if (!Number.isFinite(lockWait) || lockWait < 0) throw new InputError(`--lock-wait must be a number of seconds (0: do not wait), got '${values['lock-wait']}'`);
   const playbook = await loadPlaybook(positionals[0]);
   const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
@@ -148,7 +167,11 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   const renderers: Renderer[] = [pickRenderer((values.output as string | undefined) ?? 'auto')];
   if (values.junit) renderers.push(new JunitRenderer(values.junit as string));
   if (values.summary) renderers.push(new SummaryRenderer(values.summary as string));
-  const renderer: Renderer = { handle: (e) => renderers.forEach((r) => r.handle(e)), done: async () => void (await Promise.all(renderers.map((r) => r.done()))) };
+  const renderer: Renderer = {
+    handle: (e) => renderers.forEach((r) => r.handle(e)),
+    done: async () => void (await Promise.all(renderers.map((r) => r.done()))),
+    abort: async () => void (await Promise.all(renderers.map((r) => r.abort?.()))),
+  };
   const redactor = new Redactor();
   let interrupts = 0;
   const onSigint = () => {
@@ -183,8 +206,15 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
         connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
       }),
       stopRequested: () => interrupts > 0,
+      runLock: values['no-lock'] ? undefined : { holder: lockHolder(positionals[0]), waitSeconds: lockWait },
     });
-    const result = await engine.run();
+    let result;
+    try {
+      result = await engine.run();
+    } catch (e) {
+      await renderer.abort?.();
+      throw e;
+    }
     await renderer.done();
     if (result.exitCode === 0 && values['detailed-exitcode'] && result.changed > 0) return 3;
     return result.exitCode;
@@ -255,11 +285,18 @@ export async function main(argv: string[]): Promise<number> {
         throw new InputError(`unknown command '${command}'`, { hint: 'commands: run, check, validate, inventory (see --help)' });
     }
   } catch (e) {
-    if (isFleetError(e) && e.kind !== 'internal') {
-      process.stderr.write(`ERROR: ${e.describe()}\n`);
-      return e.kind === 'connection' ? 4 : e.kind === 'task' ? 2 : 1;
-    }
-    process.stderr.write(`internal error (please report it): ${e instanceof Error ? e.stack : messageOf(e)}\n`);
-    return 70;
+    return reportError(e);
   }
+}
+
+/** Prints an error for a person (no stack trace) and returns its exit code. */
+export function reportError(e: unknown): number {
+  if (isFleetError(e) && e.kind !== 'internal') {
+    process.stderr.write(`ERROR: ${e.describe({ excerpt: true })}\n`);
+    return e.kind === 'connection' ? 4 : e.kind === 'task' ? 2 : 1;
+  }
+  const internal = e instanceof InternalError ? e : new InternalError(messageOf(e), { cause: e });
+  process.stderr.write(`ERROR: ${internal.describe()}\n`);
+  if (process.env.JITSI_FLEET_DEBUG) process.stderr.write(`${(internal.cause as Error | undefined)?.stack ?? internal.stack}\n`);
+  return 70;
 }

@@ -10,7 +10,9 @@ export class LocalConnection extends ShellConnection {
 
   async connect(): Promise<void> {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.releaseLock();
+  }
 
   protected async spawn(command: string): Promise<RemoteProcess> {
     const p = $({ quiet: true, nothrow: true, verbose: false, stdio: ["pipe", "pipe", "pipe"] })`/bin/sh -c ${command}`;

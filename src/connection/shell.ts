@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../errors.ts';
-import type { Become, Connection, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from './types.ts';
+import { shlexSplit } from '../util/shlex.ts';
+import { RunLocked, StaleWrite, type RunLockOptions, type Become, type Connection, type ExecOptions, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from './types.ts';
 
 /** Single-quotes a value for a POSIX shell (zx's `quote`, without bash-only $'' forms). */
 export function q(s: string): string {
@@ -30,11 +31,32 @@ for p in "$@"; do
   else printf 'A\\n'; fi
 done`;
 
-/** Builds the atomic write script: temp beside the target, verified by checksum, renamed. */
+/** Exit codes of the write script that mean something to the caller. */
+const EXIT_STALE = 7;
+
+/**
+ * A `validate` command as argv, never through a shell (as Ansible's
+ * run_command without use_unsafe_shell): words split like shlex, each word
+ * quoted, `%s` replaced by the temp file.
+ */
+export function validateCommand(validate: string): string {
+  let words: string[];
+  try {
+    words = shlexSplit(validate);
+  } catch {
+    throw new WriteFailed(`validate has an unclosed quote: ${validate}`);
+  }
+  if (!validate.includes('%s')) words.push('%s');
+  return words.map((w) => w.split('%s').map((part) => (part === '' ? '' : q(part))).join('"$t"') || "''").join(' ');
+}
+
+/** Builds the atomic write script: temp beside the target, verified by checksum, checked against the plan's base, renamed. */
 function writeScript(path: string, size: number, sha: string, opts: WriteOptions): string {
   const lines = [
     'set -e',
     `p=${q(path)}`,
+    // lineinfile and blockinfile edit a symlink's target and keep the link (Ansible's realpath).
+    opts.follow ? 'if [ -L "$p" ]; then p=$(readlink -f -- "$p") || { echo "cannot resolve the symlink $p" >&2; exit 3; }; fi' : ':',
     'd=$(dirname -- "$p")',
     opts.makeParents ? 'mkdir -p -- "$d"' : '[ -d "$d" ] || { echo "directory $d does not exist" >&2; exit 3; }',
     't=$(mktemp "$d/.jitsi-fleet.XXXXXXXX")',
@@ -42,14 +64,26 @@ function writeScript(path: string, size: number, sha: string, opts: WriteOptions
     'cat > "$t"',
     `[ "$(wc -c < "$t")" -eq ${size} ] || { echo "incomplete transfer" >&2; exit 4; }`,
     `printf '%s  %s\\n' ${sha} "$t" | sha256sum -c --status - || { echo "checksum mismatch" >&2; exit 4; }`,
+    // One writer at a time in this directory, from the base check to the rename.
+    'exec 9<"$d"',
+    'if command -v flock >/dev/null 2>&1; then flock -w 60 9 || { echo "another process kept $d locked for 60 s" >&2; exit 6; }; fi',
+  ];
+  if (opts.base?.state === 'absent') {
+    lines.push(`if [ -e "$p" ] || [ -L "$p" ]; then echo "$p was created by someone else after this run read it" >&2; exit ${EXIT_STALE}; fi`);
+  } else if (opts.base?.state === 'file') {
+    lines.push(
+      `cur=$(sha256sum < "$p" 2>/dev/null) || cur=absent`,
+      `[ "\${cur%% *}" = ${opts.base.sha256} ] || { echo "$p was changed by someone else after this run read it" >&2; exit ${EXIT_STALE}; }`,
+    );
+  }
+  lines.push(
     'if [ -e "$p" ]; then chmod --reference="$p" -- "$t"; chown --reference="$p" -- "$t" 2>/dev/null || true',
     'else chmod "$(printf %o $(( 0666 & ~$(umask) )))" -- "$t"; fi',
-  ];
+  );
   if (opts.mode) lines.push(`chmod ${q(opts.mode)} -- "$t"`);
   if (opts.owner || opts.group) lines.push(`chown ${q(`${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`)} -- "$t"`);
   if (opts.validate) {
-    const cmd = opts.validate.includes('%s') ? opts.validate.split('%s').join('"$t"') : `${opts.validate} "$t"`;
-    lines.push(`if ! out=$(${cmd} 2>&1); then echo "validation failed: $out" >&2; exit 5; fi`);
+    lines.push(`if ! out=$(${validateCommand(opts.validate)} 2>&1); then echo "validation failed: $out" >&2; exit 5; fi`);
   }
   if (opts.backup) {
     lines.push('if [ -e "$p" ]; then b="$p.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b"; echo "BACKUP=$b"; fi');
@@ -78,9 +112,28 @@ export function parseReadOutput(paths: string[], stdout: string): Map<string, Fi
   return out;
 }
 
+/**
+ * Holds the run lock while its stdin stays open: flock on a file in
+ * /run/lock, released by the kernel when this shell ends (the controller
+ * closes stdin, or the connection drops), so a crashed run leaves no lock.
+ */
+const LOCK_SCRIPT = `
+dir=/run/lock; [ -d "$dir" ] && [ -w "$dir" ] || dir=/tmp
+f="$dir/jitsi-fleet.$1.lock"
+command -v flock >/dev/null 2>&1 || { echo NOFLOCK; exec cat >/dev/null; }
+old=$(umask); umask 000; exec 9>>"$f" 2>/dev/null || exec 9<"$f" || { echo "NOLOCK cannot open $f"; exit 1; }; umask "$old"
+if ! flock -n 9; then
+  echo "BUSY $(cat "$f" 2>/dev/null)"
+  if [ "$2" -le 0 ] || ! flock -w "$2" 9; then echo "TIMEOUT $(cat "$f" 2>/dev/null)"; exit 1; fi
+fi
+printf '%s\\n' "$3" > "$f" 2>/dev/null || true
+echo LOCKED
+exec cat >/dev/null`;
+
 /** A connection whose commands run in a POSIX shell: local or SSH. */
 export abstract class ShellConnection implements Connection {
   #commands = 0;
+  #lock?: RemoteProcess;
 
   constructor(readonly host: string, protected readonly loginUser: string) {}
 
@@ -161,6 +214,43 @@ export abstract class ShellConnection implements Connection {
     return { code: code ?? 255, stdout, stderr };
   }
 
+  async lock(opts: RunLockOptions): Promise<void> {
+    const name = opts.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const proc = await this.spawn(`/bin/sh -c ${q(LOCK_SCRIPT)} sh ${q(name)} ${Math.max(0, Math.round(opts.waitSeconds))} ${q(opts.holder)}`);
+    proc.stdin.on('error', () => {});
+    this.#lock = proc;
+    let out = '';
+    const answer = await new Promise<string>((resolve) => {
+      proc.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        for (const line of out.split('\n').slice(0, -1)) {
+          if (line.startsWith('BUSY ')) opts.onBusy?.(line.slice(5).trim() || 'another run (no details)');
+          else if (/^(LOCKED|NOFLOCK|TIMEOUT|NOLOCK)/.test(line)) resolve(line);
+        }
+        out = out.slice(out.lastIndexOf('\n') + 1);
+      });
+      proc.done.then(() => resolve(out.trim() || 'ENDED'), () => resolve('ENDED'));
+    });
+    if (answer === 'LOCKED' || answer === 'NOFLOCK') return;
+    this.#lock = undefined;
+    proc.stdin.end();
+    if (answer.startsWith('TIMEOUT')) {
+      const who = answer.slice(8).trim() || 'another run (no details)';
+      throw new RunLocked(
+        opts.waitSeconds > 0
+          ? `${this.host} is locked by another jitsi-fleet run (${who}); waited ${opts.waitSeconds} s`
+          : `${this.host} is locked by another jitsi-fleet run (${who})`,
+      );
+    }
+    throw new RunLocked(`${this.host}: the run lock could not be taken: ${answer}`);
+  }
+
+  /** Lets go of the run lock (ends the shell that holds it). */
+  protected releaseLock(): void {
+    this.#lock?.stdin.end();
+    this.#lock = undefined;
+  }
+
   async readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>> {
     if (paths.length === 0) return new Map();
     const cmd = `/bin/sh -c ${q(READ_SCRIPT)} sh ${paths.map(q).join(' ')}`;
@@ -173,6 +263,7 @@ export abstract class ShellConnection implements Connection {
     const sha = createHash('sha256').update(content).digest('hex');
     const script = writeScript(path, content.length, sha, opts);
     const res = await this.exec(`/bin/sh -c ${q(script)}`, { stdin: content, become: opts.become });
+    if (res.code === EXIT_STALE) throw new StaleWrite(res.stderr.trim());
     if (res.code !== 0) {
       throw new WriteFailed(`writing ${path} failed: ${res.stderr.trim() || `exit ${res.code}`}`);
     }

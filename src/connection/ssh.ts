@@ -100,18 +100,31 @@ export class SshConnection extends ShellConnection {
           return;
         }
         const client = new ssh2.Client();
-        const fail = (why: string) => reject(new ConnectionError(why));
-        client.once('ready', () => resolve(client));
-        client.once('error', (err: Error & { level?: string }) => {
+        let settled = false;
+        const fail = (why: string) => {
+          if (settled) return;
+          settled = true;
+          reject(new ConnectionError(why));
+          // ssh2 may report more errors for a connection that never became
+          // ready ("Connection lost before handshake"): keep listening, drop it.
+          client.destroy();
+        };
+        client.once('ready', () => {
+          settled = true;
+          resolve(client);
+        });
+        client.on('error', (err: Error & { level?: string }) => {
+          if (settled) return;
           if (verdict && !verdict.ok) return fail(`${this.target.name}: ${verdict.reason}`);
           if (err.level === 'client-authentication') {
             return fail(`${this.target.name}: authentication failed for ${this.label(h)} (tried: ${setup.tried.join(', ') || 'nothing: no key, agent or password'})`);
           }
           if (err.level === 'client-timeout') return fail(`${this.target.name}: no SSH answer from ${this.label(h)} within ${this.target.connectTimeoutMs / 1000}s`);
           const code = (err as NodeJS.ErrnoException).code;
-          const detail = code === 'ECONNREFUSED' ? 'connection refused (is sshd running?)' : code === 'EHOSTUNREACH' ? 'no route to host' : err.message;
+          const detail = code === 'ECONNREFUSED' ? 'connection refused (is sshd running?)' : code === 'EHOSTUNREACH' ? 'no route to host' : code === 'ECONNRESET' ? 'the server closed the connection before the SSH handshake (is this port an SSH server?)' : err.message;
           fail(`${this.target.name}: cannot connect to ${this.label(h)}: ${detail}`);
         });
+        client.on('close', () => fail(`${this.target.name}: ${this.label(h)} closed the connection before the SSH handshake (is it an SSH server?)`));
         const config: ConnectConfig = {
           ...setup.config,
           ...(sock ? { sock } : {}),
@@ -220,6 +233,7 @@ export class SshConnection extends ShellConnection {
   }
 
   async close(): Promise<void> {
+    this.releaseLock();
     this.closed = true;
     for (const c of this.clients.reverse()) c.end();
     this.clients = [];

@@ -43,6 +43,10 @@ export interface WriteOptions {
   validate?: string;
   /** Create missing parent directories. */
   makeParents?: boolean;
+  /** What the caller's plan was made from: the write fails with StaleWrite when the file is no longer that. */
+  base?: { state: 'absent' } | { state: 'file'; sha256: string };
+  /** Write to a symlink's target, keeping the link. */
+  follow?: boolean;
   become?: Become;
 }
 
@@ -62,5 +66,28 @@ export interface Connection {
   readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>>;
   /** Replaces a file atomically: temp file beside it, old mode and owner kept, verified, renamed. */
   writeFile(path: string, content: Buffer, opts?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Takes the host's run lock (one writing run per host at a time) and holds
+   * it until close(), or until the connection drops. Throws RunLocked when
+   * another run holds it and waiting is not wanted or timed out.
+   */
+  lock(opts: RunLockOptions): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface RunLockOptions {
+  /** Who we are, shown to a run that finds the lock taken. */
+  holder: string;
+  /** Lock name on the host (one lock per inventory host). */
+  name: string;
+  /** Seconds to wait for another run's lock; 0 fails at once. */
+  waitSeconds: number;
+  /** Called once when the lock is taken by someone else and we wait. */
+  onBusy?(holder: string): void;
+}
+
+/** Another run holds the host's run lock. */
+export class RunLocked extends Error {}
+
+/** The file changed on the host after the plan was made: nothing was written; plan again. */
+export class StaleWrite extends Error {}

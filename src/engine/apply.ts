@@ -19,7 +19,7 @@ export async function applyChanges(conn: Connection, files: FileView, changes: C
     if (c.kind === 'write') {
       const before = await files.get(c.path, become);
       const res = await conn.writeFile(c.path, c.content, {
-        mode: c.mode, owner: c.owner, group: c.group, backup: c.backup, validate: c.validate, makeParents: c.makeParents, become,
+        mode: c.mode, owner: c.owner, group: c.group, backup: c.backup, validate: c.validate, makeParents: c.makeParents, base: c.base, follow: c.follow, become,
       });
       backupFile = res.backupFile ?? backupFile;
       if (c.mode && !/^[0-7]{4}$/.test(c.mode)) files.forget(c.path);

@@ -1,7 +1,7 @@
 /** Shared state of one run: hosts, their connections and file views, variables. */
 import { LocalConnection } from '../connection/local.ts';
 import type { Connection } from '../connection/types.ts';
-import { ConnectionError } from '../errors.ts';
+import { ConnectionError, messageOf } from '../errors.ts';
 import type { Inventory, Vars, VarsDirs } from '../inventory/model.ts';
 import { emptyStats, type Emit, type HostStats } from '../output/events.ts';
 import type { Redactor } from '../output/redact.ts';
@@ -27,6 +27,12 @@ export interface EngineOptions {
   connectionFor(host: string, vars: Lookup): Connection;
   /** Set when the user asked to stop (first Ctrl-C): no new task starts. */
   stopRequested?: () => boolean;
+  /**
+   * The per-host run lock taken before a run's first write (not in check
+   * mode): who we are, and how long to wait for another run's lock (0: fail
+   * at once). Undefined: no lock.
+   */
+  runLock?: { holder: string; waitSeconds: number };
 }
 
 export interface HostState {
@@ -40,6 +46,8 @@ export interface HostState {
   conn?: Connection;
   files?: FileView;
   connecting?: Promise<void>;
+  /** The run lock, taken before the first write. */
+  locking?: Promise<void>;
   factsGathered?: boolean;
 }
 
@@ -133,6 +141,29 @@ export class RunContext {
       throw new Unreachable((e as Error).message);
     }
     return { conn: h.conn, files: h.files! };
+  }
+
+  /**
+   * Resolves when the host may be written: its run lock is ours. Another
+   * run's lock (after waiting, if asked) makes the host unreachable for this run.
+   */
+  async writable(name: string): Promise<void> {
+    const lock = this.opts.runLock;
+    const h = this.host(name);
+    if (!lock || this.opts.check || !h.conn) return;
+    h.locking ??= h.conn.lock({
+      name,
+      holder: lock.holder,
+      waitSeconds: lock.waitSeconds,
+      onBusy: (holder) => this.opts.emit({ kind: 'warning', host: name, msg: `${name} is locked by another jitsi-fleet run (${holder}); waiting up to ${lock.waitSeconds} s (--lock-wait)` }),
+    });
+    try {
+      await h.locking;
+    } catch (e) {
+      const msg = `${messageOf(e)}${lock.waitSeconds === 0 ? '; wait for it with --lock-wait SECONDS' : ''}`;
+      this.markUnreachable(name, msg);
+      throw new ConnectionError(msg);
+    }
   }
 
   markUnreachable(name: string, msg: string): void {

@@ -4,11 +4,11 @@
  * handlers at the end of each section or at flush_handlers, serial batches,
  * max_fail_percentage and any_errors_fatal as Ansible has them.
  */
-import { InputError, isFleetError } from '../errors.ts';
+import { InputError, InternalError, isFleetError, messageOf } from '../errors.ts';
 import type { HostStats, TaskOutcome } from '../output/events.ts';
 import { selectHosts } from '../inventory/pattern.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
-import { renderString } from '../template/templar.ts';
+import { renderString, TemplateError } from '../template/templar.ts';
 import { RunContext, Unreachable, type EngineOptions } from './context.ts';
 import { gatherFacts } from './facts.ts';
 import { forEachLimited } from './pool.ts';
@@ -31,7 +31,13 @@ class PlayAborted extends Error {}
 
 /** Resolves every play's hosts before anything runs, so a bad pattern stops the run early. */
 export function resolvePlayHosts(opts: Pick<EngineOptions, 'inventory' | 'limit' | 'extraVars'>, play: Play): string[] {
-  const pattern = String(renderString(play.hosts, scope([opts.extraVars, play.vars])));
+  let pattern: string;
+  try {
+    pattern = String(renderString(play.hosts, scope([opts.extraVars, play.vars])));
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    throw new InputError(`the play's hosts: ${e.message}`, { location: play.hostsLocation, hint: 'hosts: may use extra vars (-e) and the play\'s vars only; inventory variables are not known yet' });
+  }
   let hosts = selectHosts(opts.inventory, pattern, play.hostsLocation);
   if (opts.limit) {
     const allowed = new Set(selectHosts(opts.inventory, opts.limit));
@@ -65,6 +71,8 @@ export class Engine {
   private readonly ctx: RunContext;
   private taskCounter = 0;
   private interrupted = false;
+  /** Tasks that failed through a bug of ours: the run exits 70. */
+  private internalErrors = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.ctx = new RunContext(opts);
@@ -121,7 +129,7 @@ export class Engine {
     const failed = all.some((s) => s.failed > 0);
     const unreachable = all.some((s) => s.unreachable > 0);
     const changed = all.reduce((n, s) => n + s.changed, 0);
-    const exitCode = this.interrupted ? 130 : unreachable ? 4 : failed ? 2 : 0;
+    const exitCode = this.interrupted ? 130 : this.internalErrors ? 70 : unreachable ? 4 : failed ? 2 : 0;
     return { stats, commands, changed, failed, unreachable, interrupted: this.interrupted, exitCode };
   }
 
@@ -226,7 +234,7 @@ export class Engine {
       if (this.active(batch, only).length === 0) return;
       if (node.kind === 'task' && node.module === 'meta') {
         if (await this.runMeta(node, frames, play, batch, playHosts, only)) return;
-      } else if (node.kind === 'task') await this.runTask(node, frames, play, batch, playHosts, only);
+      } else if (node.kind === 'task') await this.guarded(node, () => this.runTask(node, frames, play, batch, playHosts, only));
       else if (node.kind === 'block') await this.runBlock(node, frames, play, batch, playHosts, only);
       else await this.runInclude(node, frames, play, batch, playHosts, only);
     }
@@ -263,7 +271,18 @@ export class Engine {
     }
   }
 
+  /** An error that escapes a task's own handling is a bug: it names the task. */
+  private async guarded(task: TaskNode, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (isFleetError(e) || e instanceof PlayAborted) throw e;
+      throw new InternalError(messageOf(e), { task: taskTitle(task), location: task.location, cause: e });
+    }
+  }
+
   private emitResult(o: TaskOutcome): void {
+    if (o.internal) this.internalErrors++;
     const r = this.opts.redactor;
     this.opts.emit(r.value({ kind: 'task-result', ...o }));
   }

@@ -2,8 +2,8 @@
  * One task on one host: conditions, loop, templated arguments, the module's
  * plan, the applier (never in check mode), changed_when/failed_when, register.
  */
-import type { Become } from '../connection/types.ts';
-import { InputError, messageOf } from '../errors.ts';
+import { StaleWrite, type Become } from '../connection/types.ts';
+import { InputError, isBug, isResourceLimit, messageOf } from '../errors.ts';
 import type { Vars } from '../inventory/model.ts';
 import { findModule } from '../modules/index.ts';
 import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
@@ -96,8 +96,10 @@ export class TaskRunner {
       if (e instanceof Unreachable) {
         return { ...base, status: 'unreachable', changed: false, msg: e.message, diff: [], durationMs: Date.now() - started };
       }
-      const msg = e instanceof TemplateError ? `${e.message} (in task '${taskTitle(task)}' at ${task.location.file}:${task.location.line}:${task.location.column})` : messageOf(e);
-      return { ...base, status: 'failed', changed: false, msg: noLog ? NO_LOG_MESSAGE : msg, diff: [], durationMs: Date.now() - started };
+      const internal = isBug(e);
+      if (internal && process.env.JITSI_FLEET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+      const msg = describeFailure(e, task);
+      return { ...base, status: 'failed', changed: false, msg: noLog ? NO_LOG_MESSAGE : msg, diff: [], durationMs: Date.now() - started, ...(internal ? { internal: true } : {}) };
     }
   }
 
@@ -174,9 +176,25 @@ export class TaskRunner {
    */
   private async runOnce(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
     const delegate = inherited(frames, 'delegateTo');
-    if (delegate === undefined) return this.runOnceUnlocked(host, frames, lookup);
+    if (delegate === undefined) return this.replanIfStale(host, frames, lookup);
     const target = String(renderString(String(delegate), lookup));
-    return this.env.ctx.exclusive(target, () => this.runOnceUnlocked(host, frames, lookup));
+    return this.env.ctx.exclusive(target, () => this.replanIfStale(host, frames, lookup));
+  }
+
+  /**
+   * A write is refused when its file changed on the host after the plan was
+   * made (another run, a person): nothing was written, so read and plan again.
+   */
+  private async replanIfStale(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
+    const tries = 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOnceUnlocked(host, frames, lookup);
+      } catch (e) {
+        if (!(e instanceof StaleWrite)) throw e;
+        if (attempt >= tries) throw new Error(`${e.message}; planned again ${tries - 1} times and it kept changing: is another run or a person editing it? Nothing was written`);
+      }
+    }
   }
 
   private async runOnceUnlocked(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
@@ -234,6 +252,7 @@ export class TaskRunner {
         if (plan.changes.some((c) => c.kind === 'exec' && c.command !== ':')) files.unsureSince = taskTitle(task);
       } else {
         try {
+          await this.env.ctx.writable(target);
           const applied = await applyChanges(conn, files, plan.changes, become);
           if (applied.backupFile) result.backup_file = applied.backupFile;
           if (plan.finish) {
@@ -248,7 +267,13 @@ export class TaskRunner {
             this.env.ctx.markUnreachable(target, messageOf(e));
             throw new Unreachable(messageOf(e));
           }
+          if (e instanceof StaleWrite) {
+            files.forget();
+            throw e;
+          }
+          // A failed write or command: nothing the plan promised happened.
           failed = true;
+          changed = false;
           msg = messageOf(e);
         }
       }
@@ -269,7 +294,8 @@ export class TaskRunner {
     }
     status ??= failed ? 'failed' : changed ? 'changed' : 'ok';
     if (failed) status = 'failed';
-    return { status, changed, msg, diff: diff ? plan.diff ?? [] : [], result };
+    // A failed task reports no change (its registered result keeps what the module said, as Ansible's).
+    return { status, changed: failed ? false : changed, msg, diff: diff && !failed ? plan.diff ?? [] : [], result };
   }
 
   private moduleContext(host: string, check: boolean, diff: boolean, become: Become | undefined, lookup: Lookup, target: { conn: import('../connection/types.ts').Connection; files: import('./file-view.ts').FileView } | undefined): ModuleContext {
@@ -289,6 +315,15 @@ export class TaskRunner {
       renderTemplate: (text) => renderFile(text, lookup),
     };
   }
+}
+
+/** The one-line reason a task failed, for any error a task can end with. */
+function describeFailure(e: unknown, task: TaskNode): string {
+  const at = `${task.location.file}:${task.location.line}:${task.location.column}`;
+  if (e instanceof TemplateError) return `${e.message} (at ${at})`;
+  if (isResourceLimit(e)) return `the task asks for more than this machine can hold (${(e as Error).message}); check its templates and loops (at ${at})`;
+  if (isBug(e)) return `internal error: ${messageOf(e)}. This is a bug in jitsi-fleet: please report it (JITSI_FLEET_DEBUG=1 shows the stack trace)`;
+  return messageOf(e);
 }
 
 /** Errors that mean the host went away (as opposed to a command failing). */

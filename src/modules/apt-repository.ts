@@ -10,7 +10,7 @@
  * ```
  */
 import { planAbsent, planPresent } from './lineinfile.ts';
-import { planTextFile, readLines, textOf } from './text-file.ts';
+import { bytesOf, planTextFile, readLines, textOf } from './text-file.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
 export interface AptRepositoryArgs {
@@ -47,7 +47,7 @@ export const aptRepository: ModuleDef<AptRepositoryArgs> = {
   async plan(a, ctx): Promise<Plan> {
     const path = repoFileName(a);
     const info = await ctx.files.get(path, ctx.become);
-    const repo = a.repo.trim().replace(/\s+/g, ' ');
+    const repo = bytesOf(a.repo.trim().replace(/\s+/g, ' '));
     let plan: Plan;
     if (a.state === 'absent') {
       if (info.state !== 'file') return { changes: [], msg: `${path} does not exist: repository absent` };

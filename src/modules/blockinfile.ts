@@ -11,7 +11,7 @@
  * ```
  */
 import { pyRegex } from '../template/filters.ts';
-import { pendingCreation, planTextFile, readLines, textOf, type FileArgs } from './text-file.ts';
+import { pendingCreation, planTextFile, readLines, textOf, withBytes, type FileArgs } from './text-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
@@ -107,7 +107,8 @@ export const blockinfile: ModuleDef<BlockinfileArgs> = {
     errorMessage: 'insertafter and insertbefore are mutually exclusive',
   },
   reads: (a) => [a.path],
-  async plan(a, ctx): Promise<Plan> {
+  async plan(args, ctx): Promise<Plan> {
+    const a = withBytes(args, ['block', 'marker', 'marker_begin', 'marker_end', 'insertafter', 'insertbefore']);
     const info = await ctx.files.get(a.path, ctx.become);
     if (info.state === 'directory') return { changes: [], failed: true, msg: `Path ${a.path} is a directory !`, result: { rc: 256 } };
     if (info.state === 'unreadable') return { changes: [], failed: true, msg: `cannot read ${a.path}: ${info.reason}` };
@@ -117,7 +118,7 @@ export const blockinfile: ModuleDef<BlockinfileArgs> = {
     if (a.state === 'absent' && info.state === 'absent') return { changes: [], msg: `File ${a.path} not present` };
     const original = textOf(info);
     const { result, msg } = planBlock(a, original);
-    const plan = planTextFile(a, info, result, msg, { makeParents: true });
+    const plan = planTextFile(a, info, result, msg, { makeParents: true, follow: true });
     if (plan.changes.length === 0) plan.msg = a.state === 'present' ? `block already in ${a.path}` : `no block to remove from ${a.path}`;
     return plan;
   },

@@ -22,8 +22,9 @@ export interface CopyArgs extends FileArgs {
   force: boolean;
 }
 
-/** Plans writing `content` to `dest` (shared by copy and template). */
-export async function planContent(a: CopyArgs, content: string, ctx: ModuleContext, what: string): Promise<Plan> {
+/** Plans writing `content` (bytes) to `dest` (shared by copy and template). */
+export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext, what: string): Promise<Plan> {
+  const content = bytes.toString('latin1');
   let dest = a.dest;
   let info = await ctx.files.get(dest, ctx.become);
   if (info.state === 'directory' || dest.endsWith('/')) {
@@ -63,11 +64,12 @@ export const copy: ModuleDef<CopyArgs> = {
   },
   reads: (a) => [a.dest],
   async plan(a, ctx) {
-    let content = a.content;
-    if (content === undefined) {
+    let content: Buffer;
+    if (a.content !== undefined) content = Buffer.from(a.content, 'utf8');
+    else {
       const found = await findSource(a.src!, ctx.searchDirs, 'files');
       if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/files').join(', ')})` };
-      content = await readFile(found, 'utf8');
+      content = await readFile(found);
     }
     return planContent(a, content, ctx, 'file');
   },

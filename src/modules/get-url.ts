@@ -57,7 +57,7 @@ export const getUrl: ModuleDef<GetUrlArgs> = {
     const want = a.checksum?.split(':');
     const sum = (buf: Buffer) => (want ? createHash(want[0]).update(buf).digest('hex') : '');
     if (info.state === 'file' && !a.force && (!want || sum(info.content) === want[1].toLowerCase())) {
-      const plan = planTextFile({ ...a, path: a.dest }, info, info.content.toString('utf8'), '');
+      const plan = planTextFile({ ...a, path: a.dest }, info, info.content.toString('latin1'), '');
       plan.msg = plan.changes.length ? plan.msg : `${a.dest} exists${want ? ' with the expected checksum' : ''} (force: no)`;
       return plan;
     }
@@ -67,8 +67,7 @@ export const getUrl: ModuleDef<GetUrlArgs> = {
     if (want && sum(body) !== want[1].toLowerCase()) {
       return { changes: [], failed: true, msg: `The checksum for ${a.url} did not match ${a.checksum}; it was ${want[0]}:${sum(body)}` };
     }
-    const plan = planTextFile({ ...a, path: a.dest }, info, body.toString('latin1') === body.toString('utf8') ? body.toString('utf8') : body.toString('latin1'), 'file downloaded');
-    if (plan.changes[0]?.kind === 'write') plan.changes[0].content = body;
+    const plan = planTextFile({ ...a, path: a.dest }, info, body.toString('latin1'), 'file downloaded');
     if (plan.changes.length === 0) plan.msg = `${a.dest} already has the content of ${a.url}`;
     return plan;
   },

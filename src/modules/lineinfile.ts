@@ -9,7 +9,7 @@
  * ```
  */
 import { pyRegex, pyReplacement } from '../template/filters.ts';
-import { pendingCreation, readLines, textOf, planTextFile, type FileArgs } from './text-file.ts';
+import { pendingCreation, readLines, textOf, planTextFile, withBytes, type FileArgs } from './text-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
@@ -169,7 +169,9 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
     errorMessage: 'insertafter/insertbefore, regexp/search_string and backrefs/search_string are mutually exclusive',
   },
   reads: (a) => [a.path],
-  async plan(a, ctx): Promise<Plan> {
+  async plan(args, ctx): Promise<Plan> {
+    // Matched as bytes: the file's other bytes pass through unchanged, whatever their encoding.
+    const a = withBytes(args, ['line', 'regexp', 'search_string', 'insertafter', 'insertbefore']);
     if (a.state === 'present' && a.line === undefined) return { changes: [], failed: true, msg: 'line is required with state=present' };
     if (a.backrefs && a.regexp === undefined) return { changes: [], failed: true, msg: 'regexp is required with backrefs=true' };
     if (a.state === 'absent' && a.regexp === undefined && a.search_string === undefined && a.line === undefined) {
@@ -181,7 +183,7 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
     if (a.state === 'absent') {
       if (info.state === 'absent') return { changes: [], msg: 'file not present' };
       const { lines, found } = planAbsent(a, readLines(textOf(info)!));
-      const plan = planTextFile(a, info, lines.join(''), `${found} line(s) removed`, { extra: { found } });
+      const plan = planTextFile(a, info, lines.join(''), `${found} line(s) removed`, { extra: { found }, follow: true });
       if (found === 0) plan.msg = plan.msg || `no line matches, nothing to remove from ${a.path}`;
       return plan;
     }
@@ -193,7 +195,7 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
     const { lines, msg, changed } = planPresent(a, readLines(textOf(info) ?? ''));
     const reason = a.backrefs && !changed ? `regexp matches no line of ${a.path}; backrefs leaves it unchanged` : `line already present in ${a.path}`;
     if (!changed && info.state === 'absent') return { changes: [], msg: reason };
-    const plan = planTextFile(a, info, changed ? lines.join('') : textOf(info)!, msg, { makeParents: true });
+    const plan = planTextFile(a, info, changed ? lines.join('') : textOf(info)!, msg, { makeParents: true, follow: true });
     if (plan.changes.length === 0) plan.msg = reason;
     return plan;
   },

@@ -32,6 +32,6 @@ export const template: ModuleDef<CopyArgs & { src: string }> = {
     const found = await findSource(a.src, ctx.searchDirs, 'templates');
     if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/templates').join(', ')})` };
     const text = ctx.renderTemplate(await readFile(found, 'utf8'));
-    return planContent(a, text, ctx, 'file');
+    return planContent(a, Buffer.from(text, 'utf8'), ctx, 'file');
   },
 };

@@ -8,11 +8,21 @@ import type { Become, ExecResult, FileInfo } from '../connection/types.ts';
 import type { FileView } from '../engine/file-view.ts';
 import type { Lookup } from '../template/templar.ts';
 
+/** The state of a file a plan was made from (its bytes' sha256, or absent). */
+export type WriteBase = { state: 'absent' } | { state: 'file'; sha256: string };
+
 export type Change =
   | {
       kind: 'write';
       path: string;
       content: Buffer;
+      /**
+       * What the plan was made from: the write happens only while the file
+       * still is that (another run may have changed it since it was read).
+       */
+      base?: WriteBase;
+      /** Write through a symlink to its target, keeping the link (lineinfile, blockinfile). */
+      follow?: boolean;
       mode?: string;
       owner?: string;
       group?: string;

@@ -40,6 +40,8 @@ export interface TaskOutcome {
   result?: Record<string, unknown>;
   location?: Location;
   handler?: boolean;
+  /** The failure is a bug in jitsi-fleet (the run exits 70). */
+  internal?: boolean;
 }
 
 export type RunEvent =

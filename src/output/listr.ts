@@ -21,6 +21,9 @@ function deferred(): Deferred {
     resolve = res;
     reject = rej;
   });
+  // A host can fail before listr2 has started its task: nobody awaits the
+  // promise yet, and an unobserved rejection would end the process.
+  promise.catch(() => {});
   return { promise, resolve, reject };
 }
 
@@ -33,7 +36,10 @@ export class ListrRenderer {
   private notes: string[] = [];
   private taskNames = new Map<number, string>();
 
-  constructor(private readonly write: (s: string) => void = (s) => process.stdout.write(s)) {}
+  constructor(private readonly write: (s: string) => void = (s) => process.stdout.write(s)) {
+    // A terminal that reports no size (a fresh pty) would make listr2 wrap every character.
+    if (process.stdout.isTTY && !process.stdout.columns) process.stdout.columns = Number(process.env.COLUMNS) || 80;
+  }
 
   handle(e: RunEvent): void {
     this.chain = this.chain.then(() => this.apply(e)).catch(() => {});
@@ -147,5 +153,11 @@ export class ListrRenderer {
 
   async done(): Promise<void> {
     await this.chain;
+  }
+
+  /** The run ended with an error before its recap: stop the live view so the error can be printed. */
+  async abort(): Promise<void> {
+    await this.chain;
+    if (this.run) await this.finishPlay();
   }
 }

@@ -75,6 +75,16 @@ env.addGlobal('lookup', (plugin: string, ...terms: unknown[]) => {
   if (plugin === 'file') return terms.map((t) => readFileSync(String(t), 'utf8').replace(/\n$/, '')).join(',');
   throw new TemplateError(`lookup plugin '${plugin}' is not supported (supported: env, file)`);
 });
+/** Items a template may make with range() at once: more would exhaust memory before it failed. */
+export const MAX_RANGE = 1_000_000;
+env.addGlobal('range', (start: number, stop?: number, step = 1) => {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (![start, stop, step].every(Number.isInteger)) throw new TemplateError('range() takes whole numbers');
+  if (step === 0) throw new TemplateError('range() arg 3 must not be zero');
+  const count = Math.max(0, Math.ceil((stop - start) / step));
+  if (count > MAX_RANGE) throw new TemplateError(`range(${start}, ${stop}${step !== 1 ? `, ${step}` : ''}) would make ${count} items; jitsi-fleet allows at most ${MAX_RANGE} in one template`);
+  return Array.from({ length: count }, (_, i) => start + i * step);
+});
 env.addGlobal('dict', (...args: unknown[]) => {
   const kw = args[args.length - 1] as Record<string, unknown> | undefined;
   const { __keywords, ...rest } = (kw ?? {}) as Record<string, unknown>;
@@ -98,7 +108,7 @@ function compile(src: string): nunjucks.Template {
 
 function cleanMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.replace(/^\(unknown path\)\s*/, '').replace(/\s*\[Line \d+, Column \d+\]\s*/g, ' ').replace(/\s+/g, ' ').trim();
+  return msg.replace(/^\(unknown path\)\s*/, '').replace(/\s*\[Line \d+, Column \d+\]\s*/g, ' ').replace(/\s+/g, ' ').trim().replace(/^(?:Template render error: )?(?:Error: )+/, '');
 }
 
 const SINGLE = /^\s*\{\{((?:(?!\{\{|\}\}).)*)\}\}\s*$/s;

@@ -22,6 +22,8 @@ export class MemoryHost implements Connection {
 
   async connect(): Promise<void> {}
   async close(): Promise<void> {}
+  /** One process here: the run lock is always free. */
+  async lock(): Promise<void> {}
 
   async exec(command: string): Promise<ExecResult> {
     this.commandsSent++;

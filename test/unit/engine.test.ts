@@ -311,7 +311,11 @@ test('undefined variable at run time names the variable, task, file and line', a
   const res = await p.json('play.yml');
   assert.is(res.code, 2);
   const r = hostResult(res.report, 'uses later', 'h1');
-  assert.match(r.msg, /'later' is undefined \(in task 'uses later' at .*play\.yml:8:7\)/);
+  // The task's name is on the line already (and in the report): the message names the variable and where.
+  assert.match(r.msg, /^'later' is undefined \(at .*play\.yml:8:7\)$/);
+  const plain = await p.run('play.yml', ['--output', 'plain']);
+  const line = plain.stdout.split('\n').find((l) => l.includes('failed: [h1]'))!;
+  assert.is(line.split('uses later').length - 1, 1, `the task name once: ${line}`);
 });
 
 test('exit 4 when a host is unreachable (wins over 2), and the others finish', async () => {
