@@ -65,7 +65,8 @@ function makeModule(name: 'command' | 'shell'): ModuleDef<CommandArgs> {
       const display = a.argv ? a.argv.join(' ') : text!;
       let command: string;
       if (name === 'shell') command = a.executable ? `${q(a.executable)} -c ${q(text!)}` : text!;
-      else command = (a.argv ?? shlexWords(text!)).map(q).join(' ');
+      // command runs the program itself, never a shell builtin of the same name (`echo --version`): exec looks in PATH only.
+      else command = `exec ${(a.argv ?? shlexWords(text!)).map(q).join(' ')}`;
       if (a.creates !== undefined) {
         const info = await ctx.files.get(a.chdir && !a.creates.startsWith('/') ? `${a.chdir}/${a.creates}` : a.creates, ctx.become);
         if (info.state !== 'absent') return { changes: [], msg: `Did not run command since '${a.creates}' exists`, result: { rc: 0, stdout: `skipped, since ${a.creates} exists`, cmd: display } };

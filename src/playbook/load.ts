@@ -16,6 +16,7 @@ import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, TASK_KEYS, unsupp
 import { parseKv } from './kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
+import type { ModuleDef } from '../modules/types.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -208,6 +209,12 @@ class Loader {
       }
       const nearKeyword = suggest(key, allowed);
       const nearModule = suggest(key, moduleNames());
+      if (moduleKey && (raw[moduleKey] === null || raw[moduleKey] === undefined) && moduleArgNames(findModule(moduleKey)!).includes(key)) {
+        throw new InputError(`unknown keyword '${key}' in a task`, {
+          location: where(raw, file, key),
+          hint: `'${key}' is an argument of ${moduleKey}, which has none: indent it (and the arguments after it) two spaces deeper than '${moduleKey}:'`,
+        });
+      }
       if (moduleKey || nearKeyword) {
         throw new InputError(`unknown keyword '${key}' in a task`, {
           location: where(raw, file, key),
@@ -309,6 +316,11 @@ class Loader {
       varsFilesVars: vars,
     };
   }
+}
+
+/** The argument names a module takes (with aliases). */
+function moduleArgNames(mod: ModuleDef<any>): string[] {
+  return [...Object.keys((mod.schema as { properties?: object }).properties ?? {}), ...Object.keys(mod.argAliases ?? {})].filter((k) => !k.startsWith('_'));
 }
 
 /** Handlers may come from import_tasks files: flatten them (with the import's keywords) into one list. */

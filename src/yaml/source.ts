@@ -11,6 +11,7 @@ import {
   type Document, type Node, type ParsedNode,
 } from 'yaml';
 import { InputError, type Location } from '../errors.ts';
+import { pyyamlTags } from './scalars.ts';
 
 interface Where {
   self: Location;
@@ -57,25 +58,18 @@ export function locatePath(root: unknown, path: (string | number)[]): Location |
   return best;
 }
 
-/** PyYAML's booleans: YAML 1.1 without the single letters y/n (which PyYAML keeps as strings). */
-const pyBool = (value: boolean, test: RegExp) => ({
-  identify: (v: unknown) => v === value,
-  default: true,
-  tag: 'tag:yaml.org,2002:bool',
-  test,
-  resolve: () => value,
-});
-const PY_TRUE = pyBool(true, /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/);
-const PY_FALSE = pyBool(false, /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/);
-type Tags = { tag: string }[];
-const pyTags = (tags: Tags): Tags => [PY_TRUE, PY_FALSE, ...tags.filter((t) => t.tag !== 'tag:yaml.org,2002:bool')];
-
 function position(file: string, lc: LineCounter, offset: number): Location {
   const { line, col } = lc.linePos(offset);
   return { file, line, column: col };
 }
 
+/** Values that aliases may expand to in one file: more is a "billion laughs" document, not a playbook. */
+export const MAX_ALIAS_EXPANSION = 100_000;
+
 class Converter {
+  private aliasDepth = 0;
+  private expanded = 0;
+
   constructor(private file: string, private lc: LineCounter, private doc: Document) {}
 
   at(node: Node | null | undefined): Location {
@@ -83,14 +77,22 @@ class Converter {
     return position(this.file, this.lc, offset);
   }
 
-  convert(node: unknown, seen: Set<Node> = new Set()): unknown {
+  convert(node: unknown, seen: Set<Node> = new Set(), alias?: Node): unknown {
     if (node === null || node === undefined) return null;
+    if (this.aliasDepth > 0 && ++this.expanded > MAX_ALIAS_EXPANSION) {
+      throw new InputError(`YAML aliases expand to more than ${MAX_ALIAS_EXPANSION} values; this looks like an alias bomb ("billion laughs"), not a playbook`, {
+        location: this.at(alias),
+        hint: 'use fewer nested aliases (*name), or write the values out',
+      });
+    }
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) throw new InputError(`unknown alias *${node.source}`, { location: this.at(node) });
       if (seen.has(target)) throw new InputError(`alias *${node.source} refers to itself`, { location: this.at(node) });
       seen.add(target);
-      const value = this.convert(target, seen);
+      this.aliasDepth++;
+      const value = this.convert(target, seen, alias ?? node);
+      this.aliasDepth--;
       seen.delete(target);
       return value;
     }
@@ -103,7 +105,7 @@ class Converter {
       const where: Where = { self: this.at(node as Node), keys: new Map(), values: new Map() };
       node.items.forEach((item, i) => {
         where.values.set(i, this.at(item as Node));
-        out.push(this.convert(item, seen));
+        out.push(this.convert(item, seen, alias));
       });
       registry.set(out, where);
       return out;
@@ -114,9 +116,9 @@ class Converter {
       const merged: Record<string, unknown>[] = [];
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        const rawKey = isScalar(keyNode) ? keyNode.value : this.convert(keyNode, seen);
+        const rawKey = isScalar(keyNode) ? keyNode.value : this.convert(keyNode, seen, alias);
         if (isScalar(keyNode) && keyNode.source === '<<' && (rawKey === '<<' || typeof rawKey === 'symbol')) {
-          const src = this.convert(pair.value, seen);
+          const src = this.convert(pair.value, seen, alias);
           for (const m of Array.isArray(src) ? src : [src]) {
             if (m && typeof m === 'object' && !Array.isArray(m)) merged.push(m as Record<string, unknown>);
             else throw new InputError('a merge key (<<) needs a mapping or a list of mappings', { location: this.at(pair.value as Node) });
@@ -126,7 +128,7 @@ class Converter {
         const key = rawKey === null ? 'null' : typeof rawKey === 'object' ? JSON.stringify(rawKey) : String(rawKey);
         where.keys.set(key, this.at(keyNode));
         where.values.set(key, this.at((pair.value as Node | null) ?? keyNode));
-        out[key] = this.convert(pair.value, seen);
+        out[key] = this.convert(pair.value, seen, alias);
       }
       // Explicit keys win over merged ones; earlier merges win over later ones.
       for (const m of merged) {
@@ -152,11 +154,30 @@ function tabCheck(file: string, text: string): void {
   }
 }
 
+/** What to do about the YAML mistakes people make most (indentation). */
+function yamlHint(msg: string): string | undefined {
+  if (/block sequence may not be used as an implicit map key|sequence items must start at the same column/i.test(msg)) {
+    return "this list item is not lined up with the items above it: the '-' of every item of one list stands in the same column";
+  }
+  if (/mapping items must start at the same column|bad indentation/i.test(msg)) {
+    return 'the keys of one mapping start in the same column: indent this line like the key above it, or two spaces deeper to put it under that key';
+  }
+  if (/nested mappings are not allowed in compact mappings/i.test(msg)) {
+    return "a value that contains ': ' must be quoted (msg: \"a: b\"), or written as a mapping on the lines below";
+  }
+  if (/implicit keys need to be on a single line|implicit map keys need to be followed by map values/i.test(msg)) {
+    return "a key needs ': ' after it; a value that goes on over several lines needs '|' or '>' (or quotes)";
+  }
+  return undefined;
+}
+
 /** Parses YAML text (one document) with locations. An empty document is `null`. */
 export function parseYaml(text: string, file: string): unknown {
+  // A UTF-8 byte order mark (some Windows editors write one) is not content.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   tabCheck(file, text);
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, lineCounter: lc, prettyErrors: false, merge: true, intAsBigInt: false, customTags: pyTags as never });
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, lineCounter: lc, prettyErrors: false, merge: true, intAsBigInt: false, customTags: pyyamlTags as never });
   if (!Array.isArray(docs)) return null; // an empty stream
   if (docs.length > 1) {
     throw new InputError(`${docs.length} YAML documents in one file; a playbook, inventory or vars file holds one`, {
@@ -167,13 +188,15 @@ export function parseYaml(text: string, file: string): unknown {
   if (!doc) return null;
   const problem = doc.errors[0];
   if (problem) {
-    const offset = problem.pos[0];
+    let offset = problem.pos[0];
+    // The parser may point at the blank line or spaces before the mistake: show the mistake.
+    while (offset < text.length - 1 && /\s/.test(text[offset])) offset++;
     let msg = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     if (problem.code === 'DUPLICATE_KEY') {
       const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim() ?? '';
       msg = `duplicate key '${key}' in a mapping; each key may appear once`;
     }
-    throw new InputError(`YAML: ${msg}`, { location: position(file, lc, offset) });
+    throw new InputError(`YAML: ${msg}`, { location: position(file, lc, offset), hint: yamlHint(msg) });
   }
   return new Converter(file, lc, doc as Document).convert(doc.contents as ParsedNode | null);
 }
