@@ -26,7 +26,8 @@ import { Redactor } from './output/redact.ts';
 import { loadPlaybook } from './playbook/load.ts';
 import { checkUndefinedVariables } from './playbook/undefined.ts';
 import { suggest } from './util/suggest.ts';
-import { InputError, InternalError } from './errors.ts';
+import { InputError, InputErrors, InternalError } from './errors.ts';
+import type { Play } from './playbook/types.ts';
 
 const HELP: Record<string, string> = {
   main: `jitsi-fleet: an Ansible-compatible playbook runner for scaling Jitsi Meet out to many videobridges
@@ -79,7 +80,9 @@ Takes the options of 'run'. With --detailed-exitcode, exit 3 means "would change
 
 Checks each playbook without connecting anywhere: YAML syntax, play and task keywords,
 module arguments, imports and includes, handler names, host patterns against the
-inventory, and template syntax. Prints 'ok' per playbook; exit 1 on the first problem.`,
+inventory, template syntax, undefined and required variables (an 'assert: that: NAME is defined'
+at the start of a play). Prints 'ok' per playbook, or every problem found (sorted by file and
+line), with exit 1.`,
   inventory: `Usage: jitsi-fleet inventory [-i INVENTORY] (--list | --host NAME | --graph [GROUP])
 
   --list        all groups and host variables as JSON (the same as ansible-inventory --list)
@@ -163,7 +166,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
   const playbookDirVars = await loadVarsDirs(playbook.dir);
-  checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars);
+  checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars, { hostsOf: (p) => resolvePlayHosts({ inventory, extraVars, limit: values.limit as string | undefined }, p) });
   const renderers: Renderer[] = [pickRenderer((values.output as string | undefined) ?? 'auto')];
   if (values.junit) renderers.push(new JunitRenderer(values.junit as string));
   if (values.summary) renderers.push(new SummaryRenderer(values.summary as string));
@@ -232,12 +235,33 @@ async function validateCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new InputError('name at least one playbook to validate');
   const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
+  // Every problem of every playbook, in one go.
+  const problems: InputError[] = [];
   for (const file of positionals) {
-    const pb = await loadPlaybook(file);
-    for (const play of pb.plays) resolvePlayHosts({ inventory, extraVars }, play);
-    checkUndefinedVariables(pb, inventory, await loadVarsDirs(pb.dir), extraVars);
-    console.log(`ok: ${file} (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})`);
+    const found: InputError[] = [];
+    let pb;
+    try {
+      pb = await loadPlaybook(file, { collect: found });
+    } catch (e) {
+      // A file that cannot be read or parsed at all: its one problem, then the next playbook.
+      if (!(e instanceof InputError)) throw e;
+      problems.push(e);
+      continue;
+    }
+    const hosts = new Map<Play, string[]>();
+    for (const play of pb.plays) {
+      try {
+        hosts.set(play, resolvePlayHosts({ inventory, extraVars }, play));
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        found.push(e);
+      }
+    }
+    checkUndefinedVariables(pb, inventory, await loadVarsDirs(pb.dir), extraVars, { collect: found, hostsOf: (p) => hosts.get(p) ?? [] });
+    if (found.length === 0) console.log(`ok: ${file} (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})`);
+    problems.push(...found);
   }
+  if (problems.length) throw new InputErrors(problems);
   return 0;
 }
 

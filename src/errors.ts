@@ -13,8 +13,12 @@ export interface Location {
   column: number;
 }
 
+/** `file:line:column`, the file relative to the current folder when it is inside it. */
 export function formatLocation(loc: Location | undefined): string {
-  return loc ? `${loc.file}:${loc.line}:${loc.column}` : '';
+  if (!loc) return '';
+  const cwd = process.cwd() + '/';
+  const file = loc.file.startsWith(cwd) ? loc.file.slice(cwd.length) : loc.file;
+  return `${file}:${loc.line}:${loc.column}`;
 }
 
 export class FleetError extends Error {
@@ -75,8 +79,28 @@ export class TaskError extends FleetError {
 
 /** Several input problems found in one pass (validate reports them all), sorted by file and line. */
 export class InputErrors extends InputError {
-  constructor(readonly problems: InputError[]) {
+  readonly problems: InputError[];
+
+  /** At most this many are listed. */
+  static readonly MAX = 50;
+
+  constructor(found: InputError[]) {
+    const flat = found.flatMap((p) => (p instanceof InputErrors ? p.problems : [p]));
+    const seen = new Set<string>();
+    const unique = flat.filter((p) => {
+      const key = `${formatLocation(p.location)} ${p.message}`;
+      return !seen.has(key) && seen.add(key);
+    });
+    unique.sort((a, b) => {
+      const la = a.location;
+      const lb = b.location;
+      if (!la || !lb) return la ? -1 : lb ? 1 : 0;
+      return la.file.localeCompare(lb.file) || la.line - lb.line || la.column - lb.column;
+    });
+    const problems = unique.slice(0, InputErrors.MAX);
+    if (unique.length > InputErrors.MAX) problems.push(new InputError(`... and ${unique.length - InputErrors.MAX} more problems (fix these first)`));
     super(problems.length === 1 ? problems[0].message : `${problems.length} problems`, { location: problems[0]?.location, hint: problems[0]?.hint });
+    this.problems = problems;
   }
 
   override describe(opts: { excerpt?: boolean } = {}): string {

@@ -8,7 +8,7 @@ import type { Vars } from '../inventory/model.ts';
 import { findModule } from '../modules/index.ts';
 import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
 import type { ItemOutcome, Status, TaskOutcome } from '../output/events.ts';
-import { NO_LOG_MESSAGE } from '../output/redact.ts';
+import { NO_LOG_MESSAGE, SECRET_NAME } from '../output/redact.ts';
 import { checkArgs, normalizeArgs } from '../playbook/args.ts';
 import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
 import { condition, renderDeep, renderFile, renderString, TemplateError, type Lookup } from '../template/templar.ts';
@@ -277,6 +277,11 @@ export class TaskRunner {
           msg = messageOf(e);
         }
       }
+    }
+    // Values under secret-looking names (set_fact jvb_secret, register admin_password) are secrets from now on.
+    opts.redactor.addByName(result);
+    if (task.register && SECRET_NAME.test(task.register)) {
+      for (const k of ['stdout', 'stdout_lines', 'stderr', 'content', 'value']) opts.redactor.add(result[k]);
     }
     const facts = result.ansible_facts as Vars | undefined;
     if (facts && !failed) Object.assign(this.env.ctx.host(host).facts, facts);

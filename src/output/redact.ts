@@ -20,6 +20,17 @@ export class Redactor {
     else if (typeof value === 'number' && String(value).length >= 6) this.secrets.add(String(value));
   }
 
+  /** Marks the values found under secret-looking names (`jvb_secret: ...`) anywhere inside `v`. */
+  addByName(v: unknown): void {
+    if (Array.isArray(v)) v.forEach((x) => this.addByName(x));
+    else if (v && typeof v === 'object' && !(v instanceof Buffer)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (SECRET_NAME.test(k)) this.add(x);
+        else this.addByName(x);
+      }
+    }
+  }
+
   get size(): number {
     return this.secrets.size;
   }
@@ -36,16 +47,22 @@ export class Redactor {
     return out;
   }
 
-  /** A deep copy with every secret masked. */
+  /** A deep copy with every secret masked, and every value under a secret-looking name. */
   value<T>(v: T): T {
-    if (this.secrets.size === 0) return v;
     if (typeof v === 'string') return this.text(v) as T;
     if (Array.isArray(v)) return v.map((x) => this.value(x)) as T;
     if (v && typeof v === 'object' && !(v instanceof Buffer)) {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = this.value(x);
+      for (const [k, x] of Object.entries(v)) out[k] = SECRET_NAME.test(k) && x !== null && x !== undefined && x !== '' && typeof x !== 'boolean' ? masked(x) : this.value(x);
       return out as T;
     }
     return v;
   }
+}
+
+/** A value shown in place of a secret: its shape kept (a list stays a list), every leaf masked. */
+function masked(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(masked);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).map((k) => [k, masked((v as Record<string, unknown>)[k])]));
+  return REDACTED;
 }

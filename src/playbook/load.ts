@@ -5,7 +5,7 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, type Location } from '../errors.ts';
+import { InputError, InputErrors, type Location } from '../errors.ts';
 import { findModule, KNOWN_UNSUPPORTED, moduleNames } from '../modules/index.ts';
 import { isTemplate, syntaxProblem } from '../template/templar.ts';
 import { check } from '../util/ajv.ts';
@@ -94,7 +94,22 @@ function keywordsOf(raw: Raw): Keywords {
 }
 
 class Loader {
+  /** Problems found so far: loading goes on past a bad task or play, so that all are reported at once. */
+  readonly problems: InputError[] = [];
+
   constructor(private readonly playbookDir: string) {}
+
+  /** Runs one part of the load; an input problem is recorded and the part left out. */
+  async attempt<T>(fn: () => Promise<T> | T): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof InputErrors) this.problems.push(...e.problems);
+      else if (e instanceof InputError) this.problems.push(e);
+      else throw e;
+      return undefined;
+    }
+  }
 
   async taskList(list: unknown, owner: Raw, key: string, file: string, stack: string[], handlers = false): Promise<Node[]> {
     if (list === undefined || list === null) return [];
@@ -104,7 +119,8 @@ class Loader {
       if (!isMapping(item)) {
         throw new InputError(`each entry of '${key}' must be a task (a mapping); found ${JSON.stringify(item)}`, { location: locate(list, list.indexOf(item)) ?? where(owner, file, key) });
       }
-      out.push(await this.node(item, file, stack, handlers));
+      const node = await this.attempt(() => this.node(item, file, stack, handlers));
+      if (node) out.push(node);
     }
     return out;
   }
@@ -273,9 +289,10 @@ class Loader {
     if (!isMapping(raw)) {
       throw new InputError(`play ${index + 1} must be a mapping with hosts and tasks`, { location: locate(raw) ?? { file, line: 1, column: 1 } });
     }
-    rejectUnknownKeys(raw, PLAY_KEYS, 'play', file);
-    check(playSchema, raw, `play ${index + 1}`);
-    checkTemplates({ name: raw.name, hosts: raw.hosts, vars: raw.vars }, undefined, undefined, file);
+    // Play-level problems are recorded; the play's tasks are still checked.
+    await this.attempt(() => rejectUnknownKeys(raw, PLAY_KEYS, 'play', file));
+    await this.attempt(() => check(playSchema, raw, `play ${index + 1}`));
+    await this.attempt(() => checkTemplates({ name: raw.name, hosts: raw.hosts, vars: raw.vars }, undefined, undefined, file));
     const varsFiles = asList(raw.vars_files);
     const vars: Raw = {};
     for (const vf of varsFiles) {
@@ -293,7 +310,7 @@ class Loader {
     const preTasks = await this.taskList(raw.pre_tasks, raw, 'pre_tasks', file, [file]);
     const tasks = await this.taskList(raw.tasks, raw, 'tasks', file, [file]);
     const postTasks = await this.taskList(raw.post_tasks, raw, 'post_tasks', file, [file]);
-    checkNotify([...preTasks, ...tasks, ...postTasks, ...handlers], handlerNames);
+    checkNotify([...preTasks, ...tasks, ...postTasks, ...handlers], handlerNames, this.problems);
     return {
       name: (raw.name as string | undefined) ?? hosts,
       hosts,
@@ -338,25 +355,34 @@ function flattenHandlers(nodes: Node[]): TaskNode[] {
 }
 
 /** Every `notify` must name a handler (or a `listen` topic) of the play. */
-function checkNotify(nodes: Node[], handlerNames: string[]): void {
+function checkNotify(nodes: Node[], handlerNames: string[], problems: InputError[]): void {
   for (const n of nodes) {
-    if (n.kind === 'block') checkNotify([...n.block, ...n.rescue, ...n.always], handlerNames);
-    else if (n.kind === 'include') checkNotify(n.tasks, handlerNames);
+    if (n.kind === 'block') checkNotify([...n.block, ...n.rescue, ...n.always], handlerNames, problems);
+    else if (n.kind === 'include') checkNotify(n.tasks, handlerNames, problems);
     else {
       for (const name of n.notify ?? []) {
         if (handlerNames.includes(name) || isTemplate(name)) continue;
         const near = suggest(name, handlerNames);
-        throw new InputError(`notify names a handler that does not exist: '${name}'`, {
+        problems.push(new InputError(`notify names a handler that does not exist: '${name}'`, {
           location: locateKey(n.raw, 'notify') ?? n.location,
           hint: near ? `did you mean '${near}'?` : handlerNames.length ? `handlers of this play: ${handlerNames.join(', ')}` : 'this play has no handlers',
-        });
+        }));
       }
     }
   }
 }
 
-/** Reads and checks a playbook file. */
-export async function loadPlaybook(file: string): Promise<Playbook> {
+/** Every problem as one error, sorted by file and line. */
+export function allProblems(problems: InputError[]): InputErrors {
+  return new InputErrors(problems);
+}
+
+/**
+ * Reads and checks a playbook file. Every problem is reported at once; with
+ * `collect`, problems are added to it and the playbook returned without the
+ * parts that had them (validate goes on to check hosts and variables).
+ */
+export async function loadPlaybook(file: string, opts: { collect?: InputError[] } = {}): Promise<Playbook> {
   const full = path.resolve(file);
   const data = await loadYamlFile(file);
   if (!Array.isArray(data)) {
@@ -369,10 +395,17 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
   const plays: Play[] = [];
   for (let i = 0; i < data.length; i++) {
     const raw = data[i];
-    if (isMapping(raw) && ('import_playbook' in raw || 'ansible.builtin.import_playbook' in raw)) {
-      throw new InputError('import_playbook is not supported; run each playbook on its own', { location: where(raw, file, 'import_playbook') });
-    }
-    plays.push(await loader.play(raw, i, file));
+    const play = await loader.attempt(() => {
+      if (isMapping(raw) && ('import_playbook' in raw || 'ansible.builtin.import_playbook' in raw)) {
+        throw new InputError('import_playbook is not supported; run each playbook on its own', { location: where(raw, file, 'import_playbook') });
+      }
+      return loader.play(raw, i, file);
+    });
+    if (play) plays.push(play);
+  }
+  if (loader.problems.length) {
+    if (!opts.collect) throw allProblems(loader.problems);
+    opts.collect.push(...loader.problems);
   }
   return { file: full, dir: path.dirname(full), plays };
 }

@@ -5,12 +5,12 @@
  * -e). Uses guarded by `default` or `is defined` are allowed. A typo is
  * reported at its file:line:column with the closest known name.
  */
-import { InputError } from '../errors.ts';
+import { InputError, InputErrors } from '../errors.ts';
 import type { Inventory, VarsDirs } from '../inventory/model.ts';
 import { isTemplate, undefinedIn } from '../template/templar.ts';
 import { suggest } from '../util/suggest.ts';
 import { locate } from '../yaml/source.ts';
-import type { Keywords, Node, Play, Playbook } from './types.ts';
+import type { Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
 
 const MAGIC = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts', 'omit',
@@ -51,6 +51,8 @@ function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Reco
   return names;
 }
 
+let problems: InputError[] = [];
+
 function checkValue(value: unknown, owner: unknown, key: string | number, known: Set<string>, asCondition = false): void {
   if (typeof value === 'string') {
     if (!asCondition && !isTemplate(value)) return;
@@ -58,10 +60,10 @@ function checkValue(value: unknown, owner: unknown, key: string | number, known:
     const missing = undefinedIn(src, (n) => (known.has(n) || n.startsWith('ansible_') ? ANY : undefined));
     if (missing) {
       const near = suggest(missing, [...known]);
-      throw new InputError(`'${missing}' is undefined: no inventory, play, task, register, set_fact or -e variable has that name`, {
+      problems.push(new InputError(`'${missing}' is undefined: no inventory, play, task, register, set_fact or -e variable has that name`, {
         location: locate(owner, key),
         hint: near ? `did you mean '${near}'?` : `define it (e.g. in group_vars/all.yml or with -e ${missing}=...), or guard it with '| default(...)'`,
-      });
+      }));
     }
   } else if (Array.isArray(value)) value.forEach((v, i) => checkValue(v, value, i, known, asCondition));
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) checkValue(v, value, k, known, asCondition);
@@ -89,7 +91,77 @@ function checkConditions(n: Keywords & { raw: Record<string, unknown> }, known: 
   }
 }
 
-export function checkUndefinedVariables(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Record<string, unknown>): void {
+/**
+ * Required variables, declared the Ansible way: `assert` tasks at the start
+ * of a play whose conditions say `NAME is defined`. Each such NAME must be
+ * set for every host of the play by the inventory, the play or -e.
+ */
+export function requiredVariables(play: Play): { name: string; task: TaskNode; index: number }[] {
+  const out: { name: string; task: TaskNode; index: number }[] = [];
+  const leading = (nodes: Node[]): boolean => {
+    for (const n of nodes) {
+      if (n.kind === 'include' && n.isStatic && !n.when?.length) {
+        if (!leading(n.tasks)) return false;
+        continue;
+      }
+      if (n.kind !== 'task' || n.module !== 'assert' || n.when?.length) return false;
+      const that = n.args.that;
+      (Array.isArray(that) ? that : [that]).forEach((c, index) => {
+        const m = typeof c === 'string' ? /^\s*([A-Za-z_]\w*)\s+is\s+defined\s*$/.exec(c) : null;
+        if (m) out.push({ name: m[1], task: n, index });
+      });
+    }
+    return true;
+  };
+  if (leading(play.preTasks)) leading(play.tasks);
+  return out;
+}
+
+/** Required variables that are not set: one problem per assert condition, naming every host and play. */
+function checkRequired(plays: Play[], hostsOf: (play: Play) => string[], inv: Inventory, dirVars: VarsDirs, extra: Record<string, unknown>): void {
+  const found = new Map<string, { name: string; task: TaskNode; index: number; hosts: Set<string>; plays: string[] }>();
+  for (const play of plays) {
+    for (const { name, task, index } of requiredVariables(play)) {
+      if (name in extra || name in play.vars || name in play.varsFilesVars) continue;
+      const missing = hostsOf(play).filter((h) => !(name in (inv.hosts.has(h) ? inv.hostVars(h, dirVars) : {})));
+      if (missing.length === 0) continue;
+      const key = `${task.location.file}:${task.location.line}:${name}`;
+      const entry = found.get(key) ?? { name, task, index, hosts: new Set<string>(), plays: [] };
+      missing.forEach((h) => entry.hosts.add(h));
+      entry.plays.push(play.name);
+      found.set(key, entry);
+    }
+  }
+  for (const { name, task, index, hosts, plays: names } of found.values()) {
+    const that = (task.raw[task.module] as Record<string, unknown> | undefined)?.that;
+    const all = [...hosts];
+    const shown = all.length > 3 ? `${all.slice(0, 3).join(', ')} and ${all.length - 3} more` : all.join(', ');
+    const failMsg = (task.args.fail_msg ?? task.args.msg) as string | undefined;
+    problems.push(new InputError(`required variable '${name}' is not set for ${shown} (asserted by ${names.length === 1 ? `play '${names[0]}'` : `plays ${names.map((n) => `'${n}'`).join(', ')}`})`, {
+      location: (Array.isArray(that) ? locate(that, index) : undefined) ?? task.location,
+      hint: `${failMsg ? `${failMsg}: ` : ''}set it in the inventory (all: vars: ${name}: ...), in group_vars/, or with -e ${name}=...`,
+    }));
+  }
+}
+
+/**
+ * Every variable a task uses must be defined somewhere, and every required
+ * variable set for every host. Throws all problems at once, or adds them to
+ * `collect`.
+ */
+export function checkUndefinedVariables(
+  pb: Playbook,
+  inv: Inventory,
+  dirVars: VarsDirs,
+  extra: Record<string, unknown>,
+  opts: { collect?: InputError[]; hostsOf?: (play: Play) => string[] } = {},
+): void {
+  problems = [];
   const known = knownNames(pb, inv, dirVars, extra);
   for (const play of pb.plays as Play[]) checkNodes([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers], known);
+  if (opts.hostsOf) checkRequired(pb.plays, opts.hostsOf, inv, dirVars, extra);
+  const found = problems;
+  problems = [];
+  if (opts.collect) opts.collect.push(...found);
+  else if (found.length) throw new InputErrors(found);
 }
