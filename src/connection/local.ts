@@ -15,7 +15,8 @@ export class LocalConnection extends ShellConnection {
   }
 
   protected async spawn(command: string): Promise<RemoteProcess> {
-    const p = $({ quiet: true, nothrow: true, verbose: false, stdio: ["pipe", "pipe", "pipe"] })`/bin/sh -c ${command}`;
+    // Its own process group: a Ctrl-C in the terminal stops jitsi-fleet starting tasks, not the command running now.
+    const p = $({ quiet: true, nothrow: true, verbose: false, detached: true, stdio: ["pipe", "pipe", "pipe"] })`/bin/sh -c ${command}`;
     return {
       stdin: p.stdin,
       stdout: p.stdout,

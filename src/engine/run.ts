@@ -12,6 +12,7 @@ import { renderString, TemplateError } from '../template/templar.ts';
 import { RunContext, Unreachable, type EngineOptions } from './context.ts';
 import { gatherFacts } from './facts.ts';
 import { forEachLimited } from './pool.ts';
+import { injectFault } from '../util/fault.ts';
 import { selected } from './tags.ts';
 import { TaskRunner, taskTitle } from './task-runner.ts';
 import { scope } from './vars.ts';
@@ -81,7 +82,7 @@ export class Engine {
   private stop(): boolean {
     if (!this.interrupted && this.opts.stopRequested?.()) {
       this.interrupted = true;
-      this.opts.emit({ kind: 'interrupted', msg: 'interrupted: no new task starts; press Ctrl-C again to abort at once' });
+      this.opts.emit({ kind: 'interrupted', msg: 'no new task starts; press Ctrl-C again to abort at once' });
     }
     return this.interrupted;
   }
@@ -305,6 +306,7 @@ export class Engine {
       // A name that cannot be rendered yet is shown as written (as Ansible does).
     }
     this.opts.emit({ kind: 'task-start', taskId: id, name: this.opts.redactor.text(title), hosts: runOnce ? hosts.slice(0, 1) : hosts, handler, location: task.location });
+    injectFault('engine');
     const outcomes = new Map<string, TaskOutcome>();
     await forEachLimited(runOnce ? hosts.slice(0, 1) : hosts, this.opts.forks, async (h) => {
       const o = await runner.run(h);

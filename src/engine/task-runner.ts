@@ -13,6 +13,7 @@ import { checkArgs, normalizeArgs } from '../playbook/args.ts';
 import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
 import { condition, renderDeep, renderFile, renderString, TemplateError, type Lookup } from '../template/templar.ts';
 import { toBool } from '../template/filters.ts';
+import { injectFault } from '../util/fault.ts';
 import { applyChanges, stageChanges } from './apply.ts';
 import { OMIT, Unreachable, type RunContext } from './context.ts';
 import { scope } from './vars.ts';
@@ -84,6 +85,7 @@ export class TaskRunner {
     let noLog = false;
     try {
       noLog = boolOf(inherited(frames, 'noLog') ?? false, lookup);
+      injectFault('task');
       const outcome = await this.runLooped(host, frames, lookup);
       if (this.env.ctx.opts.redactor && noLog) {
         outcome.msg = NO_LOG_MESSAGE;

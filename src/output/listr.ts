@@ -29,6 +29,20 @@ function deferred(): Deferred {
 
 type Wrapper = ListrTaskWrapper<unknown, any, any>;
 
+/** Updates a listr2 line, which may have ended already; the final screen is printed by us anyway. */
+function safely(update: () => void): void {
+  try {
+    update();
+  } catch {
+    /* the line is gone: nothing to update */
+  }
+}
+
+function bindWrite(): (s: string) => void {
+  const raw = process.stdout.write.bind(process.stdout);
+  return (s) => void raw(s);
+}
+
 export class ListrRenderer {
   private chain: Promise<void> = Promise.resolve();
   private run?: Promise<unknown>;
@@ -36,7 +50,10 @@ export class ListrRenderer {
   private notes: string[] = [];
   private taskNames = new Map<number, string>();
 
-  constructor(private readonly write: (s: string) => void = (s) => process.stdout.write(s)) {
+  // The real stdout write, taken before listr2 hijacks process.stdout: what we print around the
+  // live view (play headers, failures, the recap) must reach the terminal even when listr2 keeps
+  // its buffer (seen when a host fails before its line started).
+  constructor(private readonly write: (s: string) => void = bindWrite()) {
     // A terminal that reports no size (a fresh pty) would make listr2 wrap every character.
     if (process.stdout.isTTY && !process.stdout.columns) process.stdout.columns = Number(process.env.COLUMNS) || 80;
   }
@@ -73,7 +90,7 @@ export class ListrRenderer {
             },
             rendererOptions: { persistentOutput: false, outputBar: 1 },
           })),
-          { concurrent: true, exitOnError: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } },
+          { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } },
         );
         this.run = list.run().catch(() => {});
         await Promise.race([Promise.all(e.hosts.map((h) => this.hosts.get(h)!.ready.promise)), new Promise((r) => setTimeout(r, 200))]);
@@ -85,7 +102,7 @@ export class ListrRenderer {
           const entry = this.hosts.get(h);
           if (!entry?.task) continue;
           entry.current = `${e.handler ? 'handler: ' : ''}${e.name}`;
-          entry.task.title = this.title(h);
+          safely(() => (entry.task!.title = this.title(h)));
         }
         break;
       case 'task-result': {
@@ -99,8 +116,10 @@ export class ListrRenderer {
           if (e.changed) s.changed++;
         }
         if (entry.task) {
-          entry.task.title = this.title(e.host);
-          entry.task.output = `${e.status}: ${e.task}${e.msg ? ' - ' + e.msg : ''}`;
+          safely(() => {
+            entry.task!.title = this.title(e.host);
+            entry.task!.output = `${e.status}: ${e.task}${e.msg ? ' - ' + e.msg : ''}`;
+          });
         }
         if (e.status === 'failed') this.notes.push(`\x1b[31mfailed\x1b[0m: [${e.host}] ${e.task} - ${e.msg}${e.ignored ? ' (ignored)' : ''}`);
         for (const d of e.diff) this.notes.push(`\x1b[33mchanged\x1b[0m: [${e.host}] ${e.task}\n${unifiedDiff(d, true)}`);
@@ -110,7 +129,7 @@ export class ListrRenderer {
         const entry = this.hosts.get(e.host);
         this.notes.push(`\x1b[31munreachable\x1b[0m: [${e.host}] ${e.msg}`);
         if (entry) {
-          if (entry.task) entry.task.title = `${e.host}  \x1b[31munreachable\x1b[0m`;
+          if (entry.task) safely(() => (entry.task!.title = `${e.host}  \x1b[31munreachable\x1b[0m`));
           entry.done.reject(new Error(e.msg));
         }
         break;
@@ -138,8 +157,11 @@ export class ListrRenderer {
     for (const [h, entry] of this.hosts) {
       if (entry.task) {
         entry.current = undefined;
-        entry.task.title = this.title(h);
-        entry.task.output = '';
+        // listr2 throws when a task's line is updated after its list has ended (all hosts failed early).
+        safely(() => {
+          entry.task!.title = this.title(h);
+          entry.task!.output = '';
+        });
       }
       if (entry.stats.failed) entry.done.reject(new Error(`${entry.stats.failed} task(s) failed`));
       else entry.done.resolve();

@@ -71,7 +71,8 @@ test('command: creates that exists means no run', async () => {
 test('command: quotes every word; shell keeps the text', async () => {
   const host = new MemoryHost();
   const c = await planOn(host, 'command', { _raw_params: `echo "a b" 'c;d'` });
-  assert.equal(c.changes, [{ kind: 'exec', command: `echo 'a b' 'c;d'`, stdin: undefined, cwd: undefined }]);
+  // exec: the program itself (/bin/echo), never a shell builtin of the same name.
+  assert.equal(c.changes, [{ kind: 'exec', command: `exec echo 'a b' 'c;d'`, stdin: undefined, cwd: undefined }]);
   const s = await planOn(host, 'shell', { _raw_params: 'echo $HOME | wc -c' });
   assert.is((s.changes[0] as { command: string }).command, 'echo $HOME | wc -c');
 });

@@ -1,0 +1,40 @@
+/**
+ * Runs the CLI in a pseudo-terminal (util-linux `script`), as a person runs
+ * it: the live listr2 view, colours, and Ctrl-C typed as a key.
+ */
+import { spawn } from 'node:child_process';
+import { BIN } from './cli.ts';
+
+export interface PtyResult {
+  code: number;
+  /** Everything the terminal showed, escape codes included. */
+  screen: string;
+  /** The same without escape codes. */
+  text: string;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Runs `jitsi-fleet ARGS` in a 120x40 terminal; `ctrlC` types Ctrl-C after that many ms. */
+export function inPty(args: string[], opts: { cwd?: string; env?: Record<string, string>; ctrlC?: number } = {}): Promise<PtyResult> {
+  const cmd = `stty cols 120 rows 40; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
+      cwd: opts.cwd,
+      env: { ...process.env, CI: '', TERM: 'xterm-256color', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.on('data', (d) => (screen += d));
+    child.stderr.on('data', (d) => (screen += d));
+    child.on('error', reject);
+    if (opts.ctrlC !== undefined) setTimeout(() => child.stdin.write('\x03'), opts.ctrlC);
+    child.on('close', (code) => {
+      const text = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b\][^\x07]*\x07/g, '').replace(/\r/g, '');
+      resolve({ code: code ?? -1, screen, text });
+    });
+  });
+}
+
+/** What a Node stack trace looks like in output. */
+export const STACK_TRACE = /\n\s+at (?:async )?\S+ \(?(?:file:|node:|\/)[^\n]*:\d+:\d+\)?/;
