@@ -61,7 +61,8 @@ export const getUrl: ModuleDef<GetUrlArgs> = {
       plan.msg = plan.changes.length ? plan.msg : `${a.dest} exists${want ? ' with the expected checksum' : ''} (force: no)`;
       return plan;
     }
-    const res = await ctx.probe(`set -o pipefail 2>/dev/null; ${fetchCommand(a.url, a.timeout)}`);
+    // pipefail where the shell has it (dash exits on an unknown `set -o`).
+    const res = await ctx.probe(`(set -o pipefail) 2>/dev/null && set -o pipefail; ${fetchCommand(a.url, a.timeout)}`);
     if (res.code !== 0 || res.stdout === '') return { changes: [], failed: true, msg: `Request failed: ${a.url}: ${res.stderr.trim() || `exit ${res.code}`}` };
     const body = Buffer.from(res.stdout, 'base64');
     if (want && sum(body) !== want[1].toLowerCase()) {
