@@ -1,0 +1,81 @@
+/**
+ * Two runs at once against the same host: no run may overwrite a change it
+ * did not see (the write checks the file is still what the plan was made
+ * from, and plans again), and the per-host run lock says who holds it.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BIN } from '../helpers/cli.ts';
+import { Project } from '../helpers/project.ts';
+
+let p: Project;
+test.before(async () => {
+  p = await Project.create(['h1']);
+});
+test.after(async () => {
+  await p.remove();
+});
+
+function run(args: string[]): { done: Promise<{ code: number; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return { done: new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))) };
+}
+
+const addLine = (line: string) => `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: add ${line}
+      lineinfile: { path: "{{ files }}/shared.conf", line: "${line}", create: true }
+`;
+
+test('two runs at once, each adding a line to one file: both lines kept, every time (no lock: the stale-write check)', async () => {
+  await p.write('a.yml', addLine('from-a'));
+  await p.write('b.yml', addLine('from-b'));
+  const inv = path.join(p.dir, 'hosts.yml');
+  const lost: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    await p.write('files-area/shared.conf', '# shared\n');
+    const a = run(['run', path.join(p.dir, 'a.yml'), '-i', inv, '--no-lock']);
+    const b = run(['run', path.join(p.dir, 'b.yml'), '-i', inv, '--no-lock']);
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    assert.is(ra.code, 0, ra.stdout + ra.stderr);
+    assert.is(rb.code, 0, rb.stdout + rb.stderr);
+    const text = await p.read('shared.conf');
+    if (!text?.includes('from-a\n') || !text?.includes('from-b\n')) lost.push(i);
+  }
+  assert.equal(lost, [], `a line was lost in tries ${lost.join(', ')}`);
+});
+
+test('the run lock: a second run fails at once naming the holder (--lock-wait 0), or waits and then runs', async () => {
+  await p.write('hold.yml', `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ files }}/held", content: "x\\n" }
+    - command: sleep 3
+`);
+  await p.write('other.yml', addLine('from-other'));
+  const inv = path.join(p.dir, 'hosts.yml');
+  const holder = run(['run', path.join(p.dir, 'hold.yml'), '-i', inv]);
+  await new Promise((r) => setTimeout(r, 1200));
+  const refused = await run(['run', path.join(p.dir, 'other.yml'), '-i', inv, '--lock-wait', '0']).done;
+  assert.is(refused.code, 4, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /h1 is locked by another jitsi-fleet run \(pid \d+ on \S+ by \S+, since 20\d\d-\d\d-\d\dT[\d:]+Z, playbook hold\.yml\); wait for it with --lock-wait SECONDS/);
+  assert.not.match(await p.read('shared.conf') ?? '', /from-other/, 'the refused run wrote nothing');
+  const checkMode = await run(['check', path.join(p.dir, 'other.yml'), '-i', inv, '--lock-wait', '0']).done;
+  assert.is(checkMode.code, 0, 'check mode writes nothing and takes no lock');
+  const waited = await run(['run', path.join(p.dir, 'other.yml'), '-i', inv, '--lock-wait', '20']).done;
+  assert.is(waited.code, 0, waited.stdout + waited.stderr);
+  assert.match(waited.stdout, /\[WARNING\] \[h1\] h1 is locked by another jitsi-fleet run \(pid \d+.*playbook hold\.yml\); waiting up to 20 s/);
+  assert.match(await p.read('shared.conf') ?? '', /from-other/);
+  assert.is((await holder.done).code, 0);
+});
+
+test.run();
