@@ -121,7 +121,7 @@ export class SshConnection extends ShellConnection {
           }
           if (err.level === 'client-timeout') return fail(`${this.target.name}: no SSH answer from ${this.label(h)} within ${this.target.connectTimeoutMs / 1000}s`);
           const code = (err as NodeJS.ErrnoException).code;
-          const detail = code === 'ECONNREFUSED' ? 'connection refused (is sshd running?)' : code === 'EHOSTUNREACH' ? 'no route to host' : code === 'ECONNRESET' ? 'the server closed the connection before the SSH handshake (is this port an SSH server?)' : err.message;
+          const detail = code === 'ECONNREFUSED' ? 'connection refused (is sshd running?)' : code === 'EHOSTUNREACH' ? 'no route to host' : code === 'ECONNRESET' || /lost before handshake/i.test(err.message) ? 'the server closed the connection before the SSH handshake (is this port an SSH server?)' : err.message;
           fail(`${this.target.name}: cannot connect to ${this.label(h)}: ${detail}`);
         });
         client.on('close', () => fail(`${this.target.name}: ${this.label(h)} closed the connection before the SSH handshake (is it an SSH server?)`));

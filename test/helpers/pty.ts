@@ -16,10 +16,11 @@ export interface PtyResult {
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs `jitsi-fleet ARGS` in a 120x40 terminal; `ctrlC` types Ctrl-C after that many ms. */
-export function inPty(args: string[], opts: { cwd?: string; env?: Record<string, string>; ctrlC?: number } = {}): Promise<PtyResult> {
+export function inPty(args: string[], opts: { cwd?: string; env?: Record<string, string>; ctrlC?: number; prefix?: string[] } = {}): Promise<PtyResult> {
   const cmd = `stty cols 120 rows 40; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
+  const [exe, ...rest] = [...(opts.prefix ?? []), 'script', '-qefc', cmd, '/dev/null'];
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
+    const child = spawn(exe, rest, {
       cwd: opts.cwd,
       env: { ...process.env, CI: '', TERM: 'xterm-256color', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
+import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { ROOT } from '../helpers/cli.ts';
 import { fleetInLab, inLab, labHome } from '../helpers/lab-cli.ts';
@@ -18,7 +19,7 @@ const PLAYBOOK = path.join(ROOT, 'playbooks', 'add-bridge.yml');
 let j: JitsiLab;
 
 if (!skip) {
-  test.before(async () => {
+  setup(test, async () => {
     j = await JitsiLab.start('meet', ['jvb2', 'jvb3']);
     await labHome(j.lab);
   });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
+import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { ROOT } from '../helpers/cli.ts';
 import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
@@ -43,7 +44,7 @@ async function etcSums(host: string): Promise<string> {
 const bridgeJids = (...subs: string[]) => ['jitsi-videobridge', ...subs].map((s) => `${s}.${DOMAIN}`).sort();
 
 if (!skip) {
-  test.before(async () => {
+  setup(test, async () => {
     j = await JitsiLab.start('meet', ['jvb2', 'jvb3']);
     const home = await labHome(j.lab);
     await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));

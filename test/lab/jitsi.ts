@@ -40,12 +40,16 @@ export class JitsiLab {
   }
 
   private async waitForRepo(): Promise<void> {
-    for (let i = 0; i < 100; i++) {
+    // Generous: on a loaded 2-core machine the HTTP server may take a while to start.
+    const deadline = Date.now() + 60_000;
+    let last = '';
+    while (Date.now() < deadline) {
       const r = await this.lab.exec(this.main, `curl -fsS ${REPO_URL}stable/Release >/dev/null`);
       if (r.code === 0) return;
-      await new Promise((res) => setTimeout(res, 100));
+      last = r.stderr.trim();
+      await new Promise((res) => setTimeout(res, 200));
     }
-    throw new Error('the lab apt repository did not come up');
+    throw new Error(`the lab apt repository (${REPO_URL}stable/Release, from ${this.main}) did not answer within 60 s; last error: ${last}`);
   }
 
   private async sh(host: string, script: string): Promise<string> {
@@ -98,7 +102,7 @@ sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
   }
 
   /** The bridges jicofo sees through prosody's pubsub node (waits up to `ms` for `want`). */
-  async jicofoSees(want?: number, ms = 20_000): Promise<string[]> {
+  async jicofoSees(want?: number, ms = 45_000): Promise<string[]> {
     const deadline = Date.now() + ms;
     let seen: string[] = [];
     do {

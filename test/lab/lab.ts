@@ -198,12 +198,13 @@ export class Lab {
     const unsharePid = proc.pid!;
     // `ip netns exec` execs unshare in place, so proc.pid is unshare; its child is the host's PID 1.
     let initPid = 0;
-    for (let i = 0; i < 200 && !initPid; i++) {
+    const deadline = Date.now() + 30_000;
+    while (!initPid && Date.now() < deadline && proc.exitCode === null) {
       const children = await readFile(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').catch(() => '');
       initPid = Number(children.trim().split(/\s+/)[0]) || 0;
       if (!initPid) await new Promise((r) => setTimeout(r, 25));
     }
-    if (!initPid) throw new Error(`lab host ${name} did not start: ${errText}`);
+    if (!initPid) throw new Error(`lab host ${name} did not start its init within 30 s (unshare pid ${unsharePid}${proc.exitCode !== null ? `, exited ${proc.exitCode}` : ''}): ${errText}`);
     const vethName = `vh${Math.random().toString(36).slice(2, 10)}`;
     await $`ip -n ${this.netns} link add ${vethName} type veth peer name eth0 netns ${initPid}`;
     await $`ip -n ${this.netns} link set ${vethName} master br0 up`;

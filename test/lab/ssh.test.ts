@@ -10,11 +10,13 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { test } from 'uvu';
+import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { fingerprint } from '../../src/connection/known-hosts.ts';
 import { fleetInLab, inLab, labHome } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
-import { DEPLOY_PASSWORD, Lab } from './lab.ts';
+import { CONTROLLER_ADDRESS, DEPLOY_PASSWORD, Lab } from './lab.ts';
+import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 
 const skip = await labOrSkip();
 let lab: Lab;
@@ -84,7 +86,7 @@ const CORE = `
 `;
 
 if (!skip) {
-  test.before(async () => {
+  setup(test, async () => {
     lab = await Lab.start(HOSTS);
     home = await labHome(lab);
     await file('hosts.yml', lab.inventory({ web: HOSTS }));
@@ -290,6 +292,74 @@ if (!skip) {
     assert.ok(sum === sha(old) || sum === sha(big), 'old or new, never half');
     await new Promise((r) => setTimeout(r, 300));
     assert.is((await lab.exec('web1', 'ls -a /var/tmp | grep -c jitsi-fleet || true')).stdout.trim(), '0', 'no temp file left behind');
+  });
+
+  test('hosts that accept TCP but are no SSH server (silent, closing, garbage): exit 4, every other host finishes every play', async () => {
+    const script = await file('listeners.mjs', `
+import net from 'node:net';
+const kinds = { 2201: 'silent', 2202: 'close', 2203: 'garbage' };
+for (const [port, kind] of Object.entries(kinds)) {
+  net.createServer((s) => {
+    s.on('error', () => {});
+    if (kind === 'close') s.destroy();
+    else if (kind === 'garbage') s.write('HTTP/1.1 400 Bad Request\\r\\n\\r\\nnot ssh\\r\\n');
+  }).listen(Number(port), '${CONTROLLER_ADDRESS}');
+}
+setTimeout(() => process.exit(0), 120000);
+`);
+    const listeners = await lab.spawnController(process.execPath, [script]);
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const odd = { ansible_host: CONTROLLER_ADDRESS, ansible_user: 'root' };
+      const inv = await file('odd.yml', `all:
+  children:
+    web:
+      hosts:
+${['web1', 'web2'].map((h) => `        ${h}: { ansible_host: ${lab.host(h).address}, ansible_user: root, ansible_ssh_private_key_file: ${lab.keyFile} }`).join('\n')}
+        silent: ${JSON.stringify({ ...odd, ansible_port: 2201 })}
+        closer: ${JSON.stringify({ ...odd, ansible_port: 2202 })}
+        garbage: ${JSON.stringify({ ...odd, ansible_port: 2203 })}
+`);
+      const play = await file('two-plays.yml', `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - copy: { dest: /etc/jf-odd-1, content: "1\\n" }
+- hosts: web
+  gather_facts: false
+  tasks:
+    - copy: { dest: /etc/jf-odd-2, content: "2\\n" }
+`);
+      const res = await json(['run', play, '-i', inv, '--timeout', '3']);
+      assert.is(res.code, 4, res.raw + res.stderr);
+      assert.match(res.report.unreachable.silent, /no SSH answer from root@198\.51\.100\.1:2201 within 3s/);
+      assert.match(res.report.unreachable.closer, /closed the connection before the SSH handshake/);
+      assert.ok(res.report.unreachable.garbage, 'garbage: unreachable');
+      assert.not.match(res.stderr, /Connection lost before handshake|\n\s+at /);
+      for (const h of ['web1', 'web2']) assert.is((await lab.exec(h, 'cat /etc/jf-odd-1 /etc/jf-odd-2')).stdout, '1\n2\n', `${h} finished both plays`);
+      await Promise.all(['web1', 'web2'].map((h) => lab.exec(h, 'rm -f /etc/jf-odd-1 /etc/jf-odd-2')));
+      const tty = await inPty(['run', play, '-i', inv, '--timeout', '3'], { prefix: lab.controllerPrefix(), env: { HOME: home, SSH_AUTH_SOCK: '' } });
+      assert.is(tty.code, 4, tty.text);
+      assert.match(tty.text, /RECAP\n/);
+      assert.match(tty.text, /web2 +: ok=2 changed=2 unreachable=0 failed=0/);
+      assert.not.match(tty.text, STACK_TRACE);
+    } finally {
+      listeners.kill();
+    }
+  });
+
+  test('two runs at once over SSH, each adding a line to one file on each host: both lines kept (run lock)', async () => {
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const add = (line: string) => `- hosts: web\n  gather_facts: false\n  tasks:\n    - lineinfile: { path: /etc/jf-shared, line: ${line}, create: true }\n`;
+    const a = await file('add-a.yml', add('from-a'));
+    const b = await file('add-b.yml', add('from-b'));
+    for (let i = 0; i < 3; i++) {
+      await Promise.all(HOSTS.map((h) => lab.exec(h, 'printf "# shared\\n" > /etc/jf-shared')));
+      const [ra, rb] = await Promise.all([fleetInLab(lab, ['run', a, '-i', inv]), fleetInLab(lab, ['run', b, '-i', inv])]);
+      assert.is(ra.code, 0, ra.stdout + ra.stderr);
+      assert.is(rb.code, 0, rb.stdout + rb.stderr);
+      for (const h of HOSTS) assert.is((await lab.exec(h, 'sort /etc/jf-shared')).stdout, '# shared\nfrom-a\nfrom-b\n', `${h}, try ${i}`);
+    }
   });
 } else {
   test('lab unavailable', () => {});

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
+import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { editCases } from '../cases/file-edits.ts';
@@ -32,7 +33,7 @@ async function contents(dir: string): Promise<(string | null)[]> {
   return Promise.all(editCases.map((_, i) => readFile(path.join(dir, `case${i}`), 'utf8').catch(() => null)));
 }
 
-test.before(async () => {
+setup(test, async () => {
   work = await mkdtemp(path.join(tmpdir(), 'jf-compat-'));
 });
 

@@ -10,6 +10,7 @@ import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
+import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { ANSIBLE_ENV, runCli, runCommand } from '../helpers/cli.ts';
@@ -103,7 +104,7 @@ async function shape(file: string): Promise<string> {
   return `file ${(await readFile(file)).toString('base64')}`;
 }
 
-test.before(async () => {
+setup(test, async () => {
   work = await mkdtemp(path.join(tmpdir(), 'jf-bytes-'));
   await writeFile(path.join(work, 'hosts.ini'), 'localhost ansible_connection=local\n');
   await prepare(path.join(work, 'ansible'));

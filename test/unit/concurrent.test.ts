@@ -6,12 +6,13 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
+import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { BIN } from '../helpers/cli.ts';
 import { Project } from '../helpers/project.ts';
 
 let p: Project;
-test.before(async () => {
+setup(test, async () => {
   p = await Project.create(['h1']);
 });
 test.after(async () => {

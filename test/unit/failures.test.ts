@@ -7,13 +7,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'uvu';
+import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { BIN } from '../helpers/cli.ts';
 import { Project } from '../helpers/project.ts';
 import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 
 let p: Project;
-test.before(async () => {
+setup(test, async () => {
   p = await Project.create(['h1', 'h2'], '    gone: { ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1 }\n');
   await p.write('failed.yml', `
 - hosts: h1:h2
