@@ -11,7 +11,7 @@ import { connectionFactory } from './connection/factory.ts';
 import type { HostKeyChecking } from './connection/known-hosts.ts';
 import { Engine } from './engine/run.ts';
 import { resolvePlayHosts } from './engine/run.ts';
-import { isFleetError, messageOf } from './errors.ts';
+import { isFleetError, messageOf, type FleetError } from './errors.ts';
 import { parseExtraVars } from './extra-vars.ts';
 import { DEFAULT_INVENTORY, loadInventory } from './inventory/load.ts';
 import { inventoryGraph, inventoryHost, inventoryList } from './inventory/report.ts';
@@ -76,7 +76,7 @@ Options:
 The same as 'jitsi-fleet run --check --diff PLAYBOOK': every task plans against the
 hosts as they are (and as earlier tasks would leave them), nothing is written.
 Takes the options of 'run'. With --detailed-exitcode, exit 3 means "would change".`,
-  validate: `Usage: jitsi-fleet validate PLAYBOOK... [-i INVENTORY] [-e VARS]
+  validate: `Usage: jitsi-fleet validate PLAYBOOK... [-i INVENTORY] [-e VARS] [--output json]
 
 Checks each playbook without connecting anywhere: YAML syntax, play and task keywords,
 module arguments, imports and includes, handler names, host patterns against the
@@ -227,7 +227,10 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
 }
 
 async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, common);
+  const { values, positionals } = parse(argv, { ...common, output: { type: 'string' } });
+  const json = values.output === 'json';
+  if (values.output !== undefined && !['json', 'plain', 'auto', 'pretty'].includes(values.output as string)) throw new InputError(`--output must be auto, pretty, plain or json; got '${values.output}'`);
+  const okFiles: { file: string; plays: number }[] = [];
   if (values.help) {
     console.log(HELP.validate);
     return 0;
@@ -258,10 +261,12 @@ async function validateCommand(argv: string[]): Promise<number> {
       }
     }
     checkUndefinedVariables(pb, inventory, await loadVarsDirs(pb.dir), extraVars, { collect: found, hostsOf: (p) => hosts.get(p) ?? [] });
-    if (found.length === 0) console.log(`ok: ${file} (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})`);
+    if (found.length === 0 && !json) console.log(`ok: ${file} (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})`);
+    if (found.length === 0) okFiles.push({ file, plays: pb.plays.length });
     problems.push(...found);
   }
   if (problems.length) throw new InputErrors(problems);
+  if (json) console.log(JSON.stringify({ ok: okFiles }, null, 2));
   return 0;
 }
 
@@ -283,6 +288,7 @@ async function inventoryCommand(argv: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const json = argv.some((a, i) => a === '--output=json' || (a === '--output' && argv[i + 1] === 'json'));
   try {
     switch (command) {
       case 'run':
@@ -309,12 +315,31 @@ export async function main(argv: string[]): Promise<number> {
         throw new InputError(`unknown command '${command}'`, { hint: 'commands: run, check, validate, inventory (see --help)' });
     }
   } catch (e) {
-    return reportError(e);
+    return reportError(e, json);
   }
 }
 
-/** Prints an error for a person (no stack trace) and returns its exit code. */
-export function reportError(e: unknown): number {
+/** One problem as the JSON report shows it. */
+function problemJson(e: FleetError): Record<string, unknown> {
+  return {
+    kind: e.kind,
+    message: e instanceof InternalError ? e.describe() : e.message,
+    ...(e.location ? { file: e.location.file, line: e.location.line, column: e.location.column } : {}),
+    ...(e.hint ? { hint: e.hint } : {}),
+  };
+}
+
+/**
+ * Prints an error for a person (no stack trace) and returns its exit code.
+ * With --output json, one JSON document on stdout says the same.
+ */
+export function reportError(e: unknown, json = false): number {
+  const fleet = isFleetError(e) ? e : new InternalError(messageOf(e), { cause: e });
+  const code = fleet.kind === 'internal' ? 70 : fleet.kind === 'connection' ? 4 : fleet.kind === 'task' ? 2 : 1;
+  if (json) {
+    const problems = fleet instanceof InputErrors ? fleet.problems : [fleet];
+    process.stdout.write(JSON.stringify({ error: { ...problemJson(problems[0]), exit_code: code, problems: problems.map(problemJson) } }, null, 2) + '\n');
+  }
   if (isFleetError(e) && e.kind !== 'internal') {
     process.stderr.write(`ERROR: ${e.describe({ excerpt: true })}\n`);
     return e.kind === 'connection' ? 4 : e.kind === 'task' ? 2 : 1;

@@ -6,8 +6,10 @@
 import { writeFile } from 'node:fs/promises';
 import { unifiedDiff } from './diff.ts';
 import type { RunEvent, TaskOutcome } from './events.ts';
+import { printable } from './printable.ts';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '');
+// Control characters are shown as escapes (XML 1.0 cannot carry most of them, and dropping them would hide them).
+const esc = (s: string) => printable(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export class JunitRenderer {
   private readonly plays: { name: string; results: TaskOutcome[] }[] = [];

@@ -7,6 +7,7 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import { unifiedDiff } from './diff.ts';
 import { emptyStats, type HostStats, type RunEvent } from './events.ts';
 import { recapLines } from './recap.ts';
+import { printable, withoutHost } from './printable.ts';
 
 interface Deferred {
   promise: Promise<void>;
@@ -49,6 +50,10 @@ export class ListrRenderer {
   private hosts = new Map<string, { done: Deferred; task?: Wrapper; ready: Deferred; stats: HostStats; current?: string }>();
   private notes: string[] = [];
   private taskNames = new Map<number, string>();
+  /** Per host of the current play: the lines of the final screen (changed, failed, unreachable). */
+  private done_ = new Map<string, string[]>();
+  private diffMode = false;
+  private checkMode = false;
 
   // The real stdout write, taken before listr2 hijacks process.stdout: what we print around the
   // live view (play headers, failures, the recap) must reach the terminal even when listr2 keeps
@@ -72,12 +77,15 @@ export class ListrRenderer {
   private async apply(e: RunEvent): Promise<void> {
     switch (e.kind) {
       case 'run-start':
+        this.diffMode = e.diff;
+        this.checkMode = e.check;
         this.write(`\x1b[1mjitsi-fleet\x1b[0m ${e.playbook}${e.check ? ' \x1b[33m(check mode: nothing will be changed)\x1b[0m' : ''}\n`);
         break;
       case 'play-start': {
         this.write(`\n\x1b[1mPLAY\x1b[0m ${e.name}\n`);
         this.hosts.clear();
         this.notes = [];
+        this.done_ = new Map(e.hosts.map((h) => [h, [] as string[]]));
         for (const h of e.hosts) this.hosts.set(h, { done: deferred(), ready: deferred(), stats: emptyStats() });
         const list = new Listr(
           e.hosts.map((h) => ({
@@ -118,19 +126,29 @@ export class ListrRenderer {
         if (entry.task) {
           safely(() => {
             entry.task!.title = this.title(e.host);
-            entry.task!.output = `${e.status}: ${e.task}${e.msg ? ' - ' + e.msg : ''}`;
+            // One line under the host: a long message would wrap into fragments.
+            const width = Math.max(20, (process.stdout.columns || 80) - 8);
+            const line = printable(`${e.status}: ${e.task}${e.msg ? ' - ' + e.msg : ''}`).replace(/\n/g, ' ');
+            entry.task!.output = line.length > width ? line.slice(0, width - 1) + '…' : line;
           });
         }
-        if (e.status === 'failed') this.notes.push(`\x1b[31mfailed\x1b[0m: [${e.host}] ${e.task} - ${e.msg}${e.ignored ? ' (ignored)' : ''}`);
-        for (const d of e.diff) this.notes.push(`\x1b[33mchanged\x1b[0m: [${e.host}] ${e.task}\n${unifiedDiff(d, true)}`);
+        // The final screen keeps, per host, what changed and what failed (with the reason).
+        const lines = this.done_.get(e.host);
+        const items = (status: string) => e.items?.filter((i) => i.status === status).map((i) => i.label) ?? [];
+        const forItems = (status: string) => (items(status).length ? ` (${items(status).map(printable).join(', ')})` : '');
+        if (e.status === 'failed') lines?.push(`\x1b[31mfailed\x1b[0m   ${printable(e.task)}${forItems('failed')} - ${printable(e.msg)}${e.ignored ? ' (ignored)' : ''}`);
+        else if (e.changed) lines?.push(`\x1b[33m${this.checkMode ? 'would change' : 'changed'}\x1b[0m  ${printable(e.task)}${forItems('changed')}${e.msg && !e.items ? `\x1b[2m - ${printable(e.msg)}\x1b[0m` : ''}`);
+        for (const d of e.diff) this.notes.push(`\x1b[33mdiff\x1b[0m: [${e.host}] ${printable(e.task)}\n${unifiedDiff({ ...d, before: printable(d.before), after: printable(d.after) }, true)}`);
         break;
       }
       case 'host-unreachable': {
         const entry = this.hosts.get(e.host);
-        this.notes.push(`\x1b[31munreachable\x1b[0m: [${e.host}] ${e.msg}`);
+        // Said once: here, with the reason; the host's line only says "unreachable".
+        this.done_.get(e.host)?.push(`\x1b[31munreachable\x1b[0m  ${printable(withoutHost(e.host, e.msg))}`);
+        if (!this.done_.has(e.host)) this.notes.push(`\x1b[31munreachable\x1b[0m: [${e.host}] ${printable(withoutHost(e.host, e.msg))}`);
         if (entry) {
           if (entry.task) safely(() => (entry.task!.title = `${e.host}  \x1b[31munreachable\x1b[0m`));
-          entry.done.reject(new Error(e.msg));
+          entry.done.reject(new Error(`${e.host}  \x1b[31munreachable\x1b[0m`));
         }
         break;
       }
@@ -147,6 +165,7 @@ export class ListrRenderer {
         await this.finishPlay();
         this.write('\n\x1b[1mRECAP\x1b[0m\n' + recapLines(e.stats, true).join('\n') + '\n');
         this.write(`\x1b[2m${(e.durationMs / 1000).toFixed(1)}s; commands sent: ${Object.entries(e.commands).map(([h, n]) => `${h}=${n}`).join(' ')}\x1b[0m\n`);
+        this.write(`\x1b[2m${this.hint(e.stats)}\x1b[0m\n`);
         break;
       default:
         break;
@@ -163,14 +182,29 @@ export class ListrRenderer {
           entry.task!.output = '';
         });
       }
-      if (entry.stats.failed) entry.done.reject(new Error(`${entry.stats.failed} task(s) failed`));
+      // listr2 shows a failed task's error instead of its title: the host's line with its counts.
+      if (entry.stats.failed) entry.done.reject(new Error(this.title(h)));
       else entry.done.resolve();
     }
     await this.run;
     this.run = undefined;
     this.hosts.clear();
+    const perHost = [...this.done_].filter(([, lines]) => lines.length);
+    const width = Math.max(0, ...perHost.map(([h]) => h.length));
+    const screen = perHost.map(([h, lines]) => lines.map((l, i) => `  ${(i === 0 ? h : '').padEnd(width)}  ${l}`).join('\n'));
+    if (screen.length) this.write(screen.join('\n') + '\n');
     if (this.notes.length) this.write(this.notes.join('\n') + '\n');
     this.notes = [];
+    this.done_.clear();
+  }
+
+  /** The last line: where to see more. */
+  private hint(stats: Record<string, HostStats>): string {
+    const changed = Object.values(stats).some((s) => s.changed > 0);
+    const parts = [];
+    if (changed && !this.diffMode) parts.push(`--diff to see the edits`);
+    parts.push('--output json for everything');
+    return `more: ${parts.join(', ')}`;
   }
 
   async done(): Promise<void> {

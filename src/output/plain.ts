@@ -2,12 +2,13 @@
 import type { RunEvent } from './events.ts';
 import { unifiedDiff } from './diff.ts';
 import { recapLines } from './recap.ts';
+import { printable, withoutHost } from './printable.ts';
 
 export class PlainRenderer {
   constructor(private readonly write: (s: string) => void = (s) => process.stdout.write(s)) {}
 
   handle(e: RunEvent): void {
-    const w = (s: string) => this.write(s + '\n');
+    const w = (s: string) => this.write(printable(s) + '\n');
     switch (e.kind) {
       case 'run-start':
         w(`jitsi-fleet: ${e.playbook}${e.check ? ' (check mode: nothing will be changed)' : ''}`);
@@ -19,6 +20,8 @@ export class PlainRenderer {
         w(`${e.handler ? 'HANDLER' : 'TASK'} [${e.name}]`);
         break;
       case 'task-result': {
+        // An unreachable host has its own line (host-unreachable), once.
+        if (e.status === 'unreachable') break;
         const label = { ok: 'ok', changed: 'changed', failed: 'failed', skipped: 'skipping', unreachable: 'unreachable' }[e.status];
         const via = e.delegatedTo ? ` -> ${e.delegatedTo}` : '';
         const ignored = e.ignored ? ' (ignored)' : '';
@@ -28,7 +31,7 @@ export class PlainRenderer {
         break;
       }
       case 'host-unreachable':
-        w(`  unreachable: [${e.host}] ${e.msg}`);
+        w(`  unreachable: [${e.host}] ${withoutHost(e.host, e.msg)}`);
         break;
       case 'warning':
         w(`[WARNING] ${e.host ? `[${e.host}] ` : ''}${e.msg}`);

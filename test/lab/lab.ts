@@ -13,7 +13,8 @@
  *   left by a crashed run is cleaned up by the next one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { clock, ImageProgress } from './image-progress.ts';
 import { chmod, chown, mkdir, readdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,10 +101,66 @@ export async function labProblem(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Builds the cached image if needed (progress on stderr) and returns its path. */
+/** Where the image and its build log are kept (image.sh uses the same rule). */
+export function cacheDir(): string {
+  return process.env.JITSI_FLEET_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(process.env.HOME ?? '/root', '.cache'), 'jitsi-fleet');
+}
+
+/**
+ * Builds the cached image if needed and returns its path. A build says once
+ * what it does, shows one progress line on stderr (rewritten in place in a
+ * terminal, a line per phase otherwise), and keeps debootstrap's output in a
+ * log file that a failure names.
+ */
 export async function buildImage(): Promise<string> {
-  const r = await $({ stdio: ['ignore', 'pipe', 'inherit'] })`bash ${path.join(SRC, 'image.sh')}`;
-  return r.stdout.trim();
+  const log = path.join(cacheDir(), 'image-build.log');
+  const started = Date.now();
+  const tty = Boolean(process.stderr.isTTY);
+  const progress = new ImageProgress();
+  let building = false;
+  let logFile: import('node:fs').WriteStream | undefined;
+  let lastShown = '';
+  let lastPrinted = 0;
+  const show = (force = false) => {
+    const text = progress.line(Date.now() - started);
+    if (tty) process.stderr.write(`\r\x1b[K${text}`);
+    else if (force || text.replace(/\s+\d+:\d+$/, '') !== lastShown || Date.now() - lastPrinted > 15_000) {
+      process.stderr.write(`${text}\n`);
+      lastPrinted = Date.now();
+    }
+    lastShown = text.replace(/\s+\d+:\d+$/, '');
+  };
+  const child = spawn('bash', [path.join(SRC, 'image.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  let pending = '';
+  const timer = setInterval(() => building && show(), 1000);
+  child.stderr.on('data', (d: Buffer) => {
+    if (!building) {
+      building = true;
+      mkdirSync(path.dirname(log), { recursive: true });
+      logFile = createWriteStream(log);
+      process.stderr.write(`Building the lab's Debian image: the first run only (about 270 MB, 2-3 minutes), cached in ${cacheDir()}; full log: ${log}\n`);
+    }
+    logFile!.write(d);
+    pending += d.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) if (progress.feed(l)) show();
+  });
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  clearInterval(timer);
+  await new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()));
+  if (code !== 0) {
+    if (tty && building) process.stderr.write('\n');
+    const tail = building ? (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n  ') : '';
+    throw new Error(`building the lab image failed while ${progress.line(0).replace('lab image: ', '')} (exit ${code}); full log: ${log}${tail ? `\n  ${tail}` : ''}`);
+  }
+  if (building) {
+    if (tty) process.stderr.write('\r\x1b[K');
+    process.stderr.write(`lab image ready in ${clock(Date.now() - started)} (${progress.downloaded} packages); the next runs reuse it\n`);
+  }
+  return stdout.trim();
 }
 
 export class Lab {
