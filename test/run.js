@@ -1,28 +1,79 @@
 #!/usr/bin/env node
-// Runs the uvu suites compiled to dist/test and prints one closing line:
-// "N passed, N failed" (what CI reads). Lab suites run only where a lab can start.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Runs the compiled test suites (dist/test/<dir>/*.test.js), one process per
+// suite: each test's name, result and duration as it ends, failures with the
+// assertion, then a table of suites and one closing line CI reads:
+// "N passed, N failed". Default dirs: unit, cli, compat, lab.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
-const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ['dist/test/unit', 'dist/test/lab'];
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const dir of dirs) {
-  if (!existsSync(path.join(root, dir))) continue;
-  const res = spawnSync(process.execPath, [uvu, dir, '\\.test\\.js$', '--no-color'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
-  process.stdout.write(res.stdout ?? '');
-  const total = Number(/Total:\s+(\d+)/.exec(res.stdout ?? '')?.[1] ?? 0);
-  const ok = Number(/Passed:\s+(\d+)/.exec(res.stdout ?? '')?.[1] ?? 0);
-  const skip = Number(/Skipped:\s+(\d+)/.exec(res.stdout ?? '')?.[1] ?? 0);
-  passed += ok;
-  skipped += skip;
-  failed += total - ok;
-  if (res.status !== 0 && total === ok) failed += 1; // a suite that crashed before reporting
+const args = process.argv.slice(2);
+const dirs = args.length ? args : ['dist/test/unit', 'dist/test/cli', 'dist/test/compat', 'dist/test/lab'];
+const tty = process.stdout.isTTY && !process.env.CI;
+const paint = (code, s) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
+
+function runSuite(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
+    let passed = 0;
+    let failed = 0;
+    let out = '';
+    let pending = '';
+    let inFailure = false;
+    const show = (line) => {
+      // uvu's own progress dots and totals are replaced by our lines and table.
+      if (/^(?:[•✘] ?)*\s*(?:\(\d+ \/ \d+\))?\s*$/.test(line) && line.trim() !== '') return;
+      const l = line;
+      if (/^\s*(Total|Passed|Skipped|Duration):/.test(l)) return;
+      if (/^\s*[✓✘] /.test(l)) {
+        if (l.includes('✓')) passed++;
+        else failed++;
+        process.stdout.write(l.includes('✘') ? paint(31, l) + '\n' : l + '\n');
+        return;
+      }
+      if (/^\s*FAIL\s/.test(l)) inFailure = true;
+      if (inFailure || /SETUP FAILED|lab tests skipped/.test(l)) process.stdout.write(l + '\n');
+    };
+    child.stdout.on('data', (d) => {
+      out += d;
+      pending += d;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach(show);
+    });
+    child.on('close', (code) => {
+      if (pending) show(pending);
+      const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? passed + failed);
+      // A suite that ended before reporting (crashed, or a test hung up the process) counts as a failure.
+      if (code !== 0 && failed === 0) failed = Math.max(1, total - passed);
+      resolve({ passed, failed, ms: Date.now() - started });
+    });
+  });
 }
-console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+
+const results = [];
+for (const dir of dirs) {
+  const full = path.join(root, dir);
+  if (!existsSync(full)) continue;
+  for (const name of readdirSync(full).filter((f) => /\.test\.js$/.test(f)).sort()) {
+    const label = `${path.basename(dir)}/${name.replace(/\.test\.js$/, '')}`;
+    process.stdout.write(`\n${paint(1, label)}\n`);
+    results.push({ label, ...(await runSuite(path.join(full, name))) });
+  }
+}
+
+const width = Math.max(5, ...results.map((r) => r.label.length));
+const fmt = (ms) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
+console.log(`\n${'suite'.padEnd(width)}  passed  failed  time`);
+for (const r of results) {
+  const line = `${r.label.padEnd(width)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${fmt(r.ms)}`;
+  console.log(r.failed ? paint(31, line) : line);
+}
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+console.log(`${'all'.padEnd(width)}  ${String(passed).padStart(6)}  ${String(failed).padStart(6)}  ${fmt(results.reduce((n, r) => n + r.ms, 0))}`);
+console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -245,6 +245,10 @@ export abstract class ShellConnection implements Connection {
     throw new RunLocked(`${this.host}: the run lock could not be taken: ${answer}`);
   }
 
+  unlock(): void {
+    this.releaseLock();
+  }
+
   /** Lets go of the run lock (ends the shell that holds it). */
   protected releaseLock(): void {
     this.#lock?.stdin.end();

@@ -72,6 +72,8 @@ export interface Connection {
    * another run holds it and waiting is not wanted or timed out.
    */
   lock(opts: RunLockOptions): Promise<void>;
+  /** Lets go of the run lock, if held. */
+  unlock(): void;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 /** Shared state of one run: hosts, their connections and file views, variables. */
 import { LocalConnection } from '../connection/local.ts';
-import type { Connection } from '../connection/types.ts';
+import { RunLocked, type Connection } from '../connection/types.ts';
 import { ConnectionError, messageOf } from '../errors.ts';
 import type { Inventory, Vars, VarsDirs } from '../inventory/model.ts';
 import { emptyStats, type Emit, type HostStats } from '../output/events.ts';
@@ -141,6 +141,53 @@ export class RunContext {
       throw new Unreachable((e as Error).message);
     }
     return { conn: h.conn, files: h.files! };
+  }
+
+  /**
+   * Takes the run lock of every host of the run before anything is written,
+   * so that two runs over the same hosts cannot each hold one host and wait
+   * for the other's (a deadlock until the wait times out): all at once when
+   * no other run holds any; otherwise, ours let go and taken again one by
+   * one in name order, waiting, as every run does.
+   */
+  async lockAll(hosts: string[], lookupFor: (host: string) => Lookup): Promise<void> {
+    const lock = this.opts.runLock;
+    if (!lock || this.opts.check) return;
+    const sorted = [...new Set(hosts)].sort();
+    const opened = await Promise.all(
+      sorted.map(async (name) => {
+        try {
+          return { name, conn: (await this.connection(name, lookupFor(name))).conn };
+        } catch {
+          return undefined; // unreachable: marked by connection()
+        }
+      }),
+    );
+    const reachable = opened.filter((o): o is { name: string; conn: Connection } => o !== undefined);
+    const tries = await Promise.all(
+      reachable.map(async ({ name, conn }) => {
+        try {
+          await conn.lock({ name, holder: lock.holder, waitSeconds: 0 });
+          return 'ours';
+        } catch (e) {
+          return e instanceof RunLocked ? 'busy' : 'failed';
+        }
+      }),
+    );
+    if (!tries.includes('busy')) {
+      reachable.forEach(({ name }, i) => {
+        if (tries[i] === 'ours') this.host(name).locking = Promise.resolve();
+      });
+      return;
+    }
+    reachable.forEach(({ conn }, i) => tries[i] === 'ours' && conn.unlock());
+    for (const { name } of reachable) {
+      try {
+        await this.writable(name);
+      } catch {
+        // marked unreachable with the reason by writable()
+      }
+    }
   }
 
   /**

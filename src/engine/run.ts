@@ -96,6 +96,14 @@ export class Engine {
       throw new InputError(`--limit '${this.opts.limit}' leaves no host to run on`);
     }
     try {
+      // Every host's run lock first, in one go (not in check mode).
+      const firstPlay = new Map<string, Play>();
+      playbook.plays.forEach((p, i) => playHosts[i].forEach((h) => firstPlay.has(h) || firstPlay.set(h, p)));
+      await this.ctx.lockAll([...firstPlay.keys()], (h) => {
+        const play = firstPlay.get(h)!;
+        const hosts = playHosts[playbook.plays.indexOf(play)];
+        return new TaskRunner({ ctx: this.ctx, play, batch: hosts, playHosts: hosts, hostvars: this.ctx.hostvars(play, hosts, hosts), frames: [], taskId: 0, handler: false }, { kind: 'task', module: 'setup', args: {}, location: play.location, raw: {} } as TaskNode).lookup(h);
+      });
       for (const [i, play] of playbook.plays.entries()) {
         if (this.stop()) break;
         const hosts = playHosts[i].filter((h) => !this.ctx.host(h).failed && !this.ctx.host(h).unreachable);

@@ -82,6 +82,8 @@ export class ListrRenderer {
         this.write(`\x1b[1mjitsi-fleet\x1b[0m ${e.playbook}${e.check ? ' \x1b[33m(check mode: nothing will be changed)\x1b[0m' : ''}\n`);
         break;
       case 'play-start': {
+        // What happened before the play (hosts found unreachable while taking the run locks).
+        if (this.notes.length) this.write(this.notes.join('\n') + '\n');
         this.write(`\n\x1b[1mPLAY\x1b[0m ${e.name}\n`);
         this.hosts.clear();
         this.notes = [];

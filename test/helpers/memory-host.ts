@@ -24,6 +24,7 @@ export class MemoryHost implements Connection {
   async close(): Promise<void> {}
   /** One process here: the run lock is always free. */
   async lock(): Promise<void> {}
+  unlock(): void {}
 
   async exec(command: string): Promise<ExecResult> {
     this.commandsSent++;

@@ -7,16 +7,20 @@
 import type { Test } from 'uvu';
 
 export function setup(test: Test, fn: () => Promise<void> | void): void {
-  let failure: Error | undefined;
   test.before(async () => {
     try {
       await fn();
     } catch (e) {
-      failure = e instanceof Error ? e : new Error(String(e));
+      const failure = e instanceof Error ? e : new Error(String(e));
+      setupFailure = failure;
       process.stdout.write(`\nSETUP FAILED: ${failure.message}\n${failure.stack ?? ''}\n`);
     }
   });
-  test.before.each(() => {
-    if (failure) throw new Error(`the suite's setup failed: ${failure.message}`);
-  });
+}
+
+/** The setup failure of this suite (one suite per process), which every test then fails with. */
+let setupFailure: Error | undefined;
+
+export function failedSetup(): Error | undefined {
+  return setupFailure;
 }

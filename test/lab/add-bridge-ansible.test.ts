@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { ROOT } from '../helpers/cli.ts';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { $ } from 'zx';
 import { labOrSkip } from '../helpers/lab-suite.ts';

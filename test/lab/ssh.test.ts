@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { fingerprint } from '../../src/connection/known-hosts.ts';

@@ -1,5 +1,5 @@
 /** Table-driven planning tests of lineinfile, blockinfile and copy against an in-memory host. */
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { editCases } from '../cases/file-edits.ts';
 import { MemoryHost } from '../helpers/memory-host.ts';

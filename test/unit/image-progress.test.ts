@@ -1,5 +1,5 @@
 /** The lab image's first build shows one progress line, not debootstrap's 900. */
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { clock, ImageProgress } from '../lab/image-progress.ts';
 

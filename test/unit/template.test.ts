@@ -1,5 +1,5 @@
 /** Templating: native values, lazy variables, filters this field uses, undefined errors that name the variable. */
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { condition, renderString } from '../../src/template/templar.ts';
 import { scope } from '../../src/engine/vars.ts';

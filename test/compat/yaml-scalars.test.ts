@@ -3,7 +3,7 @@
  * run with the system's Python): the same value and type for each.
  */
 import { spawnSync } from 'node:child_process';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { parseYaml } from '../../src/yaml/source.ts';
 

@@ -1,5 +1,5 @@
 /** Engine semantics over the local connection, in temp folders, through the CLI as a user runs it. */
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { hostResult, Project, statusOf, taskNames } from '../helpers/project.ts';
 

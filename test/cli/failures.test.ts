@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { BIN } from '../helpers/cli.ts';
@@ -153,7 +153,7 @@ test('the live view in a terminal keeps the failure message and the recap (no cr
   for (let i = 0; i < 5; i++) {
     const r = await inPty(['run', pb('failed.yml'), '-i', inv()]);
     assert.is(r.code, 2, `try ${i}: ${r.text}`);
-    assert.match(r.text, /failed: \[h1\] boom - non-zero return code 1/);
+    assert.match(r.text, /\n {2}h1 {2}failed {3}boom - non-zero return code 1\n/);
     assert.match(r.text, /h1 +: ok=0 changed=0 unreachable=0 failed=1/);
     assert.match(r.text, /h2 +: ok=1 changed=0 unreachable=0 failed=0 skipped=1/);
   }

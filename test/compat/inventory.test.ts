@@ -1,7 +1,7 @@
 /** Inventories: YAML and INI parsing, variable precedence, host patterns, and equality with ansible-inventory. */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { loadInventory } from '../../src/inventory/load.ts';
 import { selectHosts } from '../../src/inventory/pattern.ts';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { BIN } from '../helpers/cli.ts';
@@ -77,6 +77,32 @@ test('the run lock: a second run fails at once naming the holder (--lock-wait 0)
   assert.match(waited.stdout, /\[WARNING\] \[h1\] h1 is locked by another jitsi-fleet run \(pid \d+.*playbook hold\.yml\); waiting up to 20 s/);
   assert.match(await p.read('shared.conf') ?? '', /from-other/);
   assert.is((await holder.done).code, 0);
+});
+
+test('two runs over the same hosts in opposite orders do not deadlock: every lock is taken before the first write', async () => {
+  const play = (first: string, second: string) => `
+- hosts: ${first}
+  gather_facts: false
+  tasks:
+    - lineinfile: { path: "{{ files }}/order-{{ inventory_hostname }}", line: "${first}-first", create: true }
+    - command: sleep 1
+- hosts: ${second}
+  gather_facts: false
+  tasks:
+    - lineinfile: { path: "{{ files }}/order-{{ inventory_hostname }}", line: "${first}-first", create: true }
+`;
+  const q = await Project.create(['h1', 'h2']);
+  try {
+    await q.write('ab.yml', play('h1', 'h2'));
+    await q.write('ba.yml', play('h2', 'h1'));
+    const inv = path.join(q.dir, 'hosts.yml');
+    const [a, b] = await Promise.all([run(['run', path.join(q.dir, 'ab.yml'), '-i', inv, '--lock-wait', '20']).done, run(['run', path.join(q.dir, 'ba.yml'), '-i', inv, '--lock-wait', '20']).done]);
+    assert.is(a.code, 0, a.stdout + a.stderr);
+    assert.is(b.code, 0, b.stdout + b.stderr);
+    for (const h of ['h1', 'h2']) assert.is((await q.read(`order-${h}`))?.split('\n').filter(Boolean).sort().join(','), 'h1-first,h2-first');
+  } finally {
+    await q.remove();
+  }
 });
 
 test.run();

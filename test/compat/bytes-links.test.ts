@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';

@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';

@@ -1,7 +1,7 @@
 /** The command line as a user meets it: help, usage errors, terminal vs plain output, inventory. */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { test } from 'uvu';
+import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { BIN, ROOT, runCli } from '../helpers/cli.ts';
 import { Project } from '../helpers/project.ts';
