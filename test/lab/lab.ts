@@ -140,7 +140,7 @@ export async function buildImage(): Promise<string> {
       building = true;
       mkdirSync(path.dirname(log), { recursive: true });
       logFile = createWriteStream(log);
-      process.stderr.write(`Building the lab's Debian image: the first run only (about 270 MB, 2-3 minutes), cached in ${cacheDir()}; full log: ${log}\n`);
+      process.stderr.write(`Building the lab's Debian image: the first run only (about 270 MB, 1-3 minutes), cached in ${cacheDir()}; full log: ${log}\n`);
     }
     logFile!.write(d);
     pending += d.toString('utf8');
