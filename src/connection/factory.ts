@@ -1,6 +1,6 @@
 /** Picks the connection for a host from its variables: `local`, or `ssh` (the default). */
 import { ConnectionError } from '../errors.ts';
-import type { Lookup } from '../template/templar.ts';
+import type { Lookup } from '../util/lookup.ts';
 import { LocalConnection } from './local.ts';
 import { SshConnection } from './ssh.ts';
 import { resolveTarget, type SshSettings } from './ssh-target.ts';

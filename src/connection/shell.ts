@@ -5,14 +5,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../errors.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import { shlexSplit } from '../util/shlex.ts';
 import { RunLocked, StaleWrite, type RunLockOptions, type Become, type Connection, type ExecOptions, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from './types.ts';
 
-/** Single-quotes a value for a POSIX shell (zx's `quote`, without bash-only $'' forms). */
-export function q(s: string): string {
-  if (s !== '' && /^[\w@%+=:,./-]+$/.test(s)) return s;
-  return "'" + s.replace(/'/g, "'\\''") + "'";
-}
 
 /** A started command: its streams and its end. */
 export interface RemoteProcess {
@@ -47,14 +43,14 @@ export function validateCommand(validate: string): string {
     throw new WriteFailed(`validate has an unclosed quote: ${validate}`);
   }
   if (!validate.includes('%s')) words.push('%s');
-  return words.map((w) => w.split('%s').map((part) => (part === '' ? '' : q(part))).join('"$t"') || "''").join(' ');
+  return words.map((w) => w.split('%s').map((part) => (part === '' ? '' : shellQuote(part))).join('"$t"') || "''").join(' ');
 }
 
 /** Builds the atomic write script: temp beside the target, verified by checksum, checked against the plan's base, renamed. */
 function writeScript(path: string, size: number, sha: string, opts: WriteOptions): string {
   const lines = [
     'set -e',
-    `p=${q(path)}`,
+    `p=${shellQuote(path)}`,
     // lineinfile and blockinfile edit a symlink's target and keep the link (Ansible's realpath).
     opts.follow ? 'if [ -L "$p" ]; then p=$(readlink -f -- "$p") || { echo "cannot resolve the symlink $p" >&2; exit 3; }; fi' : ':',
     'd=$(dirname -- "$p")',
@@ -80,8 +76,8 @@ function writeScript(path: string, size: number, sha: string, opts: WriteOptions
     'if [ -e "$p" ]; then chmod --reference="$p" -- "$t"; chown --reference="$p" -- "$t" 2>/dev/null || true',
     'else chmod "$(printf %o $(( 0666 & ~$(umask) )))" -- "$t"; fi',
   );
-  if (opts.mode) lines.push(`chmod ${q(opts.mode)} -- "$t"`);
-  if (opts.owner || opts.group) lines.push(`chown ${q(`${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`)} -- "$t"`);
+  if (opts.mode) lines.push(`chmod ${shellQuote(opts.mode)} -- "$t"`);
+  if (opts.owner || opts.group) lines.push(`chown ${shellQuote(`${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`)} -- "$t"`);
   if (opts.validate) {
     lines.push(`if ! out=$(${validateCommand(opts.validate)} 2>&1); then echo "validation failed: $out" >&2; exit 5; fi`);
   }
@@ -137,6 +133,10 @@ export abstract class ShellConnection implements Connection {
 
   constructor(readonly host: string, protected readonly loginUser: string) {}
 
+  get user(): string {
+    return this.loginUser;
+  }
+
   get commandsSent(): number {
     return this.#commands;
   }
@@ -150,16 +150,16 @@ export abstract class ShellConnection implements Connection {
   private wrap(command: string, become: Become | undefined, marker: string, prompt: string): string {
     if (!become || become.user === this.loginUser) return command;
     const inner = `echo ${marker}; ${command}`;
-    const flags = become.password === undefined ? '-H -S -n' : `-H -S -p ${q(prompt)}`;
-    return `sudo ${flags} -u ${q(become.user)} /bin/sh -c ${q(inner)}`;
+    const flags = become.password === undefined ? '-H -S -n' : `-H -S -p ${shellQuote(prompt)}`;
+    return `sudo ${flags} -u ${shellQuote(become.user)} /bin/sh -c ${shellQuote(inner)}`;
   }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const id = randomBytes(12).toString('hex');
     const marker = `BECOME-SUCCESS-${id}`;
     const prompt = `[sudo via jitsi-fleet, key=${id}] password:`;
-    const full = this.wrap(opts.cwd ? `cd ${q(opts.cwd)} && ${command}` : command, opts.become, marker, prompt);
-    const escalated = full !== (opts.cwd ? `cd ${q(opts.cwd)} && ${command}` : command);
+    const full = this.wrap(opts.cwd ? `cd ${shellQuote(opts.cwd)} && ${command}` : command, opts.become, marker, prompt);
+    const escalated = full !== (opts.cwd ? `cd ${shellQuote(opts.cwd)} && ${command}` : command);
     this.#commands++;
     const proc = await this.spawn(full);
     const out: Buffer[] = [];
@@ -216,7 +216,7 @@ export abstract class ShellConnection implements Connection {
 
   async lock(opts: RunLockOptions): Promise<void> {
     const name = opts.name.replace(/[^A-Za-z0-9_.-]/g, '_');
-    const proc = await this.spawn(`/bin/sh -c ${q(LOCK_SCRIPT)} sh ${q(name)} ${Math.max(0, Math.round(opts.waitSeconds))} ${q(opts.holder)}`);
+    const proc = await this.spawn(`/bin/sh -c ${shellQuote(LOCK_SCRIPT)} sh ${shellQuote(name)} ${Math.max(0, Math.round(opts.waitSeconds))} ${shellQuote(opts.holder)}`);
     proc.stdin.on('error', () => {});
     this.#lock = proc;
     let out = '';
@@ -257,7 +257,7 @@ export abstract class ShellConnection implements Connection {
 
   async readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>> {
     if (paths.length === 0) return new Map();
-    const cmd = `/bin/sh -c ${q(READ_SCRIPT)} sh ${paths.map(q).join(' ')}`;
+    const cmd = `/bin/sh -c ${shellQuote(READ_SCRIPT)} sh ${paths.map(shellQuote).join(' ')}`;
     const res = await this.exec(cmd, { become });
     if (res.code !== 0) throw new Error(`reading ${paths.join(', ')} on ${this.host} failed: ${res.stderr.trim() || `exit ${res.code}`}`);
     return parseReadOutput(paths, res.stdout);
@@ -266,7 +266,7 @@ export abstract class ShellConnection implements Connection {
   async writeFile(path: string, content: Buffer, opts: WriteOptions = {}): Promise<WriteResult> {
     const sha = createHash('sha256').update(content).digest('hex');
     const script = writeScript(path, content.length, sha, opts);
-    const res = await this.exec(`/bin/sh -c ${q(script)}`, { stdin: content, become: opts.become });
+    const res = await this.exec(`/bin/sh -c ${shellQuote(script)}`, { stdin: content, become: opts.become });
     if (res.code === EXIT_STALE) throw new StaleWrite(res.stderr.trim());
     if (res.code !== 0) {
       throw new WriteFailed(`writing ${path} failed: ${res.stderr.trim() || `exit ${res.code}`}`);

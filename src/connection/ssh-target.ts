@@ -8,7 +8,7 @@ import { homedir, userInfo } from 'node:os';
 import path from 'node:path';
 import SSHConfig from 'ssh-config';
 import { InputError } from '../errors.ts';
-import type { Lookup } from '../template/templar.ts';
+import type { Lookup } from '../util/lookup.ts';
 import type { HostKeyChecking } from './known-hosts.ts';
 
 export interface SshSettings {

@@ -57,6 +57,8 @@ export interface WriteResult {
 export interface Connection {
   /** Inventory name of the host. */
   readonly host: string;
+  /** The user commands run as when there is no become (the login user). */
+  readonly user: string;
   /** Commands sent to the host so far (the JSON report shows it). */
   readonly commandsSent: number;
   /** Opens the connection; an unreachable host throws ConnectionError. */

@@ -2,7 +2,7 @@
  * The one applier: carries out a plan's changes on a host. Modules never
  * write; check mode never calls this, so a dry run cannot touch a host.
  */
-import { q } from '../connection/shell.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import type { Become, Connection, ExecResult, FileInfo } from '../connection/types.ts';
 import type { Change } from '../modules/types.ts';
 import type { FileView } from './file-view.ts';
@@ -23,11 +23,11 @@ export async function applyChanges(conn: Connection, files: FileView, changes: C
       });
       backupFile = res.backupFile ?? backupFile;
       if (c.mode && !/^[0-7]{4}$/.test(c.mode)) files.forget(c.path);
-      else files.record(c.path, afterWrite(before, c));
+      else files.record(c.path, afterWrite(before, c), become);
     } else if (c.kind === 'attributes') {
       const cmds = [];
-      if (c.mode) cmds.push(`chmod ${q(c.mode)} -- ${q(c.path)}`);
-      if (c.owner || c.group) cmds.push(`chown ${q(`${c.owner ?? ''}${c.group ? ':' + c.group : ''}`)} -- ${q(c.path)}`);
+      if (c.mode) cmds.push(`chmod ${shellQuote(c.mode)} -- ${shellQuote(c.path)}`);
+      if (c.owner || c.group) cmds.push(`chown ${shellQuote(`${c.owner ?? ''}${c.group ? ':' + c.group : ''}`)} -- ${shellQuote(c.path)}`);
       const res = await conn.exec(cmds.join(' && '), { become });
       if (res.code !== 0) throw new Error(`changing attributes of ${c.path} failed: ${res.stderr.trim()}`);
       files.forget(c.path);
@@ -55,6 +55,6 @@ export function afterWrite(before: FileInfo, c: Extract<Change, { kind: 'write' 
 /** In check mode: record what the writes would leave, so later tasks plan against it. */
 export async function stageChanges(files: FileView, changes: Change[], become?: Become): Promise<void> {
   for (const c of changes) {
-    if (c.kind === 'write') files.record(c.path, afterWrite(await files.get(c.path, become), c));
+    if (c.kind === 'write') files.record(c.path, afterWrite(await files.get(c.path, become), c), become);
   }
 }

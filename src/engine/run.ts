@@ -5,7 +5,7 @@
  * max_fail_percentage and any_errors_fatal as Ansible has them.
  */
 import { InputError, InternalError, isFleetError, messageOf } from '../errors.ts';
-import type { HostStats, TaskOutcome } from '../output/events.ts';
+import type { HostStats, TaskOutcome } from '../events/events.ts';
 import { selectHosts } from '../inventory/pattern.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
 import { renderString, TemplateError } from '../template/templar.ts';
@@ -16,6 +16,9 @@ import { injectFault } from '../util/fault.ts';
 import { selected } from './tags.ts';
 import { TaskRunner, taskTitle } from './task-runner.ts';
 import { scope } from './vars.ts';
+import { boolKeyword, keywordBool } from './keywords.ts';
+import type { Become } from '../connection/types.ts';
+import type { Lookup } from '../util/lookup.ts';
 import { findModule } from '../modules/index.ts';
 
 export interface RunResult {
@@ -152,7 +155,7 @@ export class Engine {
   private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
     for (const h of batch) this.ctx.host(h);
     const base: Keywords[] = [{ tags: play.tags, become: play.become, becomeUser: play.becomeUser }];
-    if (play.gatherFacts) await this.gather(play, batch, playHosts);
+    if (keywordBool(play.gatherFacts, this.playLookup(play))) await this.gather(play, batch, playHosts);
     await this.prefetch(play, batch, playHosts);
     const sections: Node[][] = [play.preTasks, play.tasks, play.postTasks];
     for (const section of sections) {
@@ -210,26 +213,34 @@ export class Engine {
     if (readers.length === 0) return;
     const hostvars = this.ctx.hostvars(play, batch, playHosts);
     await forEachLimited(this.active(batch), this.opts.forks, async (h) => {
-      const paths = new Set<string>();
-      let become = false;
+      // Paths per effective user (a root-only file reads differently for another user).
+      const byUser = new Map<string, { become?: Become; paths: Set<string> }>();
       for (const { task, frames } of readers) {
         const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: 0, handler: false }, task);
         try {
           const lookup = runner.lookup(h);
           const args = Object.fromEntries(Object.entries(task.args).map(([k, v]) => [k, typeof v === 'string' ? renderString(v, lookup) : v]));
-          for (const p of findModule(task.module)!.reads!(args)) if (typeof p === 'string' && p.startsWith('/')) paths.add(p);
-          become ||= [play.become, ...frames.map((f) => f.become), task.become].some((b) => b === true);
+          const become = runner.becomeFor(h);
+          const group = byUser.get(become?.user ?? '') ?? { become, paths: new Set<string>() };
+          byUser.set(become?.user ?? '', group);
+          for (const p of findModule(task.module)!.reads!(args)) if (typeof p === 'string' && p.startsWith('/')) group.paths.add(p);
         } catch {
           // Arguments that need loop items or later facts are read when their task runs.
         }
       }
-      if (paths.size === 0) return;
+      if (![...byUser.values()].some((g) => g.paths.size)) return;
       try {
         const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars, frames: [], taskId: 0, handler: false }, readers[0].task);
-        const lookup = runner.lookup(h);
-        const { files } = await this.ctx.connection(h, lookup);
-        const pw = lookup('ansible_become_password');
-        await files.prefetch([...paths], become ? { user: String(lookup('ansible_become_user') ?? 'root'), password: pw === undefined ? undefined : String(pw) } : undefined);
+        const { conn, files } = await this.ctx.connection(h, runner.lookup(h));
+        // become to the login user is no become: one read for both.
+        const merged = new Map<string, { become?: Become; paths: Set<string> }>();
+        for (const g of byUser.values()) {
+          const user = g.become?.user ?? conn.user;
+          const into = merged.get(user) ?? { become: user === conn.user ? undefined : g.become, paths: new Set<string>() };
+          g.paths.forEach((p) => into.paths.add(p));
+          merged.set(user, into);
+        }
+        for (const g of merged.values()) if (g.paths.size) await files.prefetch([...g.paths], g.become);
       } catch (e) {
         // Unreachable hosts are marked by connection(); any other problem shows in the task that reads the file.
         if (isFleetError(e) && e.kind === 'connection') this.ctx.markUnreachable(h, e.message);
@@ -280,6 +291,11 @@ export class Engine {
     }
   }
 
+  /** Variables for play-level keywords (gather_facts, hosts): extra vars, the play's vars and vars_files. */
+  private playLookup(play: Play): Lookup {
+    return scope([this.opts.extraVars, play.vars, play.varsFilesVars], this.opts.redactor);
+  }
+
   /** An error that escapes a task's own handling is a bug: it names the task. */
   private async guarded(task: TaskNode, fn: () => Promise<void>): Promise<void> {
     try {
@@ -305,8 +321,7 @@ export class Engine {
     const hostvars = this.ctx.hostvars(play, batch, playHosts);
     const env = { ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: id, handler };
     const runner = new TaskRunner(env, task);
-    const runOnceKw = [...frames, task].reverse().find((f) => f.runOnce !== undefined)?.runOnce;
-    const runOnce = runOnceKw === true || (typeof runOnceKw === 'string' && String(renderString(runOnceKw, runner.lookup(hosts[0]))).toLowerCase() === 'true');
+    const runOnce = boolKeyword([...frames, task], 'runOnce', runner.lookup(hosts[0]), false);
     let title = taskTitle(task);
     try {
       title = String(renderString(title, runner.lookup(hosts[0])));
@@ -319,7 +334,7 @@ export class Engine {
     await forEachLimited(runOnce ? hosts.slice(0, 1) : hosts, this.opts.forks, async (h) => {
       const o = await runner.run(h);
       outcomes.set(h, o);
-      this.record(task, frames, o);
+      this.tally(task, frames, o, runner);
     });
     if (runOnce) {
       const first = outcomes.get(hosts[0])!;
@@ -332,18 +347,23 @@ export class Engine {
       }
     }
     this.opts.emit({ kind: 'task-end', taskId: id });
-    this.checkFailureLimits(play, batch, task, frames);
+    this.checkFailureLimits(play, batch, task, frames, runner);
   }
 
-  private record(task: TaskNode, frames: Keywords[], o: TaskOutcome): void {
+  /** Counts a task's outcome on a host in its stats, notifies handlers, and reports it. */
+  private tally(task: TaskNode, frames: Keywords[], o: TaskOutcome, runner: TaskRunner): void {
     const s = this.ctx.host(o.host);
     if (o.status === 'unreachable') {
       this.ctx.markUnreachable(o.host, o.msg);
       this.emitResult(o);
       return;
     }
-    const ignoreKw = [...frames, task].reverse().find((f) => f.ignoreErrors !== undefined)?.ignoreErrors;
-    const ignore = ignoreKw === true || String(ignoreKw).toLowerCase() === 'true' || String(ignoreKw).toLowerCase() === 'yes';
+    let ignore = false;
+    try {
+      ignore = o.status === 'failed' && boolKeyword([...frames, task], 'ignoreErrors', runner.lookup(o.host), false);
+    } catch (e) {
+      o.msg = `${o.msg}; and ignore_errors could not be rendered: ${messageOf(e)}`;
+    }
     if (o.status === 'failed') {
       if (ignore) {
         o.ignored = true;
@@ -361,10 +381,10 @@ export class Engine {
     this.emitResult(o);
   }
 
-  private checkFailureLimits(play: Play, batch: string[], task: TaskNode, frames: Keywords[]): void {
+  private checkFailureLimits(play: Play, batch: string[], task: TaskNode, frames: Keywords[], runner: TaskRunner): void {
     const failedNow = batch.filter((h) => this.ctx.host(h).failed || this.ctx.host(h).unreachable);
     if (failedNow.length === 0) return;
-    const fatal = play.anyErrorsFatal || [...frames, task].some((f) => f.anyErrorsFatal === true);
+    const fatal = boolKeyword([{ anyErrorsFatal: play.anyErrorsFatal }, ...frames, task], 'anyErrorsFatal', runner.lookup(failedNow[0]), false);
     if (fatal) {
       for (const h of batch) this.ctx.host(h).failed = true;
       this.opts.emit({ kind: 'warning', msg: `any_errors_fatal: '${taskTitle(task)}' failed on ${failedNow.join(', ')}; stopping the play` });

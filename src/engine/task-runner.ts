@@ -7,14 +7,14 @@ import { InputError, isBug, isResourceLimit, messageOf } from '../errors.ts';
 import type { Vars } from '../inventory/model.ts';
 import { findModule } from '../modules/index.ts';
 import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
-import type { ItemOutcome, Status, TaskOutcome } from '../output/events.ts';
-import { NO_LOG_MESSAGE, SECRET_NAME } from '../output/redact.ts';
+import type { ItemOutcome, Status, TaskOutcome } from '../events/events.ts';
+import { NO_LOG_MESSAGE, SECRET_NAME } from '../events/redact.ts';
 import { checkArgs, normalizeArgs } from '../playbook/args.ts';
 import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
 import { condition, renderDeep, renderFile, renderString, TemplateError, type Lookup } from '../template/templar.ts';
-import { toBool } from '../template/filters.ts';
 import { injectFault } from '../util/fault.ts';
 import { applyChanges, stageChanges } from './apply.ts';
+import { ansibleBool, boolKeyword, inherited, keywordBool } from './keywords.ts';
 import { OMIT, Unreachable, type RunContext } from './context.ts';
 import { scope } from './vars.ts';
 
@@ -30,16 +30,6 @@ export interface TaskEnv {
   handler: boolean;
 }
 
-/** Innermost value of a keyword along the frames (task last). */
-function inherited<K extends keyof Keywords>(frames: Keywords[], key: K): Keywords[K] | undefined {
-  for (let i = frames.length - 1; i >= 0; i--) if (frames[i][key] !== undefined) return frames[i][key];
-  return undefined;
-}
-
-function boolOf(v: unknown, lookup: Lookup): boolean {
-  if (typeof v === 'string') return toBool(renderString(v, lookup));
-  return Boolean(v);
-}
 
 export function taskTitle(task: TaskNode): string {
   return task.name ?? `${task.module}${task.args.path || task.args.dest ? ' ' + String(task.args.path ?? task.args.dest) : ''}`;
@@ -84,7 +74,7 @@ export class TaskRunner {
     };
     let noLog = false;
     try {
-      noLog = boolOf(inherited(frames, 'noLog') ?? false, lookup);
+      noLog = boolKeyword(frames, 'noLog', lookup, false);
       injectFault('task');
       const outcome = await this.runLooped(host, frames, lookup);
       if (this.env.ctx.opts.redactor && noLog) {
@@ -161,9 +151,14 @@ export class TaskRunner {
   }
 
   /** Resolves become for this task: keyword, then ansible_become* variables. */
+  /** Who this task runs as on `host` (keyword, then ansible_become* variables); undefined: the login user. */
+  becomeFor(host: string): Become | undefined {
+    return this.become([...this.env.frames, this.task], this.lookup(host));
+  }
+
   private become(frames: Keywords[], lookup: Lookup): Become | undefined {
     const kw = inherited(frames, 'become') ?? this.env.play.become;
-    const on = kw !== undefined ? boolOf(kw, lookup) : toBool(lookup('ansible_become') ?? false);
+    const on = kw !== undefined ? keywordBool(kw, lookup) : ansibleBool(lookup('ansible_become') ?? false);
     if (!on) return undefined;
     const user = String(inherited(frames, 'becomeUser') ?? this.env.play.becomeUser ?? lookup('ansible_become_user') ?? 'root');
     const pw = lookup('ansible_become_password') ?? lookup('ansible_become_pass') ?? lookup('ansible_sudo_pass');
@@ -203,10 +198,8 @@ export class TaskRunner {
     const task = this.task;
     const mod = findModule(task.module)!;
     const opts = this.env.ctx.opts;
-    const checkKw = inherited(frames, 'checkMode');
-    const check = checkKw === undefined ? opts.check : boolOf(checkKw, lookup);
-    const diffKw = inherited(frames, 'diff');
-    const diff = diffKw === undefined ? opts.diff : boolOf(diffKw, lookup);
+    const check = boolKeyword(frames, 'checkMode', lookup, opts.check);
+    const diff = boolKeyword(frames, 'diff', lookup, opts.diff);
     const rendered = renderDeep(task.args, lookup) as Record<string, unknown>;
     for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
     const args = normalizeArgs(mod, rendered);
@@ -238,8 +231,17 @@ export class TaskRunner {
       }
     }
     for (const s of plan.secrets ?? []) opts.redactor.add(s);
+    // Check mode: what an earlier, unpredictable task (a package install) would create is not there yet.
+    const unsure = mctx ? this.env.ctx.host(target).files?.unsureSince : undefined;
+    if (plan.pending && check && unsure) {
+      plan = {
+        changes: [],
+        msg: `would ${plan.pending.action} once the earlier task '${unsure}' has run: ${plan.pending.missing} yet (its effect is not known in check mode)`,
+        predicted: true,
+      };
+    }
     let status: Status;
-    let changed = plan.changes.length > 0;
+    let changed = plan.changes.length > 0 || Boolean(plan.predicted);
     let msg = plan.msg;
     let failed = Boolean(plan.failed);
     let result: Record<string, unknown> = { ...(plan.result ?? {}) };
@@ -251,7 +253,8 @@ export class TaskRunner {
       const { conn, files } = await this.env.ctx.connection(target, lookup);
       if (check) {
         await stageChanges(files, plan.changes, become);
-        if (plan.changes.some((c) => c.kind === 'exec' && c.command !== ':')) files.unsureSince = taskTitle(task);
+        // A command not run in check mode: what it would create cannot be known from here on.
+        if (plan.changes.some((c) => c.kind === 'exec')) files.unsureSince = taskTitle(task);
       } else {
         try {
           await this.env.ctx.writable(target);

@@ -3,7 +3,7 @@
  * templated on first use with the same scope (variables may refer to others).
  */
 import type { Inventory, Vars } from '../inventory/model.ts';
-import { SECRET_NAME, type Redactor } from '../output/redact.ts';
+import { SECRET_NAME, type Redactor } from '../events/redact.ts';
 import { renderDeep, TemplateError, type Lookup } from '../template/templar.ts';
 
 /**

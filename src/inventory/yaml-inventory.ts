@@ -1,7 +1,7 @@
 /** Ansible's YAML inventory format: groups with `hosts`, `vars` and `children`. */
 import { InputError } from '../errors.ts';
 import { locate, locateKey } from '../yaml/source.ts';
-import { inventorySchema } from '../playbook/schema.ts';
+import { inventorySchema } from './schema.ts';
 import { check } from '../util/ajv.ts';
 import type { Inventory } from './model.ts';
 import { expandHostPattern } from './ranges.ts';

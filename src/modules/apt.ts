@@ -10,7 +10,7 @@
  *     cache_valid_time: 3600
  * ```
  */
-import { q } from '../connection/shell.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 
 export interface AptArgs {
@@ -31,7 +31,7 @@ interface PkgState {
 
 /** One command: dpkg's view of the packages, their candidates, and the age of the package lists. */
 function probeCommand(names: string[], latest: boolean): string {
-  const list = names.map(q).join(' ');
+  const list = names.map(shellQuote).join(' ');
   return [
     `for p in ${list}; do s=$(dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}' "$p" 2>/dev/null); echo "PKG|$p|$s"; done`,
     latest ? `apt-cache policy ${list} 2>/dev/null | awk '/^[^ ]/ {p=$1; sub(":$","",p)} /Candidate:/ {print "CAND|" p "|" $2}'` : ':',
@@ -81,14 +81,14 @@ export const apt: ModuleDef<AptArgs> = {
     if (stale && (todo.length > 0 || names.length === 0)) changes.push({ kind: 'exec', command: 'apt-get update -q' });
     const rec = a.install_recommends === undefined ? '' : a.install_recommends ? ' --install-recommends' : ' --no-install-recommends';
     if (todo.length > 0) {
-      changes.push({ kind: 'exec', command: a.state === 'absent' ? `DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${todo.map(q).join(' ')}` : `${INSTALL}${rec} ${todo.map(q).join(' ')}` });
+      changes.push({ kind: 'exec', command: a.state === 'absent' ? `DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${todo.map(shellQuote).join(' ')}` : `${INSTALL}${rec} ${todo.map(shellQuote).join(' ')}` });
     }
     if (changes.length === 0) {
       return { changes, msg: names.length ? `${names.join(', ')} already ${a.state === 'absent' ? 'absent' : a.state === 'latest' ? 'at the latest version' : 'installed'}` : 'package lists are recent enough' };
     }
     let msg = todo.length ? `${a.state === 'absent' ? 'remove' : 'install'} ${todo.join(', ')}` : 'update the package lists';
     if (ctx.check && todo.length && a.state !== 'absent') {
-      const sim = await ctx.probe(`apt-get -s -q ${rec.trim()} install ${todo.map(q).join(' ')} 2>&1`);
+      const sim = await ctx.probe(`apt-get -s -q ${rec.trim()} install ${todo.map(shellQuote).join(' ')} 2>&1`);
       const inst = [...sim.stdout.matchAll(/^Inst (\S+)/gm)].map((m) => m[1]);
       msg = sim.code === 0
         ? `would install ${inst.join(', ') || todo.join(', ')}`

@@ -11,7 +11,7 @@
  * ```
  */
 import { pyRegex } from '../template/filters.ts';
-import { pendingCreation, planTextFile, readLines, textOf, withBytes, type FileArgs } from './text-file.ts';
+import { missingFile, planTextFile, readLines, textOf, withBytes, type FileArgs } from './text-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
@@ -113,7 +113,7 @@ export const blockinfile: ModuleDef<BlockinfileArgs> = {
     if (info.state === 'directory') return { changes: [], failed: true, msg: `Path ${a.path} is a directory !`, result: { rc: 256 } };
     if (info.state === 'unreadable') return { changes: [], failed: true, msg: `cannot read ${a.path}: ${info.reason}` };
     if (info.state === 'absent') {
-      if (!a.create) return pendingCreation(ctx.check, ctx.files.unsureSince, a.path) ?? { changes: [], failed: true, msg: `Path ${a.path} does not exist !`, result: { rc: 257 } };
+      if (!a.create) return missingFile(a.path, `Path ${a.path} does not exist !`, 257);
     }
     if (a.state === 'absent' && info.state === 'absent') return { changes: [], msg: `File ${a.path} not present` };
     const original = textOf(info);

@@ -9,7 +9,7 @@
  *   args: { creates: /etc/jitsi/videobridge/config }
  * ```
  */
-import { q } from '../connection/shell.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import { shlexSplit } from '../util/shlex.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
@@ -64,9 +64,9 @@ function makeModule(name: 'command' | 'shell'): ModuleDef<CommandArgs> {
       const text = a.cmd ?? a._raw_params;
       const display = a.argv ? a.argv.join(' ') : text!;
       let command: string;
-      if (name === 'shell') command = a.executable ? `${q(a.executable)} -c ${q(text!)}` : text!;
+      if (name === 'shell') command = a.executable ? `${shellQuote(a.executable)} -c ${shellQuote(text!)}` : text!;
       // command runs the program itself, never a shell builtin of the same name (`echo --version`): exec looks in PATH only.
-      else command = `exec ${(a.argv ?? shlexWords(text!)).map(q).join(' ')}`;
+      else command = `exec ${(a.argv ?? shlexWords(text!)).map(shellQuote).join(' ')}`;
       if (a.creates !== undefined) {
         const info = await ctx.files.get(a.chdir && !a.creates.startsWith('/') ? `${a.chdir}/${a.creates}` : a.creates, ctx.become);
         if (info.state !== 'absent') return { changes: [], msg: `Did not run command since '${a.creates}' exists`, result: { rc: 0, stdout: `skipped, since ${a.creates} exists`, cmd: display } };

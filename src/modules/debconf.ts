@@ -11,7 +11,7 @@
  *     value: meet.example.com
  * ```
  */
-import { q } from '../connection/shell.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
 export interface DebconfArgs {
@@ -49,13 +49,13 @@ export const debconf: ModuleDef<DebconfArgs> = {
   },
   async plan(a, ctx): Promise<Plan> {
     if (!a.question) {
-      const all = await ctx.probe(`debconf-show ${q(a.name)} 2>/dev/null || true`);
+      const all = await ctx.probe(`debconf-show ${shellQuote(a.name)} 2>/dev/null || true`);
       return { changes: [], msg: `selections of ${a.name}`, result: { current: all.stdout } };
     }
     const vtype = a.vtype!;
     const want = normalize(vtype, a.value);
     const secret = vtype === 'password';
-    const cur = await ctx.probe(`command -v debconf-get-selections >/dev/null || { echo "debconf-get-selections is missing: install debconf-utils" >&2; exit 3; }; debconf-get-selections 2>/dev/null | awk -F'\\t' -v p=${q(a.name)} -v k=${q(a.question)} '$1==p && $2==k {print $3 "\\t" $4}'`);
+    const cur = await ctx.probe(`command -v debconf-get-selections >/dev/null || { echo "debconf-get-selections is missing: install debconf-utils" >&2; exit 3; }; debconf-get-selections 2>/dev/null | awk -F'\\t' -v p=${shellQuote(a.name)} -v k=${shellQuote(a.question)} '$1==p && $2==k {print $3 "\\t" $4}'`);
     if (cur.code !== 0) return { changes: [], failed: true, msg: cur.stderr.trim() };
     const [curType, ...rest] = cur.stdout.replace(/\n$/, '').split('\t');
     const have = cur.stdout ? rest.join('\t') : undefined;
@@ -65,7 +65,7 @@ export const debconf: ModuleDef<DebconfArgs> = {
     }
     const line = `${a.name} ${a.question} ${vtype} ${want}\n`;
     const changes: Plan['changes'] = [{ kind: 'exec', command: 'debconf-set-selections', stdin: line }];
-    if (a.unseen) changes.push({ kind: 'exec', command: `echo ${q(`${a.name} ${a.question} seen false`)} | debconf-set-selections` });
+    if (a.unseen) changes.push({ kind: 'exec', command: `echo ${shellQuote(`${a.name} ${a.question} seen false`)} | debconf-set-selections` });
     return {
       changes,
       msg: `set ${a.question} to ${show(want)}`,

@@ -11,7 +11,7 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { q } from '../connection/shell.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import { planTextFile, type FileArgs } from './text-file.ts';
 import type { ModuleDef, Plan } from './types.ts';
@@ -26,7 +26,7 @@ export interface GetUrlArgs extends FileArgs {
 
 /** A shell snippet that prints the URL's body in base64, with curl, wget or python3. */
 export function fetchCommand(url: string, timeout: number): string {
-  const u = q(url);
+  const u = shellQuote(url);
   return (
     `if command -v curl >/dev/null 2>&1; then curl -fsSL --max-time ${timeout} ${u}; ` +
     `elif command -v wget >/dev/null 2>&1; then wget -q -T ${timeout} -O - ${u}; ` +

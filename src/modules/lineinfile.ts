@@ -9,7 +9,7 @@
  * ```
  */
 import { pyRegex, pyReplacement } from '../template/filters.ts';
-import { pendingCreation, readLines, textOf, planTextFile, withBytes, type FileArgs } from './text-file.ts';
+import { missingFile, readLines, textOf, planTextFile, withBytes, type FileArgs } from './text-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
@@ -187,11 +187,7 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
       if (found === 0) plan.msg = plan.msg || `no line matches, nothing to remove from ${a.path}`;
       return plan;
     }
-    if (info.state === 'absent' && !a.create) {
-      const pending = pendingCreation(ctx.check, ctx.files.unsureSince, a.path);
-      if (pending) return pending;
-      return { changes: [], failed: true, msg: `Destination ${a.path} does not exist !`, result: { rc: 257 } };
-    }
+    if (info.state === 'absent' && !a.create) return missingFile(a.path, `Destination ${a.path} does not exist !`, 257);
     const { lines, msg, changed } = planPresent(a, readLines(textOf(info) ?? ''));
     const reason = a.backrefs && !changed ? `regexp matches no line of ${a.path}; backrefs leaves it unchanged` : `line already present in ${a.path}`;
     if (!changed && info.state === 'absent') return { changes: [], msg: reason };

@@ -8,7 +8,7 @@
  * - service: { name: jitsi-videobridge, state: restarted }
  * ```
  */
-import { q } from '../connection/shell.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 
 export interface ServiceArgs {
@@ -19,7 +19,7 @@ export interface ServiceArgs {
 
 /** One command: which init, whether the unit/script exists, runs, is enabled. */
 function probe(name: string): string {
-  const n = q(name);
+  const n = shellQuote(name);
   return [
     'if [ -d /run/systemd/system ]; then echo INIT=systemd;',
     `  systemctl cat ${n} >/dev/null 2>&1 && echo EXISTS=yes || echo EXISTS=no;`,
@@ -51,11 +51,15 @@ export const service: ModuleDef<ServiceArgs> = {
     const out = await ctx.probe(probe(a.name));
     const facts = Object.fromEntries(out.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
     const systemd = facts.INIT === 'systemd';
-    const n = q(a.name);
+    const n = shellQuote(a.name);
     if (facts.EXISTS !== 'yes') {
       const verb = { started: 'start', stopped: 'stop', restarted: 'restart', reloaded: 'reload' }[a.state ?? 'started'];
-      if (ctx.check) return { changes: [{ kind: 'exec', command: ':' }], msg: `would ${a.state ? verb : 'enable'} ${a.name} (not installed yet: an earlier task of this run installs it)` };
-      return { changes: [], failed: true, msg: `Could not find the requested service ${a.name}: ${systemd ? 'no systemd unit' : `no /etc/init.d/${a.name}`}` };
+      return {
+        changes: [],
+        failed: true,
+        msg: `Could not find the requested service ${a.name}: ${systemd ? 'no systemd unit' : `no /etc/init.d/${a.name}`}`,
+        pending: { missing: `the service ${a.name} is not installed`, action: `${a.state ? verb : 'enable'} ${a.name}` },
+      };
     }
     const changes: Change[] = [];
     const did: string[] = [];

@@ -116,15 +116,7 @@ export function baseOf(info: FileInfo): WriteBase | undefined {
   return undefined;
 }
 
-/**
- * In check mode a file that does not exist yet may come from an earlier task
- * whose commands were not run (a package's postinst, say). Then the edit is
- * reported as "would change" with the reason, instead of failing.
- */
-export function pendingCreation(check: boolean, unsureSince: string | undefined, path: string): Plan | undefined {
-  if (!check || !unsureSince) return undefined;
-  return {
-    changes: [{ kind: 'exec', command: ':' }],
-    msg: `would edit ${path}, which does not exist yet: the earlier task '${unsureSince}' creates it (its effect is not known in check mode)`,
-  };
+/** A file to edit that does not exist: a failure, unless an earlier task of a check run creates it. */
+export function missingFile(path: string, msg: string, rc: number): Plan {
+  return { changes: [], failed: true, msg, result: { rc }, pending: { missing: `${path} does not exist`, action: `edit ${path}` } };
 }

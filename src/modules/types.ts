@@ -5,8 +5,10 @@
  * carries changes out, and never in check mode.
  */
 import type { Become, ExecResult, FileInfo } from '../connection/types.ts';
-import type { FileView } from '../engine/file-view.ts';
 import type { Lookup } from '../template/templar.ts';
+import type { FileDiff } from '../events/events.ts';
+
+export type { FileDiff };
 
 /** The state of a file a plan was made from (its bytes' sha256, or absent). */
 export type WriteBase = { state: 'absent' } | { state: 'file'; sha256: string };
@@ -35,14 +37,6 @@ export type Change =
   /** Run a command; its outcome goes to the plan's `finish`. */
   | { kind: 'exec'; command: string; stdin?: string; cwd?: string };
 
-/** Before/after text of one file, for `--diff`. */
-export interface FileDiff {
-  path: string;
-  before: string;
-  after: string;
-  /** Shown instead of the content, e.g. for binary files or secrets. */
-  note?: string;
-}
 
 export interface Plan {
   changes: Change[];
@@ -58,6 +52,21 @@ export interface Plan {
   finish?(outcomes: ExecResult[]): { failed?: boolean; changed?: boolean; msg?: string; result?: Record<string, unknown> };
   /** Values that must never be shown (the engine redacts them everywhere). */
   secrets?: string[];
+  /**
+   * The task cannot be planned because something is not there yet (a file,
+   * a program, a service); `failed` and `msg` say so. In check mode, when an
+   * earlier task of the run did something whose effect cannot be known (a
+   * package install), the engine reports "would <action>" instead.
+   */
+  pending?: { missing: string; action: string };
+  /** Set by the engine: a change predicted in check mode (see `pending`), with nothing to stage. */
+  predicted?: boolean;
+}
+
+/** A host's files as modules see them: read only (the engine's applier writes). */
+export interface HostFiles {
+  /** The file's state and bytes, read once per run and reused. */
+  get(path: string, become?: Become): Promise<FileInfo>;
 }
 
 export interface ModuleContext {
@@ -65,7 +74,7 @@ export interface ModuleContext {
   check: boolean;
   diff: boolean;
   become?: Become;
-  files: FileView;
+  files: HostFiles;
   /** Runs a command that only reads (safe in check mode). */
   probe(command: string, stdin?: string): Promise<ExecResult>;
   vars: Lookup;

@@ -9,7 +9,7 @@
  * - community.general.ufw: { state: enabled }
  * ```
  */
-import { q } from '../connection/shell.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 
 export interface UfwArgs {
@@ -56,9 +56,9 @@ function allowsSsh(rules: Tuple[], port: string): boolean {
 function ruleCommand(t: Tuple, comment: string | undefined, del: boolean): string {
   const parts = ['ufw', ...(del ? ['delete'] : []), t.action];
   if (t.proto !== 'any') parts.push('proto', t.proto);
-  parts.push('from', t.src === ANY4 ? 'any' : q(t.src), 'to', t.dst === ANY4 ? 'any' : q(t.dst));
-  if (t.dport !== 'any') parts.push('port', q(t.dport));
-  if (comment && !del) parts.push('comment', q(comment));
+  parts.push('from', t.src === ANY4 ? 'any' : shellQuote(t.src), 'to', t.dst === ANY4 ? 'any' : shellQuote(t.dst));
+  if (t.dport !== 'any') parts.push('port', shellQuote(t.dport));
+  if (comment && !del) parts.push('comment', shellQuote(comment));
   return parts.join(' ');
 }
 
@@ -86,8 +86,7 @@ export const ufw: ModuleDef<UfwArgs> = {
       'command -v ufw >/dev/null || { echo "ufw is not installed" >&2; exit 3; }; ufw status 2>/dev/null | head -n1; cat /etc/ufw/user.rules 2>/dev/null',
     );
     if (probe.code !== 0) {
-      if (ctx.check) return { changes: [{ kind: 'exec', command: ':' }], msg: 'would configure ufw (not installed yet: an earlier task of this run installs it)' };
-      return { changes: [], failed: true, msg: probe.stderr.trim() };
+      return { changes: [], failed: true, msg: probe.stderr.trim(), pending: { missing: 'ufw is not installed', action: 'configure ufw' } };
     }
     const active = /Status: active/.test(probe.stdout.split('\n')[0]);
     const rules = parseRules(probe.stdout);
@@ -105,7 +104,7 @@ export const ufw: ModuleDef<UfwArgs> = {
     if (a.state === 'enabled' && !active) {
       const sshPort = String(ctx.vars('ansible_port') ?? 22);
       if (!allowsSsh(rules, sshPort)) {
-        changes.push({ kind: 'exec', command: `ufw allow proto tcp from any to any port ${q(sshPort)} comment 'ssh (jitsi-fleet)'` });
+        changes.push({ kind: 'exec', command: `ufw allow proto tcp from any to any port ${shellQuote(sshPort)} comment 'ssh (jitsi-fleet)'` });
         did.push(`allow SSH port ${sshPort} first`);
       }
       changes.push({ kind: 'exec', command: 'ufw --force enable' });

@@ -1,6 +1,6 @@
 /** Unified diffs of file changes (jsdiff), coloured for a terminal. */
 import { createTwoFilesPatch } from 'diff';
-import type { FileDiff } from '../modules/types.ts';
+import type { FileDiff } from '../events/events.ts';
 
 export function unifiedDiff(d: FileDiff, color: boolean): string {
   if (d.note) return `--- ${d.path}\n+++ ${d.path}\n${d.note}\n`;

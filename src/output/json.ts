@@ -1,7 +1,7 @@
 /** `--output json`: one report at the end, per host and task, with the recap and command counts. */
 import type { Location } from '../errors.ts';
-import type { FileDiff } from '../modules/types.ts';
-import type { HostStats, ItemOutcome, RunEvent, Status } from './events.ts';
+import type { FileDiff } from '../events/events.ts';
+import type { HostStats, ItemOutcome, RunEvent, Status } from '../events/events.ts';
 
 interface TaskReport {
   id: number;

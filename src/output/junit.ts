@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { unifiedDiff } from './diff.ts';
-import type { RunEvent, TaskOutcome } from './events.ts';
+import type { RunEvent, TaskOutcome } from '../events/events.ts';
 import { printable } from './printable.ts';
 
 // Control characters are shown as escapes (XML 1.0 cannot carry most of them, and dropping them would hide them).

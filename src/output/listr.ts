@@ -5,7 +5,7 @@
  */
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import { unifiedDiff } from './diff.ts';
-import { emptyStats, type HostStats, type RunEvent } from './events.ts';
+import { emptyStats, type HostStats, type RunEvent } from '../events/events.ts';
 import { recapLines } from './recap.ts';
 import { printable, withoutHost } from './printable.ts';
 

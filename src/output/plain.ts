@@ -1,5 +1,5 @@
 /** Plain lines for CI logs and pipes: one line per task and host, no escape codes. */
-import type { RunEvent } from './events.ts';
+import type { RunEvent } from '../events/events.ts';
 import { unifiedDiff } from './diff.ts';
 import { recapLines } from './recap.ts';
 import { printable, withoutHost } from './printable.ts';

@@ -1,5 +1,5 @@
 /** The closing recap, one line per host, as ansible-playbook prints it. */
-import type { HostStats } from './events.ts';
+import type { HostStats } from '../events/events.ts';
 
 export function recapLines(stats: Record<string, HostStats>, color = false): string[] {
   const names = Object.keys(stats);

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { unifiedDiff } from './diff.ts';
-import type { HostStats, RunEvent, TaskOutcome } from './events.ts';
+import type { HostStats, RunEvent, TaskOutcome } from '../events/events.ts';
 import { printable } from './printable.ts';
 
 /** Text GitHub would take as HTML or markdown (`<worse>` would vanish) shown as text. */

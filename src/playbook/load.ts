@@ -89,7 +89,7 @@ function keywordsOf(raw: Raw): Keywords {
     diff: raw.diff as boolean | string | undefined,
     delegateTo: raw.delegate_to as string | undefined,
     runOnce: raw.run_once as boolean | string | undefined,
-    anyErrorsFatal: raw.any_errors_fatal as boolean | undefined,
+    anyErrorsFatal: raw.any_errors_fatal as boolean | string | undefined,
   };
 }
 
@@ -319,10 +319,10 @@ class Loader {
       varsFiles: [],
       become: raw.become as boolean | undefined,
       becomeUser: raw.become_user as string | undefined,
-      gatherFacts: raw.gather_facts === undefined ? true : Boolean(raw.gather_facts),
+      gatherFacts: raw.gather_facts === undefined ? true : (raw.gather_facts as boolean | string),
       serial,
       maxFailPercentage: mfp === undefined ? undefined : Number(String(mfp).replace('%', '')),
-      anyErrorsFatal: Boolean(raw.any_errors_fatal),
+      anyErrorsFatal: raw.any_errors_fatal as boolean | string | undefined,
       tags: asList(raw.tags),
       preTasks,
       tasks,

@@ -1,6 +1,5 @@
 /**
- * JSON Schemas (checked with ajv) for the typed keywords of plays and tasks,
- * and the inventory file. Unknown keys are caught before these run, with a
+ * JSON Schemas (checked with ajv) for the typed keywords of plays and tasks. Unknown keys are caught before these run, with a
  * "did you mean".
  */
 const templated = { type: 'string', pattern: '\\{\\{|\\{%' };
@@ -67,29 +66,4 @@ export const taskSchema = {
     rescue: taskList,
     always: taskList,
   },
-};
-
-const hostEntry = { anyOf: [{ type: 'object' }, { type: 'null' }] };
-
-/** Ansible's YAML inventory: groups holding hosts, vars and children (recursively). */
-export const inventorySchema = {
-  $id: 'jitsi-fleet/inventory',
-  definitions: {
-    group: {
-      anyOf: [
-        { type: 'null' },
-        {
-          type: 'object',
-          properties: {
-            hosts: { anyOf: [{ type: 'null' }, { type: 'string' }, { type: 'object', additionalProperties: hostEntry }] },
-            vars: { anyOf: [{ type: 'null' }, { type: 'object' }] },
-            children: { anyOf: [{ type: 'null' }, { type: 'string' }, { type: 'object', additionalProperties: { $ref: '#/definitions/group' } }] },
-          },
-          additionalProperties: false,
-        },
-      ],
-    },
-  },
-  type: 'object',
-  additionalProperties: { $ref: '#/definitions/group' },
 };

@@ -14,7 +14,7 @@ export interface Keywords {
   diff?: boolean | string;
   delegateTo?: string;
   runOnce?: boolean | string;
-  anyErrorsFatal?: boolean;
+  anyErrorsFatal?: boolean | string;
 }
 
 export interface TaskNode extends Keywords {
@@ -73,11 +73,12 @@ export interface Play {
   varsFilesVars: Record<string, unknown>;
   become?: boolean;
   becomeUser?: string;
-  gatherFacts: boolean;
+  /** As written (a boolean or a template): resolved by the engine. */
+  gatherFacts: boolean | string;
   /** Batch sizes (numbers or percentages), as `serial` lists them. */
   serial?: (number | string)[];
   maxFailPercentage?: number;
-  anyErrorsFatal: boolean;
+  anyErrorsFatal?: boolean | string;
   tags: string[];
   preTasks: Node[];
   tasks: Node[];

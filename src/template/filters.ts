@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
 import { stringify as toYaml } from 'yaml';
+import { shellQuote } from '../util/shell-quote.ts';
 
 /** Python-flavoured regex → JS regex: named groups and inline flags. */
 export function pyRegex(pattern: string, flags = ''): RegExp {
@@ -181,9 +182,3 @@ export function installTests(env: nunjucks.Environment): void {
   });
 }
 
-/** Single-quotes a value for a POSIX shell. */
-export function shellQuote(s: string): string {
-  if (s === '') return "''";
-  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
-  return "'" + s.replace(/'/g, "'\\''") + "'";
-}

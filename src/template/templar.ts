@@ -53,8 +53,9 @@ runtime.memberLookup = (obj: unknown, val: string) => {
 
 const BaseFrame = runtime.Frame as new (parent?: unknown, isolate?: boolean) => { variables: Record<string, unknown>; lookup(name: string): unknown };
 
-/** Resolves a variable name to its (already templated) value, or undefined. */
-export type Lookup = (name: string) => unknown;
+import type { Lookup } from '../util/lookup.ts';
+
+export type { Lookup };
 
 /** Raised for a template that cannot be rendered; `variable` names what was undefined. */
 export class TemplateError extends Error {

@@ -4,6 +4,7 @@ import type { Connection, ExecResult, FileInfo, WriteOptions, WriteResult } from
 export class MemoryHost implements Connection {
   readonly files = new Map<string, FileInfo>();
   commandsSent = 0;
+  readonly user = 'root';
   readonly writes: string[] = [];
   readonly commands: string[] = [];
 

@@ -3,7 +3,15 @@
  * plain-line and JSON renderers all consume the same events.
  */
 import type { Location } from '../errors.ts';
-import type { FileDiff } from '../modules/types.ts';
+
+/** Before/after text of one file, for `--diff`. */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+  /** Shown instead of the content, e.g. for binary files or secrets. */
+  note?: string;
+}
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 

@@ -1,0 +1,2 @@
+/** Resolves a variable name to its (already templated) value, or undefined when no layer defines it. */
+export type Lookup = (name: string) => unknown;
