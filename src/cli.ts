@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connectionFactory } from './connection/factory.ts';
 import type { HostKeyChecking } from './connection/known-hosts.ts';
-import { Engine } from './engine/run.ts';
+import { Engine, type RunResult } from './engine/run.ts';
 import { resolvePlayHosts } from './engine/run.ts';
 import { isFleetError, messageOf, type FleetError } from './errors.ts';
 import { parseExtraVars } from './extra-vars.ts';
@@ -24,6 +24,7 @@ import { JunitRenderer } from './output/junit.ts';
 import { SummaryRenderer } from './output/summary.ts';
 import { Redactor } from './events/redact.ts';
 import { loadPlaybook } from './playbook/load.ts';
+import { catalog } from './modules/index.ts';
 import { checkUndefinedVariables } from './playbook/undefined.ts';
 import { suggest } from './util/suggest.ts';
 import { InputError, InputErrors, InternalError } from './errors.ts';
@@ -146,6 +147,19 @@ function parseHostKeyChecking(v: unknown): HostKeyChecking | undefined {
   throw new InputError(`--host-key-checking must be yes, accept-new or no; got '${v}'`);
 }
 
+/**
+ * The run's exit code, as ansible-playbook's where it has one: 130
+ * interrupted, 70 a bug of ours, 4 a host unreachable (wins over 2), 2 a task
+ * failed, 3 changes with --detailed-exitcode, else 0.
+ */
+export function exitCodeOf(r: RunResult, detailed: boolean): number {
+  if (r.interrupted) return 130;
+  if (r.internalErrors) return 70;
+  if (r.unreachable) return 4;
+  if (r.failed) return 2;
+  return detailed && r.changed > 0 ? 3 : 0;
+}
+
 /** Who holds a host's run lock, as another run will show it. */
 function lockHolder(playbook: string): string {
   return `pid ${process.pid} on ${hostname()} by ${userInfo().username}, since ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, playbook ${path.basename(playbook)}`;
@@ -162,7 +176,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive whole number, got '${values.forks}'`);
   const lockWait = values['lock-wait'] === undefined ? 300 : Number(values['lock-wait']);
   if (!Number.isFinite(lockWait) || lockWait < 0) throw new InputError(`--lock-wait must be a number of seconds (0: do not wait), got '${values['lock-wait']}'`);
-  const playbook = await loadPlaybook(positionals[0]);
+  const playbook = await loadPlaybook(positionals[0], { catalog });
   const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
   const playbookDirVars = await loadVarsDirs(playbook.dir);
@@ -219,8 +233,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
       throw e;
     }
     await renderer.done();
-    if (result.exitCode === 0 && values['detailed-exitcode'] && result.changed > 0) return 3;
-    return result.exitCode;
+    return exitCodeOf(result, Boolean(values['detailed-exitcode']));
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -244,7 +257,7 @@ async function validateCommand(argv: string[]): Promise<number> {
     const found: InputError[] = [];
     let pb;
     try {
-      pb = await loadPlaybook(file, { collect: found });
+      pb = await loadPlaybook(file, { catalog, collect: found });
     } catch (e) {
       // A file that cannot be read or parsed at all: its one problem, then the next playbook.
       if (!(e instanceof InputError)) throw e;

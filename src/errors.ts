@@ -70,13 +70,6 @@ export class ConnectionError extends FleetError {
   }
 }
 
-/** A task that failed on a host. */
-export class TaskError extends FleetError {
-  constructor(message: string, opts: { location?: Location; hint?: string; cause?: unknown } = {}) {
-    super('task', message, opts);
-  }
-}
-
 /** Several input problems found in one pass (validate reports them all), sorted by file and line. */
 export class InputErrors extends InputError {
   readonly problems: InputError[];

@@ -1,11 +1,10 @@
 /** Shared state of one run: hosts, their connections and file views, variables. */
-import { LocalConnection } from '../connection/local.ts';
 import { RunLocked, type Connection } from '../connection/types.ts';
 import { ConnectionError, messageOf } from '../errors.ts';
 import type { Inventory, Vars, VarsDirs } from '../inventory/model.ts';
-import { emptyStats, type Emit, type HostStats } from '../events/events.ts';
+import { emptyStats, type Emit, type HostStats, type RunEvent } from '../events/events.ts';
 import type { Redactor } from '../events/redact.ts';
-import type { Play, Playbook } from '../playbook/types.ts';
+import type { Keywords, Play, Playbook } from '../playbook/types.ts';
 import type { Lookup } from '../template/templar.ts';
 import { FileView } from './file-view.ts';
 import type { TagFilter } from './tags.ts';
@@ -33,6 +32,14 @@ export interface EngineOptions {
    * at once). Undefined: no lock.
    */
   runLock?: { holder: string; waitSeconds: number };
+}
+
+/** Where in the run a lookup happens: the play, its batch and hosts. */
+export interface PlayPosition {
+  play: Play;
+  batch: string[];
+  playHosts: string[];
+  hostvars?: Record<string, unknown>;
 }
 
 export interface HostState {
@@ -125,6 +132,22 @@ export class RunContext {
     return proxy;
   }
 
+  /**
+   * The one variable lookup of the run, highest first: -e, magic variables,
+   * loop variables, facts and registered values, block/task vars (innermost
+   * first), vars_files, play vars, inventory. Tasks and the play loop alike.
+   */
+  lookup(host: string, at: PlayPosition, frames: Keywords[] = [], loopVars?: Vars): Lookup {
+    const magic = this.magic(host, at.play, at.batch, at.playHosts, at.hostvars ?? this.hostvars(at.play, at.batch, at.playHosts));
+    const scoped = frames.map((f) => f.vars).filter(Boolean).reverse() as Vars[];
+    return scope([this.opts.extraVars, magic, loopVars, this.host(host).facts, ...scoped, at.play.varsFilesVars, at.play.vars, this.inventoryVars(host)], this.opts.redactor);
+  }
+
+  /** Reports an event: the one point where every event is redacted before any renderer sees it. */
+  emit(e: RunEvent): void {
+    this.opts.emit(this.opts.redactor.event(e));
+  }
+
   /** Opens (once) the connection of a host; an unreachable host throws Unreachable. */
   async connection(name: string, lookup: Lookup): Promise<{ conn: Connection; files: FileView }> {
     const h = this.host(name);
@@ -202,7 +225,7 @@ export class RunContext {
       name,
       holder: lock.holder,
       waitSeconds: lock.waitSeconds,
-      onBusy: (holder) => this.opts.emit({ kind: 'warning', host: name, msg: `${name} is locked by another jitsi-fleet run (${holder}); waiting up to ${lock.waitSeconds} s (--lock-wait)` }),
+      onBusy: (holder) => this.emit({ kind: 'warning', host: name, msg: `${name} is locked by another jitsi-fleet run (${holder}); waiting up to ${lock.waitSeconds} s (--lock-wait)` }),
     });
     try {
       await h.locking;
@@ -218,7 +241,7 @@ export class RunContext {
     if (h.unreachable) return;
     h.unreachable = true;
     h.stats.unreachable = 1;
-    this.opts.emit({ kind: 'host-unreachable', host: name, msg: this.opts.redactor.text(msg) });
+    this.emit({ kind: 'host-unreachable', host: name, msg });
   }
 
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -244,6 +267,3 @@ function implicitLocalhost(): Vars {
   return { ansible_connection: 'local', ansible_host: '127.0.0.1' };
 }
 
-export function localConnectionFor(host: string): Connection {
-  return new LocalConnection(host);
-}

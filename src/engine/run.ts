@@ -5,7 +5,7 @@
  * max_fail_percentage and any_errors_fatal as Ansible has them.
  */
 import { InputError, InternalError, isFleetError, messageOf } from '../errors.ts';
-import type { HostStats, TaskOutcome } from '../events/events.ts';
+import type { HostStats, RunEvent, TaskOutcome } from '../events/events.ts';
 import { selectHosts } from '../inventory/pattern.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
 import { renderString, TemplateError } from '../template/templar.ts';
@@ -19,7 +19,6 @@ import { scope } from './vars.ts';
 import { boolKeyword, keywordBool } from './keywords.ts';
 import type { Become } from '../connection/types.ts';
 import type { Lookup } from '../util/lookup.ts';
-import { findModule } from '../modules/index.ts';
 
 export interface RunResult {
   stats: Record<string, HostStats>;
@@ -28,7 +27,8 @@ export interface RunResult {
   failed: boolean;
   unreachable: boolean;
   interrupted: boolean;
-  exitCode: number;
+  /** Tasks that failed through a bug of ours. */
+  internalErrors: number;
 }
 
 class PlayAborted extends Error {}
@@ -85,14 +85,15 @@ export class Engine {
   private stop(): boolean {
     if (!this.interrupted && this.opts.stopRequested?.()) {
       this.interrupted = true;
-      this.opts.emit({ kind: 'interrupted', msg: 'no new task starts; press Ctrl-C again to abort at once' });
+      this.ctx.emit({ kind: 'interrupted', msg: 'no new task starts; press Ctrl-C again to abort at once' });
     }
     return this.interrupted;
   }
 
   async run(): Promise<RunResult> {
     const started = Date.now();
-    const { playbook, emit } = this.opts;
+    const { playbook } = this.opts;
+    const emit = (e: RunEvent) => this.ctx.emit(e);
     emit({ kind: 'run-start', playbook: playbook.file, check: this.opts.check, diff: this.opts.diff });
     const playHosts = playbook.plays.map((p) => resolvePlayHosts(this.opts, p));
     if (this.opts.limit && playHosts.every((h) => h.length === 0)) {
@@ -105,7 +106,7 @@ export class Engine {
       await this.ctx.lockAll([...firstPlay.keys()], (h) => {
         const play = firstPlay.get(h)!;
         const hosts = playHosts[playbook.plays.indexOf(play)];
-        return new TaskRunner({ ctx: this.ctx, play, batch: hosts, playHosts: hosts, hostvars: this.ctx.hostvars(play, hosts, hosts), frames: [], taskId: 0, handler: false }, { kind: 'task', module: 'setup', args: {}, location: play.location, raw: {} } as TaskNode).lookup(h);
+        return this.ctx.lookup(h, { play, batch: hosts, playHosts: hosts });
       });
       for (const [i, play] of playbook.plays.entries()) {
         if (this.stop()) break;
@@ -141,8 +142,7 @@ export class Engine {
     const failed = all.some((s) => s.failed > 0);
     const unreachable = all.some((s) => s.unreachable > 0);
     const changed = all.reduce((n, s) => n + s.changed, 0);
-    const exitCode = this.interrupted ? 130 : this.internalErrors ? 70 : unreachable ? 4 : failed ? 2 : 0;
-    return { stats, commands, changed, failed, unreachable, interrupted: this.interrupted, exitCode };
+    return { stats, commands, changed, failed, unreachable, interrupted: this.interrupted, internalErrors: this.internalErrors };
   }
 
   private active(batch: string[], only?: Set<string>): string[] {
@@ -169,12 +169,11 @@ export class Engine {
     const id = ++this.taskCounter;
     const hosts = this.active(batch).filter((h) => !this.ctx.host(h).factsGathered);
     if (hosts.length === 0) return;
-    this.opts.emit({ kind: 'task-start', taskId: id, name: 'Gathering Facts', hosts, handler: false });
+    this.ctx.emit({ kind: 'task-start', taskId: id, name: 'Gathering Facts', hosts, handler: false });
     await forEachLimited(hosts, this.opts.forks, async (h) => {
       const t0 = Date.now();
-      const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars: {}, frames: [], taskId: id, handler: false }, { kind: 'task', module: 'setup', args: {}, location: play.location, raw: {} } as TaskNode);
       try {
-        const { conn } = await this.ctx.connection(h, runner.lookup(h));
+        const { conn } = await this.ctx.connection(h, this.ctx.lookup(h, { play, batch, playHosts, hostvars: {} }));
         const facts = await gatherFacts(conn);
         const state = this.ctx.host(h);
         state.facts.ansible_facts = facts;
@@ -194,7 +193,7 @@ export class Engine {
         this.emitResult({ host: h, task: 'Gathering Facts', taskId: id, status: 'failed', changed: false, msg: (e as Error).message, diff: [], durationMs: Date.now() - t0 });
       }
     });
-    this.opts.emit({ kind: 'task-end', taskId: id });
+    this.ctx.emit({ kind: 'task-end', taskId: id });
   }
 
   /** Reads, in one command per host, every file the play's tasks will look at. */
@@ -209,7 +208,7 @@ export class Engine {
       }
     };
     walk([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers], []);
-    const readers = tasks.filter((t) => findModule(t.task.module)?.reads && !t.task.delegateTo && !t.frames.some((f) => f.delegateTo));
+    const readers = tasks.filter((t) => t.task.mod.reads && !t.task.delegateTo && !t.frames.some((f) => f.delegateTo));
     if (readers.length === 0) return;
     const hostvars = this.ctx.hostvars(play, batch, playHosts);
     await forEachLimited(this.active(batch), this.opts.forks, async (h) => {
@@ -223,15 +222,14 @@ export class Engine {
           const become = runner.becomeFor(h);
           const group = byUser.get(become?.user ?? '') ?? { become, paths: new Set<string>() };
           byUser.set(become?.user ?? '', group);
-          for (const p of findModule(task.module)!.reads!(args)) if (typeof p === 'string' && p.startsWith('/')) group.paths.add(p);
+          for (const p of task.mod.reads!(args)) if (typeof p === 'string' && p.startsWith('/')) group.paths.add(p);
         } catch {
           // Arguments that need loop items or later facts are read when their task runs.
         }
       }
       if (![...byUser.values()].some((g) => g.paths.size)) return;
       try {
-        const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars, frames: [], taskId: 0, handler: false }, readers[0].task);
-        const { conn, files } = await this.ctx.connection(h, runner.lookup(h));
+        const { conn, files } = await this.ctx.connection(h, this.ctx.lookup(h, { play, batch, playHosts, hostvars }));
         // become to the login user is no become: one read for both.
         const merged = new Map<string, { become?: Become; paths: Set<string> }>();
         for (const g of byUser.values()) {
@@ -308,8 +306,7 @@ export class Engine {
 
   private emitResult(o: TaskOutcome): void {
     if (o.internal) this.internalErrors++;
-    const r = this.opts.redactor;
-    this.opts.emit(r.value({ kind: 'task-result', ...o }));
+    this.ctx.emit({ kind: 'task-result', ...o });
   }
 
   private async runTask(task: TaskNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>, handler = false): Promise<void> {
@@ -328,7 +325,7 @@ export class Engine {
     } catch {
       // A name that cannot be rendered yet is shown as written (as Ansible does).
     }
-    this.opts.emit({ kind: 'task-start', taskId: id, name: this.opts.redactor.text(title), hosts: runOnce ? hosts.slice(0, 1) : hosts, handler, location: task.location });
+    this.ctx.emit({ kind: 'task-start', taskId: id, name: title, hosts: runOnce ? hosts.slice(0, 1) : hosts, handler, location: task.location });
     injectFault('engine');
     const outcomes = new Map<string, TaskOutcome>();
     await forEachLimited(runOnce ? hosts.slice(0, 1) : hosts, this.opts.forks, async (h) => {
@@ -346,7 +343,7 @@ export class Engine {
         }
       }
     }
-    this.opts.emit({ kind: 'task-end', taskId: id });
+    this.ctx.emit({ kind: 'task-end', taskId: id });
     this.checkFailureLimits(play, batch, task, frames, runner);
   }
 
@@ -387,11 +384,11 @@ export class Engine {
     const fatal = boolKeyword([{ anyErrorsFatal: play.anyErrorsFatal }, ...frames, task], 'anyErrorsFatal', runner.lookup(failedNow[0]), false);
     if (fatal) {
       for (const h of batch) this.ctx.host(h).failed = true;
-      this.opts.emit({ kind: 'warning', msg: `any_errors_fatal: '${taskTitle(task)}' failed on ${failedNow.join(', ')}; stopping the play` });
+      this.ctx.emit({ kind: 'warning', msg: `any_errors_fatal: '${taskTitle(task)}' failed on ${failedNow.join(', ')}; stopping the play` });
       throw new PlayAborted();
     }
     if (play.maxFailPercentage !== undefined && (failedNow.length / batch.length) * 100 > play.maxFailPercentage) {
-      this.opts.emit({ kind: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failedNow.length} of ${batch.length} hosts failed); stopping the play` });
+      this.ctx.emit({ kind: 'warning', msg: `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failedNow.length} of ${batch.length} hosts failed); stopping the play` });
       throw new PlayAborted();
     }
   }

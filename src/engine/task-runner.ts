@@ -5,18 +5,17 @@
 import { StaleWrite, type Become } from '../connection/types.ts';
 import { InputError, isBug, isResourceLimit, messageOf } from '../errors.ts';
 import type { Vars } from '../inventory/model.ts';
-import { findModule } from '../modules/index.ts';
 import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
 import type { ItemOutcome, Status, TaskOutcome } from '../events/events.ts';
 import { NO_LOG_MESSAGE, SECRET_NAME } from '../events/redact.ts';
 import { checkArgs, normalizeArgs } from '../playbook/args.ts';
 import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
-import { condition, renderDeep, renderFile, renderString, TemplateError, type Lookup } from '../template/templar.ts';
+import { condition, renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
 import { injectFault } from '../util/fault.ts';
 import { applyChanges, stageChanges } from './apply.ts';
+import { moduleContext, type ModuleTarget } from './module-context.ts';
 import { ansibleBool, boolKeyword, inherited, keywordBool } from './keywords.ts';
 import { OMIT, Unreachable, type RunContext } from './context.ts';
-import { scope } from './vars.ts';
 
 export interface TaskEnv {
   ctx: RunContext;
@@ -47,15 +46,8 @@ interface ItemResult {
 export class TaskRunner {
   constructor(private readonly env: TaskEnv, private readonly task: TaskNode) {}
 
-  private layers(host: string, loopVars?: Vars): (Vars | undefined)[] {
-    const { ctx, play, batch, playHosts, hostvars, frames } = this.env;
-    const magic = ctx.magic(host, play, batch, playHosts, hostvars);
-    const scoped = [...frames, this.task].map((f) => f.vars).filter(Boolean).reverse() as Vars[];
-    return [ctx.opts.extraVars, magic, loopVars, ctx.host(host).facts, ...scoped, play.varsFilesVars, play.vars, ctx.inventoryVars(host)];
-  }
-
   lookup(host: string, loopVars?: Vars): Lookup {
-    return scope(this.layers(host, loopVars), this.env.ctx.opts.redactor);
+    return this.env.ctx.lookup(host, this.env, [...this.env.frames, this.task], loopVars);
   }
 
   async run(host: string): Promise<TaskOutcome> {
@@ -104,7 +96,7 @@ export class TaskRunner {
         if (task.register) state.facts[task.register] = result;
         return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
       }
-      const r = await this.runOnce(host, frames, lookup);
+      const r = await this.runItem(host, frames, lookup);
       if (task.register) state.facts[task.register] = r.result;
       return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
     }
@@ -130,7 +122,7 @@ export class TaskRunner {
         continue;
       }
       ran = true;
-      const r = await this.runOnce(host, frames, itemLookup);
+      const r = await this.runItem(host, frames, itemLookup);
       results.push({ ...r.result, [loopVar]: item, ansible_loop_var: loopVar });
       outcomes.push({ label, status: r.status, msg: r.msg });
       diffs.push(...r.diff);
@@ -171,7 +163,7 @@ export class TaskRunner {
    * the same file on the delegate (e.g. adding their line to a list on the
    * main server) must each see the others' edits.
    */
-  private async runOnce(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
+  private async runItem(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
     const delegate = inherited(frames, 'delegateTo');
     if (delegate === undefined) return this.replanIfStale(host, frames, lookup);
     const target = String(renderString(String(delegate), lookup));
@@ -186,7 +178,7 @@ export class TaskRunner {
     const tries = 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.runOnceUnlocked(host, frames, lookup);
+        return await this.execute(host, frames, lookup);
       } catch (e) {
         if (!(e instanceof StaleWrite)) throw e;
         if (attempt >= tries) throw new Error(`${e.message}; planned again ${tries - 1} times and it kept changing: is another run or a person editing it? Nothing was written`);
@@ -194,9 +186,9 @@ export class TaskRunner {
     }
   }
 
-  private async runOnceUnlocked(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
+  private async execute(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
     const task = this.task;
-    const mod = findModule(task.module)!;
+    const mod = task.mod;
     const opts = this.env.ctx.opts;
     const check = boolKeyword(frames, 'checkMode', lookup, opts.check);
     const diff = boolKeyword(frames, 'diff', lookup, opts.diff);
@@ -295,7 +287,8 @@ export class TaskRunner {
     // changed_when / failed_when see the result under the register name.
     if (task.changedWhen || task.failedWhen) {
       const regVars: Vars = task.register ? { [task.register]: result } : {};
-      const condLookup = scope([regVars, ...this.layers(host)], opts.redactor);
+      const base = this.lookup(host);
+      const condLookup: Lookup = (name) => (name in regVars ? regVars[name] : base(name));
       if (task.changedWhen) changed = task.changedWhen.every((c) => condition(c, condLookup));
       if (task.failedWhen) failed = task.failedWhen.some((c) => condition(c, condLookup));
       result.changed = changed;
@@ -308,23 +301,11 @@ export class TaskRunner {
     return { status, changed: failed ? false : changed, msg, diff: diff && !failed ? plan.diff ?? [] : [], result };
   }
 
-  private moduleContext(host: string, check: boolean, diff: boolean, become: Become | undefined, lookup: Lookup, target: { conn: import('../connection/types.ts').Connection; files: import('./file-view.ts').FileView } | undefined): ModuleContext {
+  private moduleContext(host: string, check: boolean, diff: boolean, become: Become | undefined, lookup: Lookup, target: ModuleTarget | undefined): ModuleContext {
     const searchDirs = [...new Set([this.task.location.file.replace(/\/[^/]*$/, ''), this.env.play.dir])];
-    return {
-      host,
-      check,
-      diff,
-      become,
-      files: target?.files as ModuleContext['files'],
-      probe: async (command, stdin) => {
-        if (!target) throw new Error('this module runs on the controller');
-        return target.conn.exec(command, { stdin, become });
-      },
-      vars: lookup,
-      searchDirs,
-      renderTemplate: (text) => renderFile(text, lookup),
-    };
+    return moduleContext({ host, check, diff, become, vars: lookup, searchDirs, target });
   }
+
 }
 
 /** The one-line reason a task failed, for any error a task can end with. */

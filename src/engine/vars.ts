@@ -7,8 +7,8 @@ import { SECRET_NAME, type Redactor } from '../events/redact.ts';
 import { renderDeep, TemplateError, type Lookup } from '../template/templar.ts';
 
 /**
- * A lookup over `layers`, highest precedence first. `onSecret` sees the value
- * of every variable whose name marks it secret.
+ * A lookup over `layers`, highest precedence first. The value of every
+ * variable whose name marks it secret is handed to the redactor.
  */
 const rawLayers = new WeakSet<object>();
 

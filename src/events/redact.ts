@@ -1,6 +1,7 @@
 /**
- * Secrets never leave the process in the clear: every event passes through
- * here before any renderer sees it.
+ * Secrets never leave the process in the clear: the engine passes every
+ * event through a Redactor before any renderer sees it (values marked
+ * secret, values under secret-looking names, no_log results).
  */
 export const REDACTED = '********';
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -47,16 +48,26 @@ export class Redactor {
     return out;
   }
 
-  /** A deep copy with every secret masked, and every value under a secret-looking name. */
-  value<T>(v: T): T {
+  /**
+   * A deep copy with every secret masked; with `byName` (a task's result,
+   * variables), also every value under a secret-looking name.
+   */
+  value<T>(v: T, byName = false): T {
     if (typeof v === 'string') return this.text(v) as T;
-    if (Array.isArray(v)) return v.map((x) => this.value(x)) as T;
+    if (Array.isArray(v)) return v.map((x) => this.value(x, byName)) as T;
     if (v && typeof v === 'object' && !(v instanceof Buffer)) {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = SECRET_NAME.test(k) && x !== null && x !== undefined && x !== '' && typeof x !== 'boolean' ? masked(x) : this.value(x);
+      for (const [k, x] of Object.entries(v)) out[k] = byName && SECRET_NAME.test(k) && x !== null && x !== undefined && x !== '' && typeof x !== 'boolean' ? masked(x) : this.value(x, byName);
       return out as T;
     }
     return v;
+  }
+
+  /** An event as renderers may see it: secrets masked, and a task's result also by name. */
+  event<E extends { kind: string; result?: Record<string, unknown> }>(e: E): E {
+    const out = this.value(e);
+    if (out.result) out.result = this.value(out.result, true);
+    return out;
   }
 }
 

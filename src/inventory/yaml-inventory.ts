@@ -2,7 +2,7 @@
 import { InputError } from '../errors.ts';
 import { locate, locateKey } from '../yaml/source.ts';
 import { inventorySchema } from './schema.ts';
-import { check } from '../util/ajv.ts';
+import { check } from '../yaml/schema-check.ts';
 import type { Inventory } from './model.ts';
 import { expandHostPattern } from './ranges.ts';
 

@@ -74,8 +74,8 @@ export const apt: ModuleDef<AptArgs> = {
     const { pkgs, age } = parseProbe(probe.stdout);
     const stale = Boolean(a.update_cache) && (a.cache_valid_time === undefined || age > a.cache_valid_time);
     let todo: string[];
-    if (a.state === 'absent') todo = names.filter((n, i) => pkgs.get(bare[i])?.installed);
-    else if (a.state === 'latest') todo = names.filter((n, i) => !pkgs.get(bare[i])?.installed || (pkgs.get(bare[i])?.candidate !== undefined && pkgs.get(bare[i])?.candidate !== pkgs.get(bare[i])?.version));
+    if (a.state === 'absent') todo = names.filter((_n, i) => pkgs.get(bare[i])?.installed);
+    else if (a.state === 'latest') todo = names.filter((_n, i) => !pkgs.get(bare[i])?.installed || (pkgs.get(bare[i])?.candidate !== undefined && pkgs.get(bare[i])?.candidate !== pkgs.get(bare[i])?.version));
     else todo = names.filter((n, i) => !pkgs.get(bare[i])?.installed || (n.includes('=') && pkgs.get(bare[i])?.version !== n.split('=')[1]));
     const changes: Change[] = [];
     if (stale && (todo.length > 0 || names.length === 0)) changes.push({ kind: 'exec', command: 'apt-get update -q' });

@@ -14,7 +14,7 @@ import { meta } from './meta.ts';
 import { slurp } from './slurp.ts';
 import { stat } from './stat.ts';
 import { template } from './template.ts';
-import type { ModuleDef } from './types.ts';
+import type { ModuleCatalog, ModuleDef } from './types.ts';
 
 const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw];
 
@@ -41,3 +41,25 @@ export const KNOWN_UNSUPPORTED = new Set([
   'replace', 'include_vars', 'include_role', 'import_role', 'import_playbook', 'setup', 'ping', 'pause',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));
+
+const shortNames = () => [...new Set(moduleNames().filter((n) => !n.includes('.')))].join(', ');
+
+/** Ansible modules we refuse with a replacement of their own. */
+const REPLACED: Record<string, { message: string; hint: string }> = {
+  apt_key: {
+    message: 'apt_key is deprecated and gone in Debian 13',
+    hint: 'download the key with get_url to /usr/share/keyrings/NAME.asc and name it in apt_repository with [signed-by=...]',
+  },
+};
+
+/** The catalog the CLI hands the playbook loader. */
+export const catalog: ModuleCatalog = {
+  find: findModule,
+  names: moduleNames,
+  refused(name) {
+    const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
+    if (REPLACED[short]) return REPLACED[short];
+    if (KNOWN_UNSUPPORTED.has(name)) return { message: `module '${name}' is not supported by jitsi-fleet yet`, hint: `supported modules: ${shortNames()}` };
+    return undefined;
+  },
+};

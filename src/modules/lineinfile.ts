@@ -8,7 +8,7 @@
  *     line: 'JVB_OPTS="--apis=rest,xmpp --subdomain=videobridge2"'
  * ```
  */
-import { pyRegex, pyReplacement } from '../template/filters.ts';
+import { pyRegex } from '../template/filters.ts';
 import { missingFile, readLines, textOf, planTextFile, withBytes, type FileArgs } from './text-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef, Plan } from './types.ts';

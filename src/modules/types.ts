@@ -1,11 +1,11 @@
 /**
  * What a module is: an argument schema and a planner. A planner reads what it
- * needs from the host (through the host's FileView) and returns a Plan:
+ * needs from the host (through read-only HostFiles and read-only probes) and returns a Plan:
  * "nothing to do, because ..." or a list of changes. The engine's applier
  * carries changes out, and never in check mode.
  */
 import type { Become, ExecResult, FileInfo } from '../connection/types.ts';
-import type { Lookup } from '../template/templar.ts';
+import type { Lookup } from '../util/lookup.ts';
 import type { FileDiff } from '../events/events.ts';
 
 export type { FileDiff };
@@ -94,10 +94,22 @@ export interface ModuleDef<A = Record<string, unknown>> {
   freeForm?: string[];
   /** Runs on the controller without touching the host (set_fact, debug, assert, fail). */
   controller?: boolean;
-  /** Whether the task may be skipped in check mode (command without creates/removes). */
   /** Paths the module will read, so the engine can prefetch them in one round trip. */
   reads?(args: A): string[];
   plan(args: A, ctx: ModuleContext): Promise<Plan>;
 }
 
 export type { FileInfo };
+
+/**
+ * What the loader may know of modules, handed to it by the CLI: the
+ * supported modules (by every name they go by) and, for Ansible modules we
+ * refuse, what to use instead. The one place that lists both.
+ */
+export interface ModuleCatalog {
+  find(name: string): ModuleDef<any> | undefined;
+  /** Every name a supported module answers to (short, ansible.builtin., collections). */
+  names(): string[];
+  /** A module we know and refuse: why, and what to use instead. */
+  refused(name: string): { message: string; hint: string } | undefined;
+}

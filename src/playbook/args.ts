@@ -4,7 +4,7 @@
  * (validate), template strings stand for any type; after it (run), types are strict.
  */
 import { isTemplate } from '../template/templar.ts';
-import { check } from '../util/ajv.ts';
+import { check } from '../yaml/schema-check.ts';
 import type { Location } from '../errors.ts';
 import type { ModuleDef } from '../modules/types.ts';
 

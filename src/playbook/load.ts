@@ -6,9 +6,8 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, InputErrors, type Location } from '../errors.ts';
-import { findModule, KNOWN_UNSUPPORTED, moduleNames } from '../modules/index.ts';
 import { isTemplate, syntaxProblem } from '../template/templar.ts';
-import { check } from '../util/ajv.ts';
+import { check } from '../yaml/schema-check.ts';
 import { suggest } from '../util/suggest.ts';
 import { loadYamlFile, locate, locateKey } from '../yaml/source.ts';
 import { checkArgs, normalizeArgs } from './args.ts';
@@ -16,7 +15,7 @@ import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, TASK_KEYS, unsupp
 import { parseKv } from './kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
-import type { ModuleDef } from '../modules/types.ts';
+import type { ModuleCatalog, ModuleDef } from '../modules/types.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -54,7 +53,7 @@ function checkTemplates(value: unknown, owner: unknown, key: string | number | u
 }
 
 /** Conditions are bare expressions: check them as `{{ expr }}`. */
-function checkConditions(conds: unknown[] | undefined, owner: Raw, key: string, file: string): void {
+function checkConditions(conds: unknown[] | undefined, owner: Raw, key: string): void {
   for (const c of conds ?? []) {
     if (typeof c !== 'string') continue;
     const expr = /^\s*\{\{.*\}\}\s*$/s.test(c) ? c : `{{ ${c} }}`;
@@ -97,7 +96,7 @@ class Loader {
   /** Problems found so far: loading goes on past a bad task or play, so that all are reported at once. */
   readonly problems: InputError[] = [];
 
-  constructor(private readonly playbookDir: string) {}
+  constructor(private readonly playbookDir: string, private readonly catalog: ModuleCatalog) {}
 
   /** Runs one part of the load; an input problem is recorded and the part left out. */
   async attempt<T>(fn: () => Promise<T> | T): Promise<T | undefined> {
@@ -131,7 +130,7 @@ class Loader {
       if (handler) throw new InputError('blocks are not supported in handlers', { location });
       rejectUnknownKeys(raw, BLOCK_KEYS, 'block', file);
       check(taskSchema, raw, 'block');
-      checkConditions(asConditions(raw.when), raw, 'when', file);
+      checkConditions(asConditions(raw.when), raw, 'when');
       checkTemplates({ ...raw, block: undefined, rescue: undefined, always: undefined }, raw, undefined, file);
       const block: BlockNode = {
         kind: 'block',
@@ -183,7 +182,7 @@ class Loader {
         location: where(raw, file, action),
       });
     }
-    checkConditions(asConditions(raw.when), raw, 'when', file);
+    checkConditions(asConditions(raw.when), raw, 'when');
     const data = await loadYamlFile(resolved);
     const tasks = data === null ? [] : await this.taskList(data, { tasks: data }, 'tasks', resolved, [...stack, resolved]);
     if (data !== null && !Array.isArray(data)) throw new InputError('a task file must be a list of tasks', { location: locate(data) ?? { file: resolved, line: 1, column: 1 } });
@@ -202,7 +201,7 @@ class Loader {
   task(raw: Raw, file: string, location: Location, handler: boolean): TaskNode {
     const allowed = handler ? [...TASK_KEYS, 'listen'] : TASK_KEYS;
     const candidates = Object.keys(raw).filter((k) => !allowed.includes(k));
-    const modules = candidates.filter((k) => findModule(k));
+    const modules = candidates.filter((k) => this.catalog.find(k));
     if (modules.length > 1) {
       throw new InputError(`a task can run only one module; this one names ${modules.join(' and ')}`, { location: where(raw, file, modules[1]) });
     }
@@ -211,21 +210,11 @@ class Loader {
       if (key === moduleKey) continue;
       const why = unsupportedWith(key);
       if (why) throw new InputError(`'${key}' is not supported: ${why}`, { location: where(raw, file, key) });
-      if (key === 'apt_key' || key === 'ansible.builtin.apt_key') {
-        throw new InputError('apt_key is deprecated and gone in Debian 13', {
-          location: where(raw, file, key),
-          hint: 'download the key with get_url to /usr/share/keyrings/NAME.asc and name it in apt_repository with [signed-by=...]',
-        });
-      }
-      if (KNOWN_UNSUPPORTED.has(key)) {
-        throw new InputError(`module '${key}' is not supported by jitsi-fleet yet`, {
-          location: where(raw, file, key),
-          hint: `supported modules: ${[...new Set(moduleNames().filter((n) => !n.includes('.')))].join(', ')}`,
-        });
-      }
+      const refused = this.catalog.refused(key);
+      if (refused) throw new InputError(refused.message, { location: where(raw, file, key), hint: refused.hint });
       const nearKeyword = suggest(key, allowed);
-      const nearModule = suggest(key, moduleNames());
-      if (moduleKey && (raw[moduleKey] === null || raw[moduleKey] === undefined) && moduleArgNames(findModule(moduleKey)!).includes(key)) {
+      const nearModule = suggest(key, this.catalog.names());
+      if (moduleKey && (raw[moduleKey] === null || raw[moduleKey] === undefined) && moduleArgNames(this.catalog.find(moduleKey)!).includes(key)) {
         throw new InputError(`unknown keyword '${key}' in a task`, {
           location: where(raw, file, key),
           hint: `'${key}' is an argument of ${moduleKey}, which has none: indent it (and the arguments after it) two spaces deeper than '${moduleKey}:'`,
@@ -239,13 +228,13 @@ class Loader {
       }
       throw new InputError(`unknown module '${key}'`, {
         location: where(raw, file, key),
-        hint: nearModule ? `did you mean '${nearModule}'?` : `supported modules: ${[...new Set(moduleNames().filter((n) => !n.includes('.')))].join(', ')}`,
+        hint: nearModule ? `did you mean '${nearModule}'?` : `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`,
       });
     }
     if (!moduleKey) {
       throw new InputError('this task names no module (e.g. lineinfile:, copy:, command:)', { location });
     }
-    const mod = findModule(moduleKey)!;
+    const mod = this.catalog.find(moduleKey)!;
     check(taskSchema, { ...raw, [moduleKey]: undefined }, 'task');
     let args: Raw;
     const rawArgs = raw[moduleKey];
@@ -258,9 +247,9 @@ class Loader {
     const argsRoot = isMapping(rawArgs) ? rawArgs : raw;
     checkArgs(mod, normalized, { templated: false, root: argsRoot, location: where(raw, file, moduleKey) });
     checkTemplates(raw, undefined, undefined, file);
-    checkConditions(asConditions(raw.when), raw, 'when', file);
-    checkConditions(asConditions(raw.changed_when), raw, 'changed_when', file);
-    checkConditions(asConditions(raw.failed_when), raw, 'failed_when', file);
+    checkConditions(asConditions(raw.when), raw, 'when');
+    checkConditions(asConditions(raw.changed_when), raw, 'changed_when');
+    checkConditions(asConditions(raw.failed_when), raw, 'failed_when');
     const loopKey = 'loop' in raw ? 'loop' : 'with_items' in raw ? 'with_items' : undefined;
     if ('loop' in raw && 'with_items' in raw) throw new InputError('a task takes loop or with_items, not both', { location: where(raw, file, 'with_items') });
     const lc = raw.loop_control as Raw | undefined;
@@ -269,6 +258,7 @@ class Loader {
       kind: 'task',
       name: raw.name as string | undefined,
       module: mod.name,
+      mod,
       args: normalized,
       loop: loopKey ? raw[loopKey] : undefined,
       loopKind: loopKey as TaskNode['loopKind'],
@@ -372,17 +362,12 @@ function checkNotify(nodes: Node[], handlerNames: string[], problems: InputError
   }
 }
 
-/** Every problem as one error, sorted by file and line. */
-export function allProblems(problems: InputError[]): InputErrors {
-  return new InputErrors(problems);
-}
-
 /**
  * Reads and checks a playbook file. Every problem is reported at once; with
  * `collect`, problems are added to it and the playbook returned without the
  * parts that had them (validate goes on to check hosts and variables).
  */
-export async function loadPlaybook(file: string, opts: { collect?: InputError[] } = {}): Promise<Playbook> {
+export async function loadPlaybook(file: string, opts: { catalog: ModuleCatalog; collect?: InputError[] }): Promise<Playbook> {
   const full = path.resolve(file);
   const data = await loadYamlFile(file);
   if (!Array.isArray(data)) {
@@ -391,7 +376,7 @@ export async function loadPlaybook(file: string, opts: { collect?: InputError[] 
       hint: 'start each play with "- name: ..." and "hosts: ..."',
     });
   }
-  const loader = new Loader(path.dirname(full));
+  const loader = new Loader(path.dirname(full), opts.catalog);
   const plays: Play[] = [];
   for (let i = 0; i < data.length; i++) {
     const raw = data[i];
@@ -404,7 +389,7 @@ export async function loadPlaybook(file: string, opts: { collect?: InputError[] 
     if (play) plays.push(play);
   }
   if (loader.problems.length) {
-    if (!opts.collect) throw allProblems(loader.problems);
+    if (!opts.collect) throw new InputErrors(loader.problems);
     opts.collect.push(...loader.problems);
   }
   return { file: full, dir: path.dirname(full), plays };

@@ -1,3 +1,4 @@
+import type { ModuleDef } from '../modules/types.ts';
 /** The loaded, validated shape of a playbook: plays holding task trees. */
 import type { Location } from '../errors.ts';
 
@@ -22,6 +23,8 @@ export interface TaskNode extends Keywords {
   name?: string;
   /** Canonical module name, e.g. `lineinfile`. */
   module: string;
+  /** The module itself, resolved once by the loader. */
+  mod: ModuleDef<any>;
   args: Record<string, unknown>;
   loop?: unknown;
   /** `with_items` flattens one level, `loop` does not. */

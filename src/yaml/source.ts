@@ -37,12 +37,6 @@ export function locateKey(obj: unknown, key: string): Location | undefined {
   return where?.keys.get(key) ?? where?.self;
 }
 
-/** Copies the location of `from` to `to` (for objects rebuilt from others). */
-export function copyLocation(from: object, to: object): void {
-  const where = registry.get(from);
-  if (where) registry.set(to, where);
-}
-
 /** Walks a JSON-pointer-like path ("/tasks/0/lineinfile/path") to the nearest known location. */
 export function locatePath(root: unknown, path: (string | number)[]): Location | undefined {
   let node: unknown = root;

@@ -1,5 +1,6 @@
 /** Runs a module's planner against an in-memory host. */
 import { FileView } from '../../src/engine/file-view.ts';
+import { moduleContext } from '../../src/engine/module-context.ts';
 import { normalizeArgs, checkArgs } from '../../src/playbook/args.ts';
 import { findModule } from '../../src/modules/index.ts';
 import type { Plan } from '../../src/modules/types.ts';
@@ -9,17 +10,11 @@ export async function planOn(host: MemoryHost, module: string, rawArgs: Record<s
   const mod = findModule(module)!;
   const args = normalizeArgs(mod, rawArgs);
   checkArgs(mod, args, { templated: true });
-  const files = new FileView(host);
-  return mod.plan(args, {
-    host: host.host,
-    check: opts.check ?? false,
-    diff: true,
-    files,
-    probe: (cmd) => host.exec(cmd),
-    vars: (n) => opts.vars?.[n],
-    searchDirs: [process.cwd()],
-    renderTemplate: (t) => t,
-  });
+  // The engine's own context, over an in-memory host.
+  return mod.plan(
+    args,
+    moduleContext({ host: host.host, check: opts.check ?? false, diff: true, vars: (n) => opts.vars?.[n], searchDirs: [process.cwd()], target: { conn: host, files: new FileView(host) } }),
+  );
 }
 
 /** The content a plan would leave at `path` (the host's own when nothing changes). */

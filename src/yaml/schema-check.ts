@@ -1,8 +1,8 @@
 /** One ajv instance and the translation of its errors into located, readable input errors. */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { InputError, type Location } from '../errors.ts';
-import { suggest } from './suggest.ts';
-import { locateKey, locatePath } from '../yaml/source.ts';
+import { suggest } from '../util/suggest.ts';
+import { locateKey, locatePath } from './source.ts';
 
 export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
 ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
