@@ -4,7 +4,12 @@ import type { Connection, ExecResult, FileInfo, WriteOptions, WriteResult } from
 export class MemoryHost implements Connection {
   readonly files = new Map<string, FileInfo>();
   commandsSent = 0;
-  readonly user = 'root';
+  /** The login user. */
+  user = 'root';
+  /** Paths only root can read (what a non-root login user sees as unreadable). */
+  readonly rootOnly = new Set<string>();
+  /** What a command answers (default: success, no output). */
+  answer: (command: string) => ExecResult = () => ({ code: 0, stdout: '', stderr: '' });
   readonly writes: string[] = [];
   readonly commands: string[] = [];
 
@@ -30,13 +35,18 @@ export class MemoryHost implements Connection {
   async exec(command: string): Promise<ExecResult> {
     this.commandsSent++;
     this.commands.push(command);
-    return { code: 0, stdout: '', stderr: '' };
+    return this.answer(command);
   }
 
-  async readFiles(paths: string[]): Promise<Map<string, FileInfo>> {
+  async readFiles(paths: string[], become?: { user: string }): Promise<Map<string, FileInfo>> {
     this.commandsSent++;
-    return new Map(paths.map((p) => [p, this.files.get(p) ?? { state: 'absent' }]));
+    this.reads.push({ paths, as: become?.user ?? this.user });
+    const who = become?.user ?? this.user;
+    return new Map(paths.map((p) => [p, this.rootOnly.has(p) && who !== 'root' ? { state: 'unreadable', reason: 'permission denied' } : (this.files.get(p) ?? { state: 'absent' })]));
   }
+
+  /** Every read: which paths, as whom. */
+  readonly reads: { paths: string[]; as: string }[] = [];
 
   async writeFile(path: string, content: Buffer, opts: WriteOptions = {}): Promise<WriteResult> {
     this.commandsSent++;
