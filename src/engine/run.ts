@@ -9,15 +9,14 @@ import type { HostStats, RunEvent, TaskOutcome } from '../events/events.ts';
 import { selectHosts } from '../inventory/pattern.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
 import { renderString, TemplateError } from '../template/templar.ts';
-import { RunContext, Unreachable, type EngineOptions } from './context.ts';
-import { gatherFacts } from './facts.ts';
+import { RunContext, type EngineOptions } from './context.ts';
+import { gatherOn, prefetchFor } from './prepare.ts';
 import { forEachLimited } from './pool.ts';
 import { injectFault } from '../util/fault.ts';
 import { selected } from './tags.ts';
 import { TaskRunner, taskTitle } from './task-runner.ts';
 import { scope } from './vars.ts';
 import { boolKeyword, keywordBool } from './keywords.ts';
-import type { Become } from '../connection/types.ts';
 import type { Lookup } from '../util/lookup.ts';
 
 export interface RunResult {
@@ -166,84 +165,14 @@ export class Engine {
   }
 
   private async gather(play: Play, batch: string[], playHosts: string[]): Promise<void> {
-    const id = ++this.taskCounter;
     const hosts = this.active(batch).filter((h) => !this.ctx.host(h).factsGathered);
     if (hosts.length === 0) return;
-    this.ctx.emit({ kind: 'task-start', taskId: id, name: 'Gathering Facts', hosts, handler: false });
-    await forEachLimited(hosts, this.opts.forks, async (h) => {
-      const t0 = Date.now();
-      try {
-        const { conn } = await this.ctx.connection(h, this.ctx.lookup(h, { play, batch, playHosts, hostvars: {} }));
-        const facts = await gatherFacts(conn);
-        const state = this.ctx.host(h);
-        state.facts.ansible_facts = facts;
-        for (const [k, v] of Object.entries(facts)) state.facts[`ansible_${k}`] = v;
-        state.factsGathered = true;
-        state.stats.ok++;
-        this.emitResult({ host: h, task: 'Gathering Facts', taskId: id, status: 'ok', changed: false, msg: `${facts.distribution} ${facts.distribution_version}`, diff: [], durationMs: Date.now() - t0 });
-      } catch (e) {
-        if (e instanceof Unreachable) return;
-        if (isFleetError(e) && e.kind === 'connection') {
-          this.ctx.markUnreachable(h, e.message);
-          return;
-        }
-        const state = this.ctx.host(h);
-        state.failed = true;
-        state.stats.failed++;
-        this.emitResult({ host: h, task: 'Gathering Facts', taskId: id, status: 'failed', changed: false, msg: (e as Error).message, diff: [], durationMs: Date.now() - t0 });
-      }
-    });
-    this.ctx.emit({ kind: 'task-end', taskId: id });
+    await gatherOn(this.ctx, { play, batch, playHosts }, hosts, this.opts.forks, ++this.taskCounter);
   }
 
   /** Reads, in one command per host, every file the play's tasks will look at. */
   private async prefetch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
-    const tasks: { task: TaskNode; frames: Keywords[] }[] = [];
-    const walk = (nodes: Node[], frames: Keywords[]) => {
-      for (const n of nodes) {
-        if (n.kind === 'task') tasks.push({ task: n, frames });
-        else if (n.kind === 'block') {
-          for (const list of [n.block, n.rescue, n.always]) walk(list, [...frames, n]);
-        } else walk(n.tasks, [...frames, n]);
-      }
-    };
-    walk([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers], []);
-    const readers = tasks.filter((t) => t.task.mod.reads && !t.task.delegateTo && !t.frames.some((f) => f.delegateTo));
-    if (readers.length === 0) return;
-    const hostvars = this.ctx.hostvars(play, batch, playHosts);
-    await forEachLimited(this.active(batch), this.opts.forks, async (h) => {
-      // Paths per effective user (a root-only file reads differently for another user).
-      const byUser = new Map<string, { become?: Become; paths: Set<string> }>();
-      for (const { task, frames } of readers) {
-        const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: 0, handler: false }, task);
-        try {
-          const lookup = runner.lookup(h);
-          const args = Object.fromEntries(Object.entries(task.args).map(([k, v]) => [k, typeof v === 'string' ? renderString(v, lookup) : v]));
-          const become = runner.becomeFor(h);
-          const group = byUser.get(become?.user ?? '') ?? { become, paths: new Set<string>() };
-          byUser.set(become?.user ?? '', group);
-          for (const p of task.mod.reads!(args)) if (typeof p === 'string' && p.startsWith('/')) group.paths.add(p);
-        } catch {
-          // Arguments that need loop items or later facts are read when their task runs.
-        }
-      }
-      if (![...byUser.values()].some((g) => g.paths.size)) return;
-      try {
-        const { conn, files } = await this.ctx.connection(h, this.ctx.lookup(h, { play, batch, playHosts, hostvars }));
-        // become to the login user is no become: one read for both.
-        const merged = new Map<string, { become?: Become; paths: Set<string> }>();
-        for (const g of byUser.values()) {
-          const user = g.become?.user ?? conn.user;
-          const into = merged.get(user) ?? { become: user === conn.user ? undefined : g.become, paths: new Set<string>() };
-          g.paths.forEach((p) => into.paths.add(p));
-          merged.set(user, into);
-        }
-        for (const g of merged.values()) if (g.paths.size) await files.prefetch([...g.paths], g.become);
-      } catch (e) {
-        // Unreachable hosts are marked by connection(); any other problem shows in the task that reads the file.
-        if (isFleetError(e) && e.kind === 'connection') this.ctx.markUnreachable(h, e.message);
-      }
-    });
+    await prefetchFor(this.ctx, { play, batch, playHosts }, this.active(batch), this.opts.forks);
   }
 
   private async runNodes(nodes: Node[], frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {
