@@ -5,6 +5,7 @@
  * and the value is read with Ansible's boolean rules (`boolean(v,
  * strict=False)`: yes/on/1/true/y/t are true, anything else false).
  */
+import type { Become } from '../connection/types.ts';
 import type { Keywords } from '../playbook/types.ts';
 import { renderString } from '../template/templar.ts';
 import type { Lookup } from '../util/lookup.ts';
@@ -34,4 +35,19 @@ export function inherited<K extends keyof Keywords>(frames: Keywords[], key: K):
 export function boolKeyword(frames: Keywords[], key: 'become' | 'ignoreErrors' | 'noLog' | 'checkMode' | 'diff' | 'runOnce' | 'anyErrorsFatal', lookup: Lookup, fallback: boolean): boolean {
   const v = inherited(frames, key);
   return v === undefined ? fallback : keywordBool(v, lookup);
+}
+
+/**
+ * Who a task runs as (sudo), resolved once: the become keyword (innermost
+ * frame, the play's as default), else `ansible_become`; the user from
+ * become_user or `ansible_become_user`; the password from the become
+ * password variables. Undefined: the login user.
+ */
+export function becomeFor(frames: Keywords[], play: { become?: boolean | string; becomeUser?: string }, lookup: Lookup): Become | undefined {
+  const kw = inherited(frames, 'become') ?? play.become;
+  const on = kw !== undefined ? keywordBool(kw, lookup) : ansibleBool(lookup('ansible_become') ?? false);
+  if (!on) return undefined;
+  const user = String(inherited(frames, 'becomeUser') ?? play.becomeUser ?? lookup('ansible_become_user') ?? 'root');
+  const pw = lookup('ansible_become_password') ?? lookup('ansible_become_pass') ?? lookup('ansible_sudo_pass');
+  return { user, password: pw === undefined || pw === null ? undefined : String(pw) };
 }

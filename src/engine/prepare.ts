@@ -10,7 +10,7 @@ import { renderString } from '../template/templar.ts';
 import { Unreachable, type PlayPosition, type RunContext } from './context.ts';
 import { gatherFacts } from './facts.ts';
 import { forEachLimited } from './pool.ts';
-import { TaskRunner } from './task-runner.ts';
+import { becomeFor } from './keywords.ts';
 
 /** Gathers facts on `hosts`, reported as task `id`. */
 export async function gatherOn(ctx: RunContext, at: PlayPosition, hosts: string[], forks: number, id: number): Promise<void> {
@@ -62,11 +62,10 @@ export async function prefetchFor(ctx: RunContext, at: PlayPosition, hosts: stri
     // Paths per effective user (a root-only file reads differently for another user).
     const byUser = new Map<string, { become?: Become; paths: Set<string> }>();
     for (const { task, frames } of readers) {
-      const runner = new TaskRunner({ ctx, play, batch, playHosts, hostvars, frames, taskId: 0, handler: false }, task);
       try {
-        const lookup = runner.lookup(h);
+        const lookup = ctx.lookup(h, { play, batch, playHosts, hostvars }, [...frames, task]);
         const args = Object.fromEntries(Object.entries(task.args).map(([k, v]) => [k, typeof v === 'string' ? renderString(v, lookup) : v]));
-        const become = runner.becomeFor(h);
+        const become = becomeFor([...frames, task], play, lookup);
         const group = byUser.get(become?.user ?? '') ?? { become, paths: new Set<string>() };
         byUser.set(become?.user ?? '', group);
         for (const p of task.mod.reads!(args)) if (typeof p === 'string' && p.startsWith('/')) group.paths.add(p);

@@ -14,7 +14,7 @@ import { condition, renderDeep, renderString, TemplateError, type Lookup } from 
 import { injectFault } from '../util/fault.ts';
 import { applyChanges, stageChanges } from './apply.ts';
 import { moduleContext, type ModuleTarget } from './module-context.ts';
-import { ansibleBool, boolKeyword, inherited, keywordBool } from './keywords.ts';
+import { becomeFor, boolKeyword, inherited } from './keywords.ts';
 import { OMIT, Unreachable, type RunContext } from './context.ts';
 
 export interface TaskEnv {
@@ -143,20 +143,12 @@ export class TaskRunner {
   }
 
   /** Resolves become for this task: keyword, then ansible_become* variables. */
-  /** Who this task runs as on `host` (keyword, then ansible_become* variables); undefined: the login user. */
-  becomeFor(host: string): Become | undefined {
-    return this.become([...this.env.frames, this.task], this.lookup(host));
+  private become(frames: Keywords[], lookup: Lookup): Become | undefined {
+    const become = becomeFor(frames, this.env.play, lookup);
+    if (become?.password !== undefined) this.env.ctx.opts.redactor.add(become.password);
+    return become;
   }
 
-  private become(frames: Keywords[], lookup: Lookup): Become | undefined {
-    const kw = inherited(frames, 'become') ?? this.env.play.become;
-    const on = kw !== undefined ? keywordBool(kw, lookup) : ansibleBool(lookup('ansible_become') ?? false);
-    if (!on) return undefined;
-    const user = String(inherited(frames, 'becomeUser') ?? this.env.play.becomeUser ?? lookup('ansible_become_user') ?? 'root');
-    const pw = lookup('ansible_become_password') ?? lookup('ansible_become_pass') ?? lookup('ansible_sudo_pass');
-    if (pw !== undefined && pw !== null) this.env.ctx.opts.redactor.add(String(pw));
-    return { user, password: pw === undefined || pw === null ? undefined : String(pw) };
-  }
 
   /**
    * Delegated tasks run one at a time per target host: several hosts editing
