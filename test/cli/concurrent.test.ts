@@ -60,21 +60,23 @@ test('the run lock: a second run fails at once naming the holder (--lock-wait 0)
   gather_facts: false
   tasks:
     - copy: { dest: "{{ files }}/held", content: "x\\n" }
-    - command: sleep 3
+    - command: sleep 8
 `);
   await p.write('other.yml', addLine('from-other'));
   const inv = path.join(p.dir, 'hosts.yml');
   const holder = run(['run', path.join(p.dir, 'hold.yml'), '-i', inv]);
-  await new Promise((r) => setTimeout(r, 1200));
+  // The holder has its lock once it has written (generous: a loaded machine starts node slowly).
+  for (let i = 0; i < 300 && (await p.read('held')) === null; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.is(await p.read('held'), 'x\n', 'the holder wrote within 15 s');
   const refused = await run(['run', path.join(p.dir, 'other.yml'), '-i', inv, '--lock-wait', '0']).done;
   assert.is(refused.code, 4, refused.stdout + refused.stderr);
   assert.match(refused.stdout, /h1 is locked by another jitsi-fleet run \(pid \d+ on \S+ by \S+, since 20\d\d-\d\d-\d\dT[\d:]+Z, playbook hold\.yml\); wait for it with --lock-wait SECONDS/);
   assert.not.match(await p.read('shared.conf') ?? '', /from-other/, 'the refused run wrote nothing');
   const checkMode = await run(['check', path.join(p.dir, 'other.yml'), '-i', inv, '--lock-wait', '0']).done;
   assert.is(checkMode.code, 0, 'check mode writes nothing and takes no lock');
-  const waited = await run(['run', path.join(p.dir, 'other.yml'), '-i', inv, '--lock-wait', '20']).done;
+  const waited = await run(['run', path.join(p.dir, 'other.yml'), '-i', inv, '--lock-wait', '40']).done;
   assert.is(waited.code, 0, waited.stdout + waited.stderr);
-  assert.match(waited.stdout, /\[WARNING\] \[h1\] h1 is locked by another jitsi-fleet run \(pid \d+.*playbook hold\.yml\); waiting up to 20 s/);
+  assert.match(waited.stdout, /\[WARNING\] \[h1\] h1 is locked by another jitsi-fleet run \(pid \d+.*playbook hold\.yml\); waiting up to 40 s/);
   assert.match(await p.read('shared.conf') ?? '', /from-other/);
   assert.is((await holder.done).code, 0);
 });
