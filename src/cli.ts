@@ -17,11 +17,6 @@ import { DEFAULT_INVENTORY, loadInventory } from './inventory/load.ts';
 import { inventoryGraph, inventoryHost, inventoryList } from './inventory/report.ts';
 import { loadVarsDirs } from './inventory/vars-dirs.ts';
 import type { RunEvent } from './events/events.ts';
-import { JsonRenderer } from './output/json.ts';
-import { ListrRenderer } from './output/listr.ts';
-import { PlainRenderer } from './output/plain.ts';
-import { JunitRenderer } from './output/junit.ts';
-import { SummaryRenderer } from './output/summary.ts';
 import { Redactor } from './events/redact.ts';
 import { loadPlaybook } from './playbook/load.ts';
 import { catalog } from './modules/index.ts';
@@ -132,13 +127,14 @@ const list = (v: unknown): string[] => ((v as string[] | undefined) ?? []).flatM
 
 type Renderer = { handle(e: RunEvent): void; done(): Promise<void>; abort?(): Promise<void> };
 
-function pickRenderer(mode: string): Renderer {
-  if (mode === 'json') return new JsonRenderer();
-  if (mode === 'plain') return new PlainRenderer();
-  if (mode === 'pretty') return new ListrRenderer();
-  if (mode !== 'auto') throw new InputError(`--output must be auto, pretty, plain or json; got '${mode}'`);
+/** The renderer for an output mode, loaded when chosen (listr2 only for a terminal). */
+async function pickRenderer(mode: string): Promise<Renderer> {
+  if (!['auto', 'pretty', 'plain', 'json'].includes(mode)) throw new InputError(`--output must be auto, pretty, plain or json; got '${mode}'`);
   const ci = process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-  return process.stdout.isTTY && !ci ? new ListrRenderer() : new PlainRenderer();
+  const chosen = mode === 'auto' ? (process.stdout.isTTY && !ci ? 'pretty' : 'plain') : mode;
+  if (chosen === 'json') return new (await import('./output/json.ts')).JsonRenderer();
+  if (chosen === 'pretty') return new (await import('./output/listr.ts')).ListrRenderer();
+  return new (await import('./output/plain.ts')).PlainRenderer();
 }
 
 function parseHostKeyChecking(v: unknown): HostKeyChecking | undefined {
@@ -181,9 +177,9 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
   const playbookDirVars = await loadVarsDirs(playbook.dir);
   checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars, { hostsOf: (p) => resolvePlayHosts({ inventory, extraVars, limit: values.limit as string | undefined }, p) });
-  const renderers: Renderer[] = [pickRenderer((values.output as string | undefined) ?? 'auto')];
-  if (values.junit) renderers.push(new JunitRenderer(values.junit as string));
-  if (values.summary) renderers.push(new SummaryRenderer(values.summary as string));
+  const renderers: Renderer[] = [await pickRenderer((values.output as string | undefined) ?? 'auto')];
+  if (values.junit) renderers.push(new (await import('./output/junit.ts')).JunitRenderer(values.junit as string));
+  if (values.summary) renderers.push(new (await import('./output/summary.ts')).SummaryRenderer(values.summary as string));
   const renderer: Renderer = {
     handle: (e) => renderers.forEach((r) => r.handle(e)),
     done: async () => void (await Promise.all(renderers.map((r) => r.done()))),
