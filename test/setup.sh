@@ -7,6 +7,7 @@
 #   debootstrap      builds the lab's Debian image (test/lab/image.sh installs it too)
 #   dpkg-dev, apt-utils, gnupg  build and sign the stand-in Jitsi packages' apt repository
 #   ansible          ansible-playbook with the community.general collection (ufw), for add-bridge.yml
+#   ruby-hocon       the HOCON reader of the real Jitsi packages: the hocon module is checked against it
 set -euo pipefail
 
 need=()
@@ -21,6 +22,7 @@ command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v hocon >/dev/null 2>&1 || need+=(ruby-hocon)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

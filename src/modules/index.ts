@@ -4,6 +4,7 @@ import { aptRepository } from './apt-repository.ts';
 import { blockinfile } from './blockinfile.ts';
 import { debconf } from './debconf.ts';
 import { getUrl } from './get-url.ts';
+import { hocon } from './hocon.ts';
 import { service } from './service.ts';
 import { ufw } from './ufw.ts';
 import { command, shell } from './command.ts';
@@ -16,7 +17,7 @@ import { stat } from './stat.ts';
 import { template } from './template.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
