@@ -30,7 +30,7 @@ export function normalizeArgs(mod: ModuleDef<any>, raw: Record<string, unknown>)
         if (TRUE.includes(low)) value = true;
         else if (FALSE.includes(low)) value = false;
       } else if (types.includes('integer') && !types.includes('string') && /^-?\d+$/.test(value)) value = Number(value);
-    } else if (typeof value === 'number' && types.includes('string') && !types.includes('integer') && key !== 'mode') {
+    } else if (typeof value === 'number' && types.includes('string') && !types.includes('integer') && !types.includes('number') && key !== 'mode') {
       value = String(value);
     } else if (typeof value === 'boolean' && types.includes('string') && !types.includes('boolean')) {
       value = value ? 'True' : 'False';
