@@ -8,8 +8,9 @@ set -euo pipefail
 
 SUITE=bookworm
 # What the lab hosts need: sshd and sudo for the transport, python3 for ansible-playbook,
-# prosody and nginx for the Jitsi main server, debconf-utils/gnupg/curl/ufw for add-bridge.
-PACKAGES=(openssh-server sudo python3 python3-apt iproute2 procps iputils-ping less prosody lua-sec lua-socket lua-expat lua-filesystem lua-bitop lua-unbound nginx-light debconf-utils gnupg ca-certificates curl ufw apt-transport-https)
+# prosody and nginx for the Jitsi main server, debconf-utils/gnupg/curl/ufw for add-bridge,
+# ruby-hocon (the real jitsi-videobridge2 depends on it; the stand-ins read jvb.conf with it).
+PACKAGES=(openssh-server sudo python3 python3-apt iproute2 procps iputils-ping less prosody lua-sec lua-socket lua-expat lua-filesystem lua-bitop lua-unbound nginx-light debconf-utils gnupg ca-certificates curl ufw apt-transport-https ruby-hocon)
 CACHE="${JITSI_FLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jitsi-fleet}"
 KEY=$(printf '%s\n' "$SUITE" "${PACKAGES[@]}" "v4" | sha256sum | cut -c1-12)
 IMAGE="$CACHE/rootfs-$SUITE-$KEY"

@@ -21,17 +21,19 @@ export class JitsiLab {
   private constructor(readonly lab: Lab, readonly main: string) {}
 
   /** Starts the lab: `main` as Server A, the others as empty Debian hosts. */
-  static async start(main: string, others: string[], opts: { firewall?: boolean } = {}): Promise<JitsiLab> {
+  static async start(main: string, others: string[], opts: { firewall?: boolean; generation?: 'legacy' | 'current' } = {}): Promise<JitsiLab> {
     const lab = await Lab.start([main, ...others]);
+    const generation = opts.generation ?? 'legacy';
     try {
       const repo = path.join(lab.dir, 'repo');
-      await $`bash ${path.join(FIXTURES, 'build-repo.sh')} ${repo}`.quiet();
+      await $`bash ${path.join(FIXTURES, 'build-repo.sh')} ${repo} ${generation}`.quiet();
       await lab.spawnController('python3', ['-m', 'http.server', '8000', '--bind', CONTROLLER_ADDRESS, '--directory', repo]);
       const j = new JitsiLab(lab, main);
       const mainAddress = lab.host(main).address;
       await Promise.all([main, ...others].map((h) => lab.exec(h, `echo '${mainAddress} ${DOMAIN} auth.${DOMAIN}' >> /etc/hosts`)));
       await j.waitForRepo();
-      await j.installMain(opts.firewall ?? true);
+      if (generation === 'current') await j.installMainCurrent(opts.firewall ?? true);
+      else await j.installMain(opts.firewall ?? true);
       return j;
     } catch (e) {
       await lab.stop();
@@ -82,6 +84,69 @@ sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
     }
   }
 
+  /**
+   * A current Jitsi Meet installation on the main server, as jitsi-meet's
+   * packages leave it: prosody with auth.<domain> (internal_hashed, a
+   * self-signed certificate) and the internal.auth.<domain> MUC, the jvb and
+   * focus accounts registered, jicofo watching the brewery, and the main
+   * server's own jitsi-videobridge2 logged in there.
+   */
+  private async installMainCurrent(firewall: boolean): Promise<void> {
+    const auth = `auth.${DOMAIN}`;
+    await this.sh(
+      this.main,
+      `
+export DEBIAN_FRONTEND=noninteractive
+sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
+openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=${auth} -addext subjectAltName=DNS:${auth} -keyout /etc/prosody/certs/${auth}.key -out /etc/prosody/certs/${auth}.crt 2>/dev/null
+chown prosody /etc/prosody/certs/${auth}.key
+# As jitsi-meet-prosody does: the main server trusts its own auth certificate (its bridge connects to localhost).
+cp /etc/prosody/certs/${auth}.crt /usr/local/share/ca-certificates/${auth}.crt
+update-ca-certificates >/dev/null 2>&1
+cat > /etc/prosody/conf.d/${DOMAIN}.cfg.lua <<'CFG'
+-- Written by the lab as jitsi-meet-prosody (current) writes it, shortened.
+VirtualHost "${DOMAIN}"
+    authentication = "anonymous"
+    c2s_require_encryption = false
+
+VirtualHost "${auth}"
+    authentication = "internal_hashed"
+    ssl = { key = "/etc/prosody/certs/${auth}.key"; certificate = "/etc/prosody/certs/${auth}.crt" }
+
+Component "internal.${auth}" "muc"
+    storage = "memory"
+CFG
+echo ${DOMAIN} > /etc/jitsi/domain 2>/dev/null || { mkdir -p /etc/jitsi; echo ${DOMAIN} > /etc/jitsi/domain; }
+curl -fsS ${REPO_URL}jitsi-key.gpg.key -o ${KEYRING}
+echo 'deb [signed-by=${KEYRING}] ${REPO_URL} stable/' > /etc/apt/sources.list.d/jitsi-stable.list
+apt-get update -q >/dev/null
+echo 'jitsi-videobridge jitsi-videobridge/jvb-hostname string ${DOMAIN}' | debconf-set-selections
+apt-get install -y -q jitsi-videobridge2 jicofo >/dev/null
+service prosody restart >/dev/null
+prosodyctl register jvb ${auth} "$(hocon -i /etc/jitsi/videobridge/jvb.conf -j get videobridge.apis.xmpp-client.configs.shard.PASSWORD | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
+prosodyctl register focus ${auth} "$(hocon -i /etc/jitsi/jicofo/jicofo.conf -j get jicofo.xmpp.client.password | python3 -c 'import json,sys; print(json.load(sys.stdin))')"
+service nginx start >/dev/null
+service jicofo restart >/dev/null
+service jitsi-videobridge2 restart >/dev/null
+`,
+    );
+    if (firewall) {
+      await this.sh(this.main, 'for r in 22/tcp 80/tcp 443/tcp 4443/tcp 10000/udp; do ufw allow $r >/dev/null; done; ufw --force enable >/dev/null');
+    }
+  }
+
+  /** The bridges jicofo sees in the brewery room now (their nicknames), waiting up to `ms` for `want` of them. */
+  async breweryOccupants(want?: number, ms = 45_000): Promise<string[]> {
+    const deadline = Date.now() + ms;
+    let seen: string[] = [];
+    do {
+      seen = (await this.lab.exec(this.main, 'cat /var/lib/jicofo/brewery 2>/dev/null')).stdout.split('\n').filter(Boolean);
+      if (want === undefined ? seen.length > 0 : seen.length >= want) return seen;
+      await new Promise((res) => setTimeout(res, 500));
+    } while (Date.now() < deadline);
+    return seen;
+  }
+
   /** The inventory of the add-bridge playbook for this lab. */
   inventory(bridges: Record<string, string | undefined>, extra: Record<string, unknown> = {}): string {
     const host = (n: string, vars: Record<string, unknown> = {}) => ({
@@ -114,7 +179,7 @@ sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
     return seen;
   }
 
-  async status(host: string, service: 'jitsi-videobridge' | 'jicofo'): Promise<string> {
+  async status(host: string, service: 'jitsi-videobridge' | 'jitsi-videobridge2' | 'jicofo'): Promise<string> {
     return (await this.lab.exec(host, `cat /run/${service}/status 2>/dev/null`)).stdout.trim();
   }
 

@@ -89,7 +89,7 @@ print(sorted(seen))
     assert.is(focus.code, 0, focus.out);
     assert.match(focus.out, /'jvb2-nick'/);
     const b = await bridge;
-    assert.match(b.stdout, new RegExp(`joined jvb@${AUTH.replace(/\./g, '\\.')}/standin`), b.stdout + b.stderr);
+    assert.match(b.stdout, new RegExp(`joined jvb@${AUTH.replace(/\./g, '\\.')}/standin-`), b.stdout + b.stderr);
   });
 
   test('a wrong password is refused (not-authorized), as the real bridge fails', async () => {
