@@ -5,13 +5,20 @@
 
 /** Splits on spaces outside quotes and `{{ }}`, keeping quotes as Ansible's split_args does. */
 export function splitArgs(text: string): string[] {
-  const out: string[] = [];
+  return tokens(text).map((t) => t.text);
+}
+
+/** The words of `text` with where each starts and ends. */
+function tokens(text: string): { text: string; start: number; end: number }[] {
+  const out: { text: string; start: number; end: number }[] = [];
   let cur = '';
+  let start = 0;
   let quote: string | null = null;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     const two = text.slice(i, i + 2);
+    if (!cur) start = i;
     if (!quote && (two === '{{' || two === '{%')) { depth++; cur += two; i++; continue; }
     if (!quote && depth > 0 && (two === '}}' || two === '%}')) { depth--; cur += two; i++; continue; }
     if (quote) {
@@ -22,11 +29,11 @@ export function splitArgs(text: string): string[] {
       quote = c;
       cur += c;
     } else if (/\s/.test(c) && depth === 0) {
-      if (cur) out.push(cur);
+      if (cur) out.push({ text: cur, start, end: i });
       cur = '';
     } else cur += c;
   }
-  if (cur) out.push(cur);
+  if (cur) out.push({ text: cur, start, end: text.length });
   return out;
 }
 
@@ -43,13 +50,22 @@ function unquote(s: string): string {
  */
 export function parseKv(text: string, freeForm = false, freeFormKeys: string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const raw: string[] = [];
-  for (const word of splitArgs(text)) {
-    const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(word);
-    if (m && (!freeForm || freeFormKeys.includes(m[1]))) out[m[1]] = unquote(m[2]);
-    else if (freeForm) raw.push(word);
-    else out._raw_params = [out._raw_params, word].filter(Boolean).join(' ');
+  // Free form keeps the command's text as written (newlines of a `shell: |` script included), less the options.
+  let raw = '';
+  let from = 0;
+  for (const t of tokens(text)) {
+    const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(t.text);
+    if (m && (!freeForm || freeFormKeys.includes(m[1]))) {
+      out[m[1]] = unquote(m[2]);
+      if (freeForm) {
+        raw += text.slice(from, t.start);
+        from = t.end;
+      }
+    } else if (!freeForm) out._raw_params = [out._raw_params, t.text].filter(Boolean).join(' ');
   }
-  if (raw.length) out._raw_params = raw.join(' ');
+  if (freeForm) {
+    raw = (raw + text.slice(from)).trim();
+    if (raw) out._raw_params = raw;
+  }
   return out;
 }

@@ -1,0 +1,86 @@
+/**
+ * playbooks/add-bridge.yml on today's Jitsi (issue 8, first steps): a current
+ * main server (real prosody, stand-in jitsi-videobridge2 and jicofo meeting in
+ * the brewery room) and two empty Debian hosts. The generation is found from
+ * what the main server runs; the bridges log in with the main bridge's account
+ * and join the brewery under their own nicknames.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from '../helpers/test.ts';
+import { setup } from '../helpers/suite.ts';
+import * as assert from 'uvu/assert';
+import { ROOT } from '../helpers/cli.ts';
+import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
+import { labOrSkip } from '../helpers/lab-suite.ts';
+import { JitsiLab } from './jitsi.ts';
+
+const skip = await labOrSkip();
+const PLAYBOOK = path.join(ROOT, 'playbooks', 'add-bridge.yml');
+let j: JitsiLab;
+let inv = '';
+let mainNick = '';
+let password = '';
+const outputs: string[] = [];
+
+async function run(args: string[]) {
+  const r = await fleetInLab(j.lab, args);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+if (!skip) {
+  setup(test, async () => {
+    j = await JitsiLab.start('meet', ['jvb2', 'jvb3'], { generation: 'current' });
+    const home = await labHome(j.lab);
+    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
+    inv = path.join(j.lab.dir, 'work', 'hosts.yml');
+    await writeFile(inv, j.inventory({ jvb2: undefined, jvb3: undefined }));
+    const get = async (key: string) => JSON.parse((await j.lab.exec('meet', `hocon -j -i /etc/jitsi/videobridge/jvb.conf get ${key}`)).stdout);
+    mainNick = await get('videobridge.apis.xmpp-client.configs.shard.MUC_NICKNAME');
+    password = await get('videobridge.apis.xmpp-client.configs.shard.PASSWORD');
+  });
+
+  test.after(async () => {
+    await j?.stop();
+  });
+
+  test('a current main server and two new bridges: one run, jicofo sees three in the brewery, the main bridge still in', async () => {
+    assert.equal(await j.breweryOccupants(1), [mainNick]);
+    const r = await run(['run', PLAYBOOK, '-i', inv, '--output', 'plain']);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Generation: brewery \(found: jicofo 1\.0-1100-1; jitsi-videobridge2 [^)]*jicofo\.conf brewery-jid\)/);
+    assert.equal(await j.breweryOccupants(3), [mainNick, 'jvb2', 'jvb3'].sort());
+    assert.match(await j.status('meet', 'jitsi-videobridge2'), /shard: joined /);
+    assert.not.match(await j.status('meet', 'jitsi-videobridge2'), /error/, 'the main bridge was not cut (its password unchanged)');
+    const rules = (await j.lab.exec('meet', 'ufw status')).stdout;
+    for (const h of ['jvb2', 'jvb3']) assert.match(rules, new RegExp(`5222/tcp +ALLOW +${j.lab.host(h).address.replace(/\./g, '\\.')}`), `5222 open to ${h} only`);
+    assert.not.match(rules, /5222\/tcp +ALLOW +Anywhere/);
+  });
+
+  test('an immediate second run: 0 changed, nothing restarted', async () => {
+    const r = await run(['run', PLAYBOOK, '-i', inv, '--output', 'json']);
+    assert.is(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    for (const h of ['meet', 'jvb2', 'jvb3']) assert.is(report.stats[h].changed, 0, `${h} changed nothing`);
+    assert.equal(await j.breweryOccupants(3), [mainNick, 'jvb2', 'jvb3'].sort());
+  });
+
+  test('the bridges\' password appears in no output', () => {
+    const all = outputs.join('\n');
+    assert.ok(all.length > 1000);
+    assert.not.ok(all.includes(password), 'the jvb password was printed');
+  });
+
+  test('a fleet whose main server is current is refused as legacy, before any change', async () => {
+    await writeFile(inv + '.legacy.yml', j.inventory({ jvb2: undefined }, { jitsi_generation: 'legacy' }));
+    const r = await run(['run', PLAYBOOK, '-i', inv + '.legacy.yml', '--output', 'plain']);
+    assert.is(r.code, 2, r.stdout);
+    assert.match(r.stdout, /meet runs the brewery generation \(found: .*\), but jitsi_generation is legacy; nothing was changed/);
+  });
+} else {
+  test('lab unavailable', () => {});
+}
+
+test.run();
