@@ -65,6 +65,8 @@ export class SshConnection extends ShellConnection {
           `${t.name}: the private key ${file} is encrypted. jitsi-fleet does not ask for passphrases: load the key into your ssh-agent ('ssh-add ${file}') and run again; the agent is used through SSH_AUTH_SOCK`,
         );
       }
+      const parsed = ssh2.utils.parseKey(text);
+      if (parsed instanceof Error) throw new ConnectionError(`${t.name}: the private key ${file} cannot be read: ${parsed.message}`, { hint: 'check the file (ssh-keygen -y -f FILE reads it the way ssh does)' });
       config.privateKey = text;
       tried.push(`key ${file}`);
       break;
@@ -247,6 +249,7 @@ function isEncryptedOpenSshKey(text: string): boolean {
   const buf = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
   const magic = 'openssh-key-v1\0';
   if (buf.subarray(0, magic.length).toString('latin1') !== magic) return false;
+  if (buf.length < magic.length + 4) return false; // truncated: the key parser says what is wrong
   const len = buf.readUInt32BE(magic.length);
   return buf.subarray(magic.length + 4, magic.length + 4 + len).toString() !== 'none';
 }

@@ -83,6 +83,21 @@ test('an encrypted private key: a clear error that says to use the agent (exit 4
   }
 });
 
+test('a malformed private key: a clear connection error, not a bug (exit 4)', async () => {
+  const p = await Project.create(['h1']);
+  try {
+    const key = await p.write('id_broken', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
+    await p.write('broken.yml', `all:\n  hosts:\n    far: { ansible_host: 127.0.0.1, ansible_port: 1, ansible_ssh_private_key_file: ${key} }\n`);
+    await p.write('play.yml', '- hosts: all\n  gather_facts: false\n  tasks:\n    - stat: { path: /etc/hostname }\n');
+    const res = await runCli(['run', path.join(p.dir, 'play.yml'), '-i', path.join(p.dir, 'broken.yml')], { env: { SSH_AUTH_SOCK: '' } });
+    assert.is(res.code, 4, res.stdout + res.stderr);
+    assert.match(res.stdout, /the private key .*id_broken cannot be read/);
+    assert.not.match(res.stdout + res.stderr, /internal error/);
+  } finally {
+    await p.remove();
+  }
+});
+
 test('validate checks without connecting and prints ok', async () => {
   const p = await Project.create(['h1'], '    far: { ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1 }\n');
   try {

@@ -54,6 +54,18 @@ interface State {
 
 export class LabUnavailable extends Error {}
 
+/**
+ * An ed25519 key pair that both ssh2 and OpenSSH read. ssh2's generator
+ * drops a leading zero byte of the public key (about 1 key in 300): such a
+ * key is malformed for both, so it is generated again.
+ */
+export function ed25519KeyPair(comment?: string): { private: string; public: string } {
+  for (;;) {
+    const key = ssh2.utils.generateKeyPairSync('ed25519', comment === undefined ? {} : { comment });
+    if (!(ssh2.utils.parseKey(key.private) instanceof Error)) return key;
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -188,7 +200,7 @@ export class Lab {
     await lab.writeState();
     try {
       await lab.network();
-      const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'jitsi-fleet-lab' });
+      const key = ed25519KeyPair('jitsi-fleet-lab');
       await writeFile(lab.keyFile, key.private, { mode: 0o600 });
       await writeFile(`${lab.keyFile}.pub`, key.public + '\n');
       await writeFile(lab.knownHostsFile, '');
@@ -223,7 +235,7 @@ export class Lab {
     const upper = path.join(dir, 'upper');
     await Promise.all(['upper', 'work', 'root'].map((d) => mkdir(path.join(dir, d), { recursive: true })));
     // Per-host files go into the overlay's upper layer before it is mounted.
-    const hostKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: `root@${name}` });
+    const hostKey = ed25519KeyPair(`root@${name}`);
     await mkdir(path.join(upper, 'etc/ssh'), { recursive: true });
     await writeFile(path.join(upper, 'etc/ssh/ssh_host_ed25519_key'), hostKey.private, { mode: 0o600 });
     await writeFile(path.join(upper, 'etc/ssh/ssh_host_ed25519_key.pub'), hostKey.public + '\n');

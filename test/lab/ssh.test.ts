@@ -8,14 +8,13 @@ import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { fingerprint } from '../../src/connection/known-hosts.ts';
 import { fleetInLab, inLab, labHome } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
-import { CONTROLLER_ADDRESS, DEPLOY_PASSWORD, Lab } from './lab.ts';
+import { CONTROLLER_ADDRESS, DEPLOY_PASSWORD, ed25519KeyPair, Lab } from './lab.ts';
 import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 
 const skip = await labOrSkip();
@@ -148,7 +147,7 @@ if (!skip) {
   test('a changed host key is refused; hashed known_hosts entries are read', async () => {
     const inv = path.join(lab.dir, 'work', 'hosts.yml');
     const play = await file('stat.yml', '- hosts: web\n  gather_facts: false\n  tasks:\n    - stat: { path: /etc/hostname }\n');
-    const other = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    const other = ed25519KeyPair().public.split(' ').slice(0, 2).join(' ');
     const salt = Buffer.from('0123456789abcdef0123');
     const hashed = (name: string) => `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
     const lines = [
@@ -190,7 +189,7 @@ if (!skip) {
 
   test('a wrong key: an authentication error naming the user and the key', async () => {
     const wrong = path.join(lab.dir, 'wrong_key');
-    await writeFile(wrong, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    await writeFile(wrong, ed25519KeyPair().private, { mode: 0o600 });
     const inv = await file('wrong.yml', lab.inventory({ web: ['web1'] }, { web1: { ansible_ssh_private_key_file: wrong } }));
     const play = await file('noop.yml', '- hosts: web\n  gather_facts: false\n  tasks:\n    - stat: { path: /etc/hostname }\n');
     const res = await fleetInLab(lab, ['run', play, '-i', inv]);
