@@ -5,6 +5,7 @@
  * what the main server runs; the bridges log in with the main bridge's account
  * and join the brewery under their own nicknames.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
@@ -31,7 +32,7 @@ async function run(args: string[]) {
 
 if (!skip) {
   setup(test, async () => {
-    j = await JitsiLab.start('meet', ['jvb2', 'jvb3'], { generation: 'current' });
+    j = await JitsiLab.start('meet', ['jvb2', 'jvb3', 'jvb4'], { generation: 'current' });
     const home = await labHome(j.lab);
     await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
     await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
@@ -65,6 +66,48 @@ if (!skip) {
     const report = JSON.parse(r.stdout);
     for (const h of ['meet', 'jvb2', 'jvb3']) assert.is(report.stats[h].changed, 0, `${h} changed nothing`);
     assert.equal(await j.breweryOccupants(3), [mainNick, 'jvb2', 'jvb3'].sort());
+  });
+
+  test('check --diff with a third bridge: exit 3, the planned edits, every file under /etc unchanged; then the run adds it', async () => {
+    const inv4 = inv + '.four.yml';
+    await writeFile(inv4, j.inventory({ jvb2: undefined, jvb3: undefined, jvb4: undefined }));
+    const sums = async () => Promise.all(['meet', 'jvb2', 'jvb3', 'jvb4'].map(async (h) => createHash('sha256').update((await j.lab.exec(h, 'find /etc -xdev -type f -print0 | sort -z | xargs -0 sha256sum')).stdout).digest('hex')));
+    const before = await sums();
+    const check = await run(['check', PLAYBOOK, '-i', inv4, '--detailed-exitcode', '--output', 'plain']);
+    assert.is(check.code, 3, check.stdout + check.stderr);
+    assert.match(check.stdout, /changed: \[jvb4\] B2: install jitsi-videobridge2/);
+    assert.ok(/\[jvb4\] jvb\.conf: the main server's auth certificate is self-signed - would edit \/etc\/jitsi\/videobridge\/jvb\.conf once the earlier task 'B2: install jitsi-videobridge2' has run/.test(check.stdout), check.stdout);
+    assert.match(check.stdout, /changed: \(item=MUC_NICKNAME\) - would edit \/etc\/jitsi\/videobridge\/jvb\.conf once/);
+    assert.match(check.stdout, new RegExp(`changed: \\[meet\\] The brewery: 5222/tcp open to each bridge only`));
+    assert.equal(await sums(), before, 'check mode changed no file under /etc');
+    const r = await run(['run', PLAYBOOK, '-i', inv4, '--output', 'plain']);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await j.breweryOccupants(4), [mainNick, 'jvb2', 'jvb3', 'jvb4'].sort());
+  });
+
+  test('a hand-edited jvb.conf: the run changes only the keys it owns and keeps the rest', async () => {
+    const conf = '/etc/jitsi/videobridge/jvb.conf';
+    await j.lab.exec('jvb2', `sed -i 's|^    websockets {|    # tuned by hand, keep\\n    health.interval = 20 seconds\\n    websockets {|' ${conf}; hocon -f ${conf} set videobridge.apis.xmpp-client.configs.shard.HOSTNAME '"wrong.example"'`);
+    const before = (await j.lab.exec('jvb2', `cat ${conf}`)).stdout;
+    assert.match(before, /# tuned by hand, keep/);
+    const r = await run(['run', PLAYBOOK, '-i', inv, '--output', 'plain', '--diff']);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const after = (await j.lab.exec('jvb2', `cat ${conf}`)).stdout;
+    assert.match(after, /# tuned by hand, keep\n {4}health\.interval = 20 seconds\n/, 'the hand edits stay');
+    assert.is(after, before.replace('"wrong.example"', `"${j.lab.host('meet').address}"`), 'only the key it owns changed, every other byte kept');
+    assert.match(after, new RegExp(`HOSTNAME = "${j.lab.host('meet').address.replace(/\./g, '\\.')}"`));
+    assert.equal(await j.breweryOccupants(4), [mainNick, 'jvb2', 'jvb3', 'jvb4'].sort());
+  });
+
+  test('two bridges cloned with one nickname: the run gives each its own, and jicofo sees both', async () => {
+    const key = 'videobridge.apis.xmpp-client.configs.shard.MUC_NICKNAME';
+    await j.lab.exec('jvb4', `hocon -f /etc/jitsi/videobridge/jvb.conf set ${key} '"jvb3"'; service jitsi-videobridge2 restart >/dev/null`);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.is((await j.breweryOccupants(4, 2000)).length, 3, 'the clone merged into jvb3');
+    const r = await run(['run', PLAYBOOK, '-i', inv + '.four.yml', '--output', 'plain']);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /changed: \[jvb4\] jvb\.conf: log in to meet and join its brewery as jvb4/);
+    assert.equal(await j.breweryOccupants(4), [mainNick, 'jvb2', 'jvb3', 'jvb4'].sort());
   });
 
   test('the bridges\' password appears in no output', () => {
