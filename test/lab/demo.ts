@@ -1,7 +1,9 @@
 /**
- * `npm run demo`: a main Jitsi server and two new bridges in the lab, the
- * add-bridge playbook run against them with live progress, and what jicofo
- * sees afterwards. The lab is torn down at the end (also on Ctrl-C).
+ * `npm run demo`: a main Jitsi server of today (jitsi-videobridge2, the
+ * brewery room) and two new bridges in the lab, the add-bridge playbook run
+ * against them with live progress, and the bridges jicofo sees in the
+ * brewery afterwards. `npm run demo -- --legacy`: the same on the legacy
+ * generation (components, pubsub). The lab is torn down at the end (also on Ctrl-C).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,8 +19,12 @@ async function main(): Promise<number> {
     console.error(`demo: ${problem}`);
     return 1;
   }
-  console.log('demo: starting the lab: a Jitsi Meet main server (meet) and two empty Debian hosts (jvb2, jvb3)...');
-  const j = await JitsiLab.start('meet', ['jvb2', 'jvb3']);
+  const legacy = process.argv.includes('--legacy');
+  const generation = legacy ? 'legacy' : 'current';
+  console.log(`demo: starting the lab: a ${legacy ? 'legacy' : 'current'} Jitsi Meet main server (meet) and two empty Debian hosts (jvb2, jvb3)...`);
+  const j = await JitsiLab.start('meet', ['jvb2', 'jvb3'], { generation });
+  const seenNow = (want?: number) => (legacy ? j.jicofoSees(want) : j.breweryOccupants(want));
+  const where = legacy ? "through prosody's pubsub node" : 'in the brewery room';
   const stop = () => void j.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
   try {
@@ -26,8 +32,8 @@ async function main(): Promise<number> {
     await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
     await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
     const inv = path.join(j.lab.dir, 'work', 'hosts.yml');
-    await writeFile(inv, j.inventory({ jvb2: 'videobridge2', jvb3: 'videobridge3' }));
-    console.log(`demo: jicofo sees before: ${(await j.jicofoSees()).join(', ') || '(no bridge)'}`);
+    await writeFile(inv, legacy ? j.inventory({ jvb2: 'videobridge2', jvb3: 'videobridge3' }) : j.inventory({ jvb2: undefined, jvb3: undefined }));
+    console.log(`demo: jicofo sees ${where} before: ${(await seenNow(legacy ? undefined : 1)).join(', ') || '(no bridge)'}`);
     console.log('demo: npx jitsi-fleet run playbooks/add-bridge.yml\n');
     const code = await new Promise<number>((resolve) => {
       const [ip, ...pre] = j.lab.controllerPrefix();
@@ -37,8 +43,8 @@ async function main(): Promise<number> {
       });
       child.on('close', (c) => resolve(c ?? 1));
     });
-    const seen = await j.jicofoSees(3);
-    console.log(`\ndemo: the playbook exited ${code}; jicofo sees ${seen.length} bridges through prosody's pubsub node:`);
+    const seen = await seenNow(3);
+    console.log(`\ndemo: the playbook exited ${code}; jicofo sees ${seen.length} bridges ${where}:`);
     for (const b of seen) console.log(`  - ${b}`);
     return code === 0 && seen.length === 3 ? 0 : 1;
   } finally {
