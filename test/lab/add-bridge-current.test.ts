@@ -110,6 +110,17 @@ if (!skip) {
     assert.equal(await j.breweryOccupants(4), [mainNick, 'jvb2', 'jvb3', 'jvb4'].sort());
   });
 
+  test('jicofo without its brewery-jid: the run sets it (only because it was missing) and restarts jicofo', async () => {
+    await j.lab.exec('meet', 'hocon -f /etc/jitsi/jicofo/jicofo.conf unset jicofo.bridge.brewery-jid');
+    const r = await run(['run', PLAYBOOK, '-i', inv + '.four.yml', '--output', 'plain']);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /changed: \[meet\] jicofo's brewery room: JvbBrewery@internal\.auth\.meet\.example\.com/);
+    assert.match(r.stdout, /skipping: \[meet\] The brewery's MUC: serve internal\.auth/, 'the MUC was there: left alone');
+    const jid = (await j.lab.exec('meet', 'hocon -j -i /etc/jitsi/jicofo/jicofo.conf get jicofo.bridge.brewery-jid')).stdout;
+    assert.is(JSON.parse(jid), 'JvbBrewery@internal.auth.meet.example.com');
+    assert.equal(await j.breweryOccupants(4), [mainNick, 'jvb2', 'jvb3', 'jvb4'].sort());
+  });
+
   test('the bridges\' password appears in no output', () => {
     const all = outputs.join('\n');
     assert.ok(all.length > 1000);
