@@ -22,6 +22,7 @@ let j: JitsiLab;
 let inv = '';
 let mainNick = '';
 let password = '';
+const perBridge: string[] = [];
 const outputs: string[] = [];
 
 async function run(args: string[]) {
@@ -121,10 +122,42 @@ if (!skip) {
     assert.equal(await j.breweryOccupants(4), [mainNick, 'jvb2', 'jvb3', 'jvb4'].sort());
   });
 
-  test('the bridges\' password appears in no output', () => {
+  test('per-bridge accounts: each bridge logs in with its own account; one can be revoked alone', async () => {
+    const inv4 = inv + '.per-bridge.yml';
+    await writeFile(inv4, j.inventory({ jvb2: undefined, jvb3: undefined, jvb4: undefined }, { jitsi_bridge_accounts: 'per-bridge' }));
+    const r = await run(['run', PLAYBOOK, '-i', inv4, '--output', 'plain']);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    for (const h of ['jvb2', 'jvb3', 'jvb4']) {
+      let status = '';
+      for (let i = 0; i < 60 && !status.includes(`jvb-${h}@`); i++) {
+        await new Promise((res) => setTimeout(res, 250));
+        status = await j.status(h, 'jitsi-videobridge2');
+      }
+      assert.match(status, new RegExp(`joined .* as ${h} \\(jvb-${h}@auth\\.meet\\.example\\.com/`), `${h} logs in as jvb-${h}`);
+      perBridge.push((await j.lab.exec('meet', `cat /etc/jitsi/jitsi-fleet/${h}.password`)).stdout.trim());
+    }
+    assert.equal(await j.breweryOccupants(4), [mainNick, 'jvb2', 'jvb3', 'jvb4'].sort());
+    const again = await run(['run', PLAYBOOK, '-i', inv4, '--output', 'json']);
+    const report = JSON.parse(again.stdout);
+    for (const h of ['meet', 'jvb2', 'jvb3', 'jvb4']) assert.is(report.stats[h].changed, 0, `${h}: second per-bridge run changes nothing`);
+    // Revoking jvb3 alone: its account goes, the others stay in.
+    await j.lab.exec('meet', 'prosodyctl deluser jvb-jvb3@auth.meet.example.com');
+    await j.lab.exec('jvb3', 'service jitsi-videobridge2 restart >/dev/null');
+    let status = '';
+    for (let i = 0; i < 60 && !/error/.test(status); i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      status = await j.status('jvb3', 'jitsi-videobridge2');
+    }
+    assert.match(status, /error: not-authorized/);
+    const left = await j.breweryOccupants(4, 3000);
+    assert.equal(left, [mainNick, 'jvb2', 'jvb4'].sort());
+  });
+
+  test('the bridges\' passwords appear in no output', () => {
     const all = outputs.join('\n');
     assert.ok(all.length > 1000);
     assert.not.ok(all.includes(password), 'the jvb password was printed');
+    for (const p of perBridge) assert.not.ok(p.length > 0 && all.includes(p), 'a per-bridge password was printed');
   });
 
   test('a fleet whose main server is current is refused as legacy, before any change', async () => {

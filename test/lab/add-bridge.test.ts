@@ -63,6 +63,7 @@ if (!skip) {
     assert.equal(await j.jicofoSees(), [], 'before: the default install publishes no statistics');
     const r = await run(['run', PLAYBOOK, '-i', inv2, '--output', 'plain']);
     assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Generation: legacy \(found: jicofo 1\.0\.4101-1; jitsi-videobridge 1\.0\.4101-1\)/, 'auto detection: legacy');
     assert.equal(await j.jicofoSees(2), bridgeJids('videobridge2'), `jicofo: ${await j.status('meet', 'jicofo')}; jvb2: ${await j.status('jvb2', 'jitsi-videobridge')}`);
     const check = await j.lab.exec('meet', 'prosodyctl check config');
     assert.is(check.code, 0, check.stdout + check.stderr);
