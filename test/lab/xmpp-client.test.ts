@@ -40,9 +40,9 @@ const login = (opts: { user?: string; password?: string; verify?: boolean } = {}
 if (!skip) {
   setup(test, async () => {
     lab = await Lab.start(['meet', 'jvb2']);
-    const client = await readFile(path.join(FIXTURES, 'common', 'xmpp_client.py'), 'utf8');
     for (const h of ['meet', 'jvb2']) {
-      await sh(h, `echo '${lab.host('meet').address} ${DOMAIN} ${AUTH}' >> /etc/hosts; mkdir -p /opt/standin; cat > /opt/standin/xmpp_client.py`, client);
+      await sh(h, `echo '${lab.host('meet').address} ${DOMAIN} ${AUTH}' >> /etc/hosts; mkdir -p /opt/standin`);
+      for (const f of ['xmpp_client.py', 'xmpp_stream.py']) await sh(h, `cat > /opt/standin/${f}`, await readFile(path.join(FIXTURES, 'common', f), 'utf8'));
     }
     await sh('meet', `
 sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
