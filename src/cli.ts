@@ -35,12 +35,13 @@ Commands:
   check PLAYBOOK       the same as 'run --check --diff': show what would change, change nothing
   validate PLAYBOOK... check playbooks (schema, modules, includes, host patterns, templates) without connecting
   inventory            show the inventory as ansible-inventory does (--list, --host NAME, --graph)
+  status               what the fleet is doing now: each host, each bridge as jicofo sees it
 
 Run 'jitsi-fleet <command> --help' for a command's options.
 
 Exit codes: 0 success; 1 bad input; 2 a task failed; 3 changes were made or would be made
-(with --detailed-exitcode); 4 a host was unreachable (wins over 2); 70 a bug in jitsi-fleet;
-130 interrupted.`,
+(with --detailed-exitcode); 4 a host was unreachable (wins over 2); 5 (status) a bridge of the
+inventory is not seen or not operational; 70 a bug in jitsi-fleet; 130 interrupted.`,
   run: `Usage: jitsi-fleet run PLAYBOOK [options]
 
 Options:
@@ -79,6 +80,27 @@ module arguments, imports and includes, handler names, host patterns against the
 inventory, template syntax, undefined and required variables (an 'assert: that: NAME is defined'
 at the start of a play). Prints 'ok' per playbook, or every problem found (sorted by file and
 line), with exit 1.`,
+  status: `Usage: jitsi-fleet status [-i INVENTORY] [options]
+
+For each host of the inventory: reachable or not, role (jitsi_meet: main server, jitsi_bridges:
+bridge), generation, installed Jitsi package versions, service states; for each bridge whether
+jicofo on its main server(s) sees it now and in what state (operational, draining, graceful
+shutdown, shutting down), its participants and stress. Bridges jicofo sees that the inventory
+does not list are shown too. One connection and one command per host; the local REST interfaces
+(jicofo 127.0.0.1:8888, the bridge's 127.0.0.1:8080) are read on the host itself.
+
+Options:
+  -i, --inventory FILE   inventory file (default ${DEFAULT_INVENTORY})
+  -l, --limit PATTERN    only these hosts (jicofo's view still needs the main servers)
+      --output MODE      auto (default: a table in a terminal, lines otherwise), pretty, plain, json
+  -w, --watch            refresh every --interval seconds until Ctrl-C
+      --interval SECONDS refresh period for --watch (default 3)
+  -T, --timeout SECONDS  SSH connect timeout (default 10)
+  -F, --ssh-config FILE  ssh_config to read (default ~/.ssh/config)
+      --host-key-checking MODE  yes (default), accept-new, no
+
+Exit codes: 0 every bridge of the inventory is seen and operational; 5 a bridge is not
+(stopped, not seen, not operational); 4 a host was unreachable.`,
   inventory: `Usage: jitsi-fleet inventory [-i INVENTORY] (--list | --host NAME | --graph [GROUP])
 
   --list        all groups and host variables as JSON (the same as ansible-inventory --list)
@@ -295,6 +317,82 @@ async function inventoryCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Exit code of a status: 4 a host unreachable, 5 a bridge not seen or not operational, else 0. */
+function statusExitCode(s: { hosts: { reachable: boolean }[]; ok: boolean }): number {
+  if (s.hosts.some((h) => !h.reachable)) return 4;
+  return s.ok ? 0 : 5;
+}
+
+async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    inventory: { type: 'string', short: 'i' },
+    limit: { type: 'string', short: 'l' },
+    output: { type: 'string' },
+    watch: { type: 'boolean', short: 'w' },
+    interval: { type: 'string' },
+    timeout: { type: 'string', short: 'T' },
+    'ssh-config': { type: 'string', short: 'F' },
+    'host-key-checking': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(HELP.status);
+    return 0;
+  }
+  const mode = (values.output as string | undefined) ?? 'auto';
+  if (!['auto', 'pretty', 'plain', 'json'].includes(mode)) throw new InputError(`--output must be auto, pretty, plain or json; got '${mode}'`);
+  const interval = values.interval === undefined ? 3 : Number(values.interval);
+  if (!Number.isFinite(interval) || interval < 0.5) throw new InputError(`--interval must be a number of seconds (at least 0.5), got '${values.interval}'`);
+  const ci = process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+  const chosen = mode === 'auto' ? (process.stdout.isTTY && !ci ? 'pretty' : 'plain') : mode;
+  const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  const { fleetStatus, MAIN_GROUP, BRIDGE_GROUP } = await import('./fleet/status.ts');
+  const render = await import('./fleet/status-render.ts');
+  const { selectHosts } = await import('./inventory/pattern.ts');
+  const names = values.limit ? selectHosts(inventory, values.limit as string) : [...inventory.hosts.keys()];
+  if (names.length === 0) throw new InputError(values.limit ? `no host of the inventory matches '${values.limit}'` : 'the inventory has no hosts', { hint: `groups: ${MAIN_GROUP} (main servers), ${BRIDGE_GROUP} (bridges)` });
+  const mains = new Set(inventory.groups.has(MAIN_GROUP) ? selectHosts(inventory, MAIN_GROUP) : []);
+  const bridges = new Set(inventory.groups.has(BRIDGE_GROUP) ? selectHosts(inventory, BRIDGE_GROUP) : []);
+  const connectionFor = connectionFactory({
+    configFile: values['ssh-config'] as string | undefined,
+    hostKeyChecking: parseHostKeyChecking(values['host-key-checking']),
+    connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
+  });
+  const hosts = names.map((name) => {
+    const vars = inventory.hostVars(name);
+    const lookup = (n: string) => vars[n];
+    return { name, groups: [...(mains.has(name) ? [MAIN_GROUP] : []), ...(bridges.has(name) ? [BRIDGE_GROUP] : [])], vars: lookup, connection: connectionFor(name, lookup) };
+  });
+  const colour = chosen === 'pretty' && !process.env.NO_COLOR;
+  const show = (s: Awaited<ReturnType<typeof fleetStatus>>, code: number) =>
+    chosen === 'json' ? render.statusJson(s, code) : chosen === 'pretty' ? render.statusTable(s, colour) : render.statusLines(s);
+  let stop = false;
+  let wake: (() => void) | undefined;
+  const onSigint = () => {
+    stop = true;
+    wake?.();
+  };
+  if (values.watch) process.on('SIGINT', onSigint);
+  try {
+    for (;;) {
+      const s = await fleetStatus(hosts);
+      const code = statusExitCode(s);
+      const text = show(s, code);
+      if (values.watch && chosen === 'pretty') process.stdout.write(`\x1b[H\x1b[2J${text}\nrefreshing every ${interval} s; Ctrl-C ends\n`);
+      else process.stdout.write(text + (values.watch && chosen === 'plain' ? '\n' : ''));
+      if (!values.watch) return code;
+      await new Promise<void>((res) => {
+        wake = res;
+        setTimeout(res, interval * 1000);
+      });
+      if (stop) return 130;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    await Promise.all(hosts.map((h) => h.connection.close().catch(() => undefined)));
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const json = argv.some((a, i) => a === '--output=json' || (a === '--output' && argv[i + 1] === 'json'));
@@ -308,6 +406,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case 'inventory':
         return await inventoryCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -321,7 +421,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError(`unknown command '${command}'`, { hint: 'commands: run, check, validate, inventory (see --help)' });
+        throw new InputError(`unknown command '${command}'`, { hint: 'commands: run, check, validate, inventory, status (see --help)' });
     }
   } catch (e) {
     return reportError(e, json);

@@ -11,8 +11,8 @@
  *     value: "{{ jitsi_main_address }}"
  * ```
  */
-import { hoconValue, removeValue, setValue } from './hocon/edit.ts';
-import { HoconSyntaxError, parseHocon } from './hocon/syntax.ts';
+import { hoconValue, removeValue, setValue } from '../hocon/edit.ts';
+import { HoconSyntaxError, parseHocon } from '../hocon/syntax.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import { missingFile, planTextFile, textOf, type FileArgs } from './text-file.ts';
 import type { ModuleDef, Plan } from './types.ts';

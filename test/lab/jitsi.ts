@@ -183,6 +183,39 @@ service jitsi-videobridge2 restart >/dev/null
     return (await this.lab.exec(host, `cat /run/${service}/status 2>/dev/null`)).stdout.trim();
   }
 
+  /** jicofo's /debug on a main server (its REST on 127.0.0.1:8888, read on the host). */
+  async jicofoDebug(main = this.main): Promise<Record<string, Record<string, unknown>>> {
+    const r = await this.lab.exec(main, 'curl -fsS --max-time 3 http://127.0.0.1:8888/debug');
+    if (r.code !== 0) throw new Error(`jicofo's /debug on ${main}: curl exit ${r.code}: ${r.stderr.trim()}`);
+    return (JSON.parse(r.stdout) as { bridge_selector: { bridge: Record<string, Record<string, unknown>> } }).bridge_selector.bridge;
+  }
+
+  /** Waits until `check` holds for jicofo's bridges on `main`, up to `ms`; returns the last view. */
+  async waitForJicofo(check: (bridges: Record<string, Record<string, unknown>>) => boolean, what: string, ms = 45_000, main = this.main): Promise<Record<string, Record<string, unknown>>> {
+    const deadline = Date.now() + ms;
+    let last: Record<string, Record<string, unknown>> = {};
+    for (;;) {
+      try {
+        last = await this.jicofoDebug(main);
+        if (check(last)) return last;
+      } catch {
+        // jicofo restarting: try again
+      }
+      if (Date.now() > deadline) throw new Error(`jicofo on ${main} did not show ${what} within ${ms / 1000} s; it shows ${JSON.stringify(last)}`);
+      await new Promise((res) => setTimeout(res, 300));
+    }
+  }
+
+  /** The simulated participants on a bridge (the stand-in reads the number every 0.2 s). */
+  async setParticipants(host: string, n: number): Promise<void> {
+    await this.sh(host, `mkdir -p /var/lib/jitsi-videobridge2 && echo ${n} > /var/lib/jitsi-videobridge2/participants`);
+  }
+
+  /** Rebuilds the lab repository with more jitsi-videobridge2 versions (`2.3-170-1`, `2.3-171-1:broken`), same signing key. */
+  async publish(...versions: string[]): Promise<void> {
+    await $`bash ${path.join(FIXTURES, 'build-repo.sh')} ${path.join(this.lab.dir, 'repo')} current ${versions}`.quiet();
+  }
+
   stop(): Promise<void> {
     return this.lab.stop();
   }

@@ -1,9 +1,9 @@
 /** The hocon module's editor: the table of edits, exact output; errors with line and column; the planner. */
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
-import { hoconValue, removeValue, setValue } from '../../src/modules/hocon/edit.ts';
+import { hoconValue, removeValue, setValue } from '../../src/hocon/edit.ts';
 import { keyPath } from '../../src/modules/hocon.ts';
-import { HoconSyntaxError, parseHocon } from '../../src/modules/hocon/syntax.ts';
+import { HoconSyntaxError, parseHocon } from '../../src/hocon/syntax.ts';
 import { hoconCases } from '../cases/hocon-edits.ts';
 import { MemoryHost } from '../helpers/memory-host.ts';
 import { contentAfter, planOn } from '../helpers/plan.ts';

@@ -66,6 +66,17 @@ export function getValue(text: string, path: string[]): { text: string; quoted: 
   return { text: hit.field.value.text, quoted: hit.field.value.quoted };
 }
 
+/** Every scalar value of the file by its full key path (the last one written wins), e.g. to read a config. */
+export function leafValues(text: string): Map<string, { path: string[]; text: string; quoted: boolean }> {
+  const fields: Placed[] = [];
+  walk(parseHocon(text), [], fields, []);
+  const out = new Map<string, { path: string[]; text: string; quoted: boolean }>();
+  for (const f of fields) {
+    if (f.field.value.kind === 'string') out.set(f.path.join('\0'), { path: f.path, text: f.field.value.text, quoted: f.field.value.quoted });
+  }
+  return out;
+}
+
 function lineStart(text: string, pos: number): number {
   return text.lastIndexOf('\n', pos - 1) + 1;
 }
