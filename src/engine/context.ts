@@ -144,6 +144,12 @@ export class RunContext {
   }
 
   /** Reports an event: the one point where every event is redacted before any renderer sees it. */
+  /** Waits `ms`, or less when a stop is requested (Ctrl-C): retries and waits end early. */
+  async sleep(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !this.opts.stopRequested?.()) await new Promise((res) => setTimeout(res, Math.min(200, until - Date.now())));
+  }
+
   emit(e: RunEvent): void {
     this.opts.emit(this.opts.redactor.event(e));
   }

@@ -96,7 +96,7 @@ export class TaskRunner {
         if (task.register) state.facts[task.register] = result;
         return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
       }
-      const r = await this.runItem(host, frames, lookup);
+      const r = await this.untilHolds(host, frames, lookup, title(task, lookup));
       if (task.register) state.facts[task.register] = r.result;
       return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
     }
@@ -122,7 +122,7 @@ export class TaskRunner {
         continue;
       }
       ran = true;
-      const r = await this.runItem(host, frames, itemLookup);
+      const r = await this.untilHolds(host, frames, itemLookup, `${title(task, lookup)} (${label})`);
       results.push({ ...r.result, [loopVar]: item, ansible_loop_var: loopVar });
       outcomes.push({ label, status: r.status, msg: r.msg });
       diffs.push(...r.diff);
@@ -149,6 +149,39 @@ export class TaskRunner {
     return become;
   }
 
+
+  /**
+   * until/retries/delay as Ansible runs them: the task again (planned
+   * afresh) until its conditions hold on the result (registered under the
+   * task's register name), at most retries + 1 times (default 3 in all),
+   * `delay` seconds apart (default 5); then it fails. Each retry is shown.
+   */
+  private async untilHolds(host: string, frames: Keywords[], lookup: Lookup, shownAs: string): Promise<ItemResult> {
+    const until = this.task.until;
+    if (!until) return this.runItem(host, frames, lookup);
+    const num = (v: number | string | undefined, dflt: number, what: string) => {
+      if (v === undefined) return dflt;
+      const n = Number(typeof v === 'string' ? renderString(v, lookup) : v);
+      if (!Number.isFinite(n)) throw new InputError(`${what} must be a number, got '${v}'`, { location: this.task.location });
+      return n;
+    };
+    const retries = num(until.retries, 3, 'retries');
+    const attempts = until.retries === undefined ? 3 : retries <= 0 ? 1 : Math.floor(retries) + 1;
+    const delay = Math.max(0, num(until.delay, 5, 'delay'));
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.runItem(host, frames, lookup);
+      r.result.attempts = attempt;
+      const reg = this.task.register;
+      const condLookup: Lookup = (name) => (reg !== undefined && name === reg ? r.result : lookup(name));
+      if (until.conditions.every((c) => condition(c, condLookup))) return r;
+      if (attempt >= attempts || this.env.ctx.opts.stopRequested?.()) {
+        r.result.failed = true;
+        return { ...r, status: 'failed', changed: false, msg: `${r.status === 'failed' ? r.msg + '; ' : ''}the until condition did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}` };
+      }
+      this.env.ctx.emit({ kind: 'task-retry', host, taskId: this.env.taskId, task: shownAs, attempt, attempts, delay, msg: r.msg });
+      await this.env.ctx.sleep(delay * 1000);
+    }
+  }
 
   /**
    * Delegated tasks run one at a time per target host: several hosts editing
@@ -298,6 +331,14 @@ export class TaskRunner {
     return moduleContext({ host, check, diff, become, vars: lookup, searchDirs, target });
   }
 
+}
+
+function title(task: TaskNode, lookup: Lookup): string {
+  try {
+    return String(renderString(taskTitle(task), lookup));
+  } catch {
+    return taskTitle(task);
+  }
 }
 
 /** The one-line reason a task failed, for any error a task can end with. */

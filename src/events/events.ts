@@ -58,6 +58,8 @@ export type RunEvent =
   | { kind: 'task-start'; taskId: number; name: string; hosts: string[]; handler: boolean; location?: Location }
   | ({ kind: 'task-result' } & TaskOutcome)
   | { kind: 'task-end'; taskId: number }
+  /** An until condition did not hold yet: the task runs again after `delay` seconds. */
+  | { kind: 'task-retry'; host: string; taskId: number; task: string; attempt: number; attempts: number; delay: number; msg: string }
   | { kind: 'host-unreachable'; host: string; msg: string }
   | { kind: 'warning'; msg: string; host?: string }
   | { kind: 'play-end'; name: string }

@@ -16,6 +16,7 @@ import { messageOf } from '../errors.ts';
 import type { Connection } from '../connection/types.ts';
 import type { Lookup } from '../util/lookup.ts';
 import { shellQuote } from '../util/shell-quote.ts';
+import { parseHttpAnswer } from '../util/http.ts';
 
 export const MAIN_GROUP = 'jitsi_meet';
 export const BRIDGE_GROUP = 'jitsi_bridges';
@@ -151,9 +152,9 @@ export function parseHttp(raw: string | undefined): { status: number; body: stri
   if (raw === undefined || raw === '') return { error: 'no answer' };
   const failed = /^jf-http-failed (\d+)/m.exec(raw);
   if (failed && !raw.startsWith('HTTP/')) return { error: failed[1] === '124' ? 'no answer within 3 s' : 'connection refused' };
-  const m = /^HTTP\/\d(?:\.\d)? (\d{3})[^\n]*\n([\s\S]*?)\r?\n\r?\n([\s\S]*)$/.exec(raw);
-  if (!m) return { error: 'not an HTTP answer' };
-  return { status: Number(m[1]), body: m[3].replace(/\njf-http-failed \d+\n?$/, '') };
+  const answer = parseHttpAnswer(raw.replace(/\njf-http-failed \d+\n?$/, ''));
+  if (!answer) return { error: 'not an HTTP answer' };
+  return { status: answer.status, body: answer.body };
 }
 
 const bool = (v: unknown) => v === true || v === 'true';

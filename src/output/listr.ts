@@ -115,6 +115,17 @@ export class ListrRenderer {
           safely(() => (entry.task!.title = this.title(h)));
         }
         break;
+      case 'task-retry': {
+        const entry = this.hosts.get(e.host);
+        if (entry?.task) {
+          safely(() => {
+            const width = Math.max(20, (process.stdout.columns || 80) - 8);
+            const line = printable(`retrying: ${e.task} (attempt ${e.attempt + 1} of ${e.attempts}, every ${e.delay} s)${e.msg ? ' - ' + e.msg : ''}`).replace(/\n/g, ' ');
+            entry.task!.output = line.length > width ? line.slice(0, width - 1) + '…' : line;
+          });
+        }
+        break;
+      }
       case 'task-result': {
         const entry = this.hosts.get(e.host);
         if (!entry) break;

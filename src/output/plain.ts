@@ -33,6 +33,9 @@ export class PlainRenderer {
       case 'host-unreachable':
         w(`  unreachable: [${e.host}] ${withoutHost(e.host, e.msg)}`);
         break;
+      case 'task-retry':
+        w(`  FAILED - RETRYING: [${e.host}] ${printable(e.task)} (${e.attempts - e.attempt} retries left, every ${e.delay} s)${e.msg ? ' - ' + printable(e.msg).split('\n')[0] : ''}`);
+        break;
       case 'warning':
         w(`[WARNING] ${e.host ? `[${e.host}] ` : ''}${e.msg}`);
         break;

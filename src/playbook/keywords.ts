@@ -8,7 +8,7 @@ export const PLAY_KEYS = [
 export const TASK_KEYS = [
   'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'changed_when', 'failed_when',
   'ignore_errors', 'tags', 'become', 'become_user', 'delegate_to', 'run_once', 'no_log', 'check_mode', 'diff',
-  'vars', 'args',
+  'vars', 'args', 'until', 'retries', 'delay',
 ];
 
 export const BLOCK_KEYS = [
@@ -25,9 +25,6 @@ export const UNSUPPORTED_KEYS: Record<string, string> = {
   roles: 'roles are not supported; use import_tasks with files under tasks/',
   strategy: 'only the linear strategy is supported',
   environment: 'environment is not supported; set variables in the command (shell: FOO=bar cmd)',
-  until: 'retries/until are not supported',
-  retries: 'retries/until are not supported',
-  delay: 'retries/until are not supported',
   async: 'async tasks are not supported',
   poll: 'async tasks are not supported',
   throttle: 'throttle is not supported; use --forks',

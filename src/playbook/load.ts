@@ -205,6 +205,10 @@ class Loader {
     checkConditions(asConditions(raw.when), raw, 'when');
     checkConditions(asConditions(raw.changed_when), raw, 'changed_when');
     checkConditions(asConditions(raw.failed_when), raw, 'failed_when');
+    checkConditions(asConditions(raw.until), raw, 'until');
+    if ((raw.retries !== undefined || raw.delay !== undefined) && raw.until === undefined) {
+      throw new InputError('retries and delay need until: the condition that ends the retries', { location: where(raw, file, raw.retries !== undefined ? 'retries' : 'delay'), hint: 'until: result is succeeded' });
+    }
     const loopKey = 'loop' in raw ? 'loop' : 'with_items' in raw ? 'with_items' : undefined;
     if ('loop' in raw && 'with_items' in raw) throw new InputError('a task takes loop or with_items, not both', { location: where(raw, file, 'with_items') });
     const lc = raw.loop_control as Raw | undefined;
@@ -223,6 +227,7 @@ class Loader {
       listen: raw.listen === undefined ? undefined : Array.isArray(raw.listen) ? raw.listen.map(String) : [String(raw.listen)],
       changedWhen: asConditions(raw.changed_when),
       failedWhen: asConditions(raw.failed_when),
+      until: raw.until === undefined ? undefined : { conditions: asConditions(raw.until)!, retries: raw.retries as number | string | undefined, delay: raw.delay as number | string | undefined },
       location,
       argsLocation: where(raw, file, moduleKey),
       raw,

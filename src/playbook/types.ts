@@ -35,6 +35,8 @@ export interface TaskNode extends Keywords {
   listen?: string[];
   changedWhen?: unknown[];
   failedWhen?: unknown[];
+  /** until/retries/delay: run again until the conditions hold (retries default 3, delay 5 s, as Ansible). */
+  until?: { conditions: unknown[]; retries?: number | string; delay?: number | string };
   location: Location;
   /** Where the module's arguments start (for argument errors). */
   argsLocation?: Location;

@@ -78,7 +78,7 @@ function checkNodes(nodes: Node[], known: Set<string>): void {
     else if (n.kind === 'include') checkNodes(n.tasks, known);
     else if (raw) {
       for (const [k, v] of Object.entries(raw)) {
-        if (['name', 'vars', 'when', 'changed_when', 'failed_when', 'register', 'notify', 'tags', 'loop_control'].includes(k)) continue;
+        if (['name', 'vars', 'when', 'changed_when', 'failed_when', 'until', 'register', 'notify', 'tags', 'loop_control'].includes(k)) continue;
         checkValue(v, raw, k, known);
       }
     }
@@ -86,7 +86,7 @@ function checkNodes(nodes: Node[], known: Set<string>): void {
 }
 
 function checkConditions(n: Keywords & { raw: Record<string, unknown> }, known: Set<string>): void {
-  for (const key of ['when', 'changed_when', 'failed_when'] as const) {
+  for (const key of ['when', 'changed_when', 'failed_when', 'until'] as const) {
     if (n.raw[key] !== undefined) checkValue(n.raw[key], n.raw, key, known, true);
   }
 }

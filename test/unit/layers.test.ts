@@ -38,6 +38,9 @@ export const RULES: Rule[] = [
   { from: /^src\/template\//, forbid: /^src\/(playbook|engine|modules|output|connection|inventory)\/|^src\/cli\.ts$/, why: 'templating knows variables only' },
   { from: /^src\/playbook\//, forbid: /^src\/(engine|output|connection)\/|^src\/modules\/(?!types\.ts$)|^src\/cli\.ts$/, why: 'the loader gets the module catalog from the CLI; it never runs anything' },
   { from: /^src\/util\//, forbid: /^src\/(?!util\/)/, why: 'util depends on nothing of the project' },
+  { from: /^src\/hocon\//, forbid: /^src\/(?!hocon\/)/, why: 'the HOCON reader and editor is a format library: it depends on nothing' },
+  { from: /^src\/fleet\//, forbid: /^src\/(engine|modules|output|playbook|template|yaml)\/|^src\/cli\.ts$/, why: 'fleet commands (status) read hosts through the connection interface; they run no playbook' },
+  { from: /^src\/fleet\//, forbid: CONCRETE_CONNECTION, why: 'fleet commands get their connections from the CLI' },
 ];
 
 function files(dir: string): string[] {
