@@ -178,9 +178,32 @@ export class TaskRunner {
         r.result.failed = true;
         return { ...r, status: 'failed', changed: false, msg: `${r.status === 'failed' ? r.msg + '; ' : ''}the until condition did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}` };
       }
-      this.env.ctx.emit({ kind: 'task-retry', host, taskId: this.env.taskId, task: shownAs, attempt, attempts, delay, msg: r.msg });
+      this.env.ctx.emit({ kind: 'task-retry', host, taskId: this.env.taskId, task: shownAs, attempt, attempts, delay, msg: this.untilValues(until.conditions, condLookup) || r.msg });
       await this.env.ctx.sleep(delay * 1000);
     }
+  }
+
+  /**
+   * What the until conditions looked at, for the retry line: each value of
+   * the registered result they name (`stats.json.participants=3`).
+   */
+  private untilValues(conditions: unknown[], lookup: Lookup): string {
+    const reg = this.task.register;
+    if (!reg) return '';
+    const shown = new Set<string>();
+    for (const c of conditions) {
+      for (const m of String(c).matchAll(new RegExp(`\\b${reg}(?:\\.[A-Za-z_]\\w*)+`, 'g'))) shown.add(m[0]);
+    }
+    const parts: string[] = [];
+    for (const expr of shown) {
+      try {
+        const v = renderString(`{{ ${expr} }}`, lookup);
+        if (v !== undefined && v !== null && typeof v !== 'object') parts.push(`${expr}=${String(v)}`);
+      } catch {
+        // not there in this result
+      }
+    }
+    return parts.join(', ');
   }
 
   /**

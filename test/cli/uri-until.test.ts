@@ -104,6 +104,7 @@ test('until/retries/delay: runs again until the condition holds, shows each retr
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.is((r.stdout.match(/FAILED - RETRYING: \[h1\] wait for the participants to leave/g) ?? []).length, 3, r.stdout);
   assert.match(r.stdout, /\(5 retries left, every 0\.2 s\)/);
+  assert.match(r.stdout, /\(5 retries left, every 0\.2 s\) - stats\.json\.participants=3\n/, "the retry line shows what the condition looked at");
   assert.match(r.stdout, /attempts 4/);
 });
 

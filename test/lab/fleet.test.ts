@@ -92,6 +92,56 @@ if (!skip) {
     assert.equal(doc.unlisted.map((u) => u.nickname), ['jvb4']);
     assert.is(r.code, 0, 'every bridge of the inventory is fine');
   });
+  test('removing a bridge with 3 participants: graceful shutdown, the run waits until they leave, then it stops; its account is gone; nothing else restarts; re-adding works', async () => {
+    const pids = async () => Object.fromEntries(await Promise.all(['meet', 'jvb2', 'jvb4'].map(async (h) => [h, (await j.lab.exec(h, 'cat /run/jitsi-videobridge2/jvb.pid /run/jicofo/jicofo.pid 2>/dev/null')).stdout.trim()])));
+    const before = await pids();
+    await j.setParticipants('jvb3', 3);
+    const password = (await j.lab.exec('meet', 'cat /etc/jitsi/jitsi-fleet/jvb3.password')).stdout.trim();
+    assert.ok(password.length >= 16, 'per-bridge password made by add-bridge');
+    const removeInv = inv + '.remove.yml';
+    const bridges = { jvb2: undefined, jvb3: undefined, jvb4: undefined };
+    const withState = (text: string) => text.replace(/(\n\s+jvb3:\n(\s+))/, '$1jvb_state: absent\n$2jvb_drain_poll: 1\n$2');
+    await writeFile(removeInv, withState(j.inventory(bridges, { jitsi_bridge_accounts: 'per-bridge' })));
+    assert.match(await (await import('node:fs/promises')).readFile(removeInv, 'utf8'), /jvb_state: absent/);
+
+    const check = await fleetInLab(j.lab, ['check', ADD, '-i', removeInv, '--output', 'plain']);
+    assert.is(check.code, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /would wait for 3 participants to leave \(up to 3600 s\), then stop and disable jitsi-videobridge2/);
+    assert.match(check.stdout, /changed: \[jvb3\] Removal: stop and disable jitsi-videobridge2/);
+    assert.match(check.stdout, /changed: \[meet\] Removed bridges: 5222\/tcp closed to them/);
+    assert.ok((await j.jicofoDebug())['jvbbrewery@internal.auth.meet.example.com/jvb3']?.operational, 'check mode changed nothing');
+
+    let out = '';
+    const running = fleetInLab(j.lab, ['run', ADD, '-i', removeInv, '--output', 'plain'], { onStdout: (c) => (out += c) });
+    await j.waitForJicofo((b) => b['jvbbrewery@internal.auth.meet.example.com/jvb3']?.['graceful-shutdown'] === true, 'jvb3 in graceful shutdown');
+    const deadline = Date.now() + 30_000;
+    while (!/FAILED - RETRYING: \[jvb3\] Removal: wait until its participants have left .*participants=3/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.match(out, /FAILED - RETRYING: \[jvb3\] Removal: wait until its participants have left \(up to 3600 s\) \(\d+ retries left, every 1 s\) - .*jf_jvb_drain\.json\.participants=3/, `progress shown while it waits:\n${out.split('\n').filter((l) => l.includes('RETRYING')).join('\n')}`);
+    assert.ok((await j.jicofoDebug())['jvbbrewery@internal.auth.meet.example.com/jvb3'], 'still in the brewery while participants are there');
+    await j.setParticipants('jvb3', 0);
+    const r = await running;
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    await j.waitForJicofo((b) => !('jvbbrewery@internal.auth.meet.example.com/jvb3' in b), 'jvb3 gone from the brewery');
+    assert.is((await j.lab.exec('jvb3', 'service jitsi-videobridge2 status')).code === 0, false, 'jvb3 stopped');
+    assert.is((await j.lab.exec('jvb3', 'ls /etc/rc2.d/S*jitsi-videobridge2')).code === 0, false, 'and disabled');
+    assert.equal(await pids(), before, 'no restart on the main server or the other bridges');
+    assert.not.match((await j.lab.exec('meet', 'ufw status')).stdout, new RegExp(`5222/tcp +ALLOW +${j.lab.host('jvb3').address.replace(/\./g, '\\.')}\\b`), 'its firewall rule is gone');
+    const login = await j.lab.exec('meet', `python3 -c "import sys; sys.path.insert(0, '/usr/share/jicofo'); from xmpp_client import Client; Client('localhost', 5222, 'auth.meet.example.com', 'jvb-jvb3', sys.argv[1], verify_certificate=False)" '${password}'`);
+    assert.match(login.stderr, /not-authorized/, `its account can no longer log in: ${login.stderr}`);
+    const st = await status(['-i', removeInv]);
+    assert.is(st.code, 0, JSON.stringify(st.json.problems));
+    assert.is(st.json.hosts.find((h) => h.name === 'jvb3')!.bridge!.state, 'removed');
+
+    const again = await fleetInLab(j.lab, ['run', ADD, '-i', removeInv, '--output', 'json']);
+    assert.is(again.code, 0, again.stderr);
+    const report = JSON.parse(again.stdout);
+    for (const h of ['meet', 'jvb2', 'jvb3', 'jvb4']) assert.is(report.stats[h].changed, 0, `a second removal run changes nothing on ${h}`);
+
+    const back = await fleetInLab(j.lab, ['run', ADD, '-i', inv, '--output', 'plain']);
+    assert.is(back.code, 0, back.stdout + back.stderr);
+    await j.waitForJicofo((b) => Boolean(b['jvbbrewery@internal.auth.meet.example.com/jvb3']?.operational), 'jvb3 back in');
+    assert.is((await status()).code, 0);
+  });
 } else {
   test('lab unavailable', () => {});
 }
