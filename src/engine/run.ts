@@ -116,7 +116,10 @@ export class Engine {
           continue;
         }
         try {
-          for (const batch of batchesOf(hosts, play.serial)) {
+          // serial is templated with the play's variables and -e, as Ansible does (not with host variables).
+          const lookup = this.playLookup(play);
+          const serial = play.serial?.map((x) => (typeof x === 'string' ? String(renderString(x, lookup)) : x));
+          for (const batch of batchesOf(hosts, serial)) {
             if (this.stop()) break;
             await this.runBatch(play, batch, playHosts[i]);
           }

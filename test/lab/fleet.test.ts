@@ -15,6 +15,8 @@ import { JitsiLab } from './jitsi.ts';
 
 const skip = await labOrSkip();
 const ADD = path.join(ROOT, 'playbooks', 'add-bridge.yml');
+const UPGRADE = path.join(ROOT, 'playbooks', 'upgrade-bridges.yml');
+const KEY = (nick: string) => `jvbbrewery@internal.auth.meet.example.com/${nick}`;
 let j: JitsiLab;
 let inv = '';
 let mainNick = '';
@@ -141,6 +143,60 @@ if (!skip) {
     assert.is(back.code, 0, back.stdout + back.stderr);
     await j.waitForJicofo((b) => Boolean(b['jvbbrewery@internal.auth.meet.example.com/jvb3']?.operational), 'jvb3 back in');
     assert.is((await status()).code, 0);
+  });
+  test('rolling upgrade over 3 bridges: at every moment at least 2 operational in jicofo\'s view; all end on the new version; a second run changes nothing', async () => {
+    await j.setParticipants('jvb2', 2);
+    await j.publish('2.3-170-1');
+    let stop = false;
+    let minOperational = Infinity;
+    let samples = 0;
+    const sampler = (async () => {
+      while (!stop) {
+        try {
+          const b = await j.jicofoDebug();
+          const up = ['jvb2', 'jvb3', 'jvb4'].filter((n) => b[KEY(n)]?.operational && !b[KEY(n)]?.['graceful-shutdown'] && !b[KEY(n)]?.['shutting-down']).length;
+          minOperational = Math.min(minOperational, up);
+          samples++;
+        } catch {
+          // jicofo's REST briefly busy: no sample
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    let out = '';
+    const running = fleetInLab(j.lab, ['run', UPGRADE, '-i', inv, '--output', 'plain', '-e', 'jvb_drain_poll=1', '-e', 'jvb_upgrade_timeout=60'], { onStdout: (c) => (out += c) });
+    const deadline = Date.now() + 60_000;
+    while (!/RETRYING: \[jvb2\] Upgrade: wait until its participants have left/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await j.setParticipants('jvb2', 0);
+    const r = await running;
+    stop = true;
+    await sampler;
+    assert.is(r.code, 0, r.stdout.split('\n').filter((l) => !l.includes('RETRYING')).join('\n') + r.stderr + (await j.lab.exec('jvb2', 'tail -5 /var/log/jitsi/jvb.log; cat /run/jitsi-videobridge2/status; ps aux | grep -c jvb2.py')).stdout);
+    assert.ok(samples > 20, `sampled jicofo ${samples} times during the run`);
+    assert.ok(minOperational >= 2, `at least 2 of 3 bridges operational at every sample (min ${minOperational} over ${samples} samples)`);
+    const b = await j.waitForJicofo((x) => ['jvb2', 'jvb3', 'jvb4'].every((n) => x[KEY(n)]?.version === '2.3-170-1' && x[KEY(n)]?.operational), 'all three on 2.3-170-1');
+    assert.ok(b[KEY('jvb2')]);
+    for (const h of ['jvb2', 'jvb3', 'jvb4']) assert.is((await j.lab.exec(h, "dpkg-query -W -f='${Version}' jitsi-videobridge2")).stdout, '2.3-170-1');
+    assert.match(r.stdout, /upgrade from 2\.3-160-g97a1f15a-1 to 2\.3-170-1/);
+    const again = await fleetInLab(j.lab, ['run', UPGRADE, '-i', inv, '--output', 'json']);
+    assert.is(again.code, 0, again.stderr);
+    const report = JSON.parse(again.stdout);
+    for (const h of ['jvb2', 'jvb3', 'jvb4']) assert.is(report.stats[h].changed, 0, `${h}: nothing to do`);
+  });
+
+  test('a version that does not start stops the roll after the first bridge, with a clear message; the others keep running theirs', async () => {
+    await j.publish('2.3-170-1', '2.3-171-1:broken');
+    const r = await fleetInLab(j.lab, ['run', UPGRADE, '-i', inv, '--output', 'plain', '-e', 'jvb_drain_poll=1', '-e', 'jvb_upgrade_timeout=8']);
+    assert.is(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /jvb2 did not come back after the upgrade to 2\.3-171-1: jicofo on meet does not see it operational after 8 s/);
+    assert.not.match(r.stdout, /\[jvb3\] Upgrade: graceful shutdown/, 'the roll stopped before jvb3');
+    for (const h of ['jvb3', 'jvb4']) assert.is((await j.lab.exec(h, "dpkg-query -W -f='${Version}' jitsi-videobridge2")).stdout, '2.3-170-1', `${h} kept its version`);
+    const b = await j.jicofoDebug();
+    assert.ok(b[KEY('jvb3')]?.operational && b[KEY('jvb4')]?.operational, 'jvb3 and jvb4 still operational');
+    assert.not.ok(b[KEY('jvb2')], 'jvb2 is out');
+    const st = await status();
+    assert.is(st.code, 5);
+    assert.match(st.json.problems.join('\n'), /jvb2: its service is not running/);
   });
 } else {
   test('lab unavailable', () => {});
