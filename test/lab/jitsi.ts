@@ -18,21 +18,27 @@ export const REPO_URL = `http://${CONTROLLER_ADDRESS}:8000/`;
 const KEYRING = '/usr/share/keyrings/jitsi-keyring.asc';
 
 export class JitsiLab {
-  private constructor(readonly lab: Lab, readonly main: string) {}
+  private constructor(readonly lab: Lab, readonly main: string, readonly shards: string[] = []) {}
 
-  /** Starts the lab: `main` as Server A, the others as empty Debian hosts. */
-  static async start(main: string, others: string[], opts: { firewall?: boolean; generation?: 'legacy' | 'current' } = {}): Promise<JitsiLab> {
-    const lab = await Lab.start([main, ...others]);
+  /**
+   * Starts the lab: `main` as Server A, the others as empty Debian hosts;
+   * `shards` are more current main servers of the same domain (each its own
+   * prosody, jicofo and bridge), as behind a load balancer.
+   */
+  static async start(main: string, others: string[], opts: { firewall?: boolean; generation?: 'legacy' | 'current'; shards?: string[] } = {}): Promise<JitsiLab> {
+    const shards = opts.shards ?? [];
+    const lab = await Lab.start([main, ...shards, ...others]);
     const generation = opts.generation ?? 'legacy';
     try {
       const repo = path.join(lab.dir, 'repo');
       await $`bash ${path.join(FIXTURES, 'build-repo.sh')} ${repo} ${generation}`.quiet();
       await lab.spawnController('python3', ['-m', 'http.server', '8000', '--bind', CONTROLLER_ADDRESS, '--directory', repo]);
-      const j = new JitsiLab(lab, main);
+      const j = new JitsiLab(lab, main, shards);
       const mainAddress = lab.host(main).address;
       await Promise.all([main, ...others].map((h) => lab.exec(h, `echo '${mainAddress} ${DOMAIN} auth.${DOMAIN}' >> /etc/hosts`)));
+      await Promise.all(shards.map((h) => lab.exec(h, `echo '${lab.host(h).address} ${DOMAIN} auth.${DOMAIN}' >> /etc/hosts`)));
       await j.waitForRepo();
-      if (generation === 'current') await j.installMainCurrent(opts.firewall ?? true);
+      if (generation === 'current') await Promise.all([main, ...shards].map((h) => j.installMainCurrent(h, opts.firewall ?? true)));
       else await j.installMain(opts.firewall ?? true);
       return j;
     } catch (e) {
@@ -91,10 +97,10 @@ sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
    * focus accounts registered, jicofo watching the brewery, and the main
    * server's own jitsi-videobridge2 logged in there.
    */
-  private async installMainCurrent(firewall: boolean): Promise<void> {
+  private async installMainCurrent(main: string, firewall: boolean): Promise<void> {
     const auth = `auth.${DOMAIN}`;
     await this.sh(
-      this.main,
+      main,
       `
 export DEBIAN_FRONTEND=noninteractive
 sed -i 's/lua5\\.2/lua5.4/g' /etc/init.d/prosody
@@ -131,7 +137,7 @@ service jitsi-videobridge2 restart >/dev/null
 `,
     );
     if (firewall) {
-      await this.sh(this.main, 'for r in 22/tcp 80/tcp 443/tcp 4443/tcp 10000/udp; do ufw allow $r >/dev/null; done; ufw --force enable >/dev/null');
+      await this.sh(main, 'for r in 22/tcp 80/tcp 443/tcp 4443/tcp 10000/udp; do ufw allow $r >/dev/null; done; ufw --force enable >/dev/null');
     }
   }
 
@@ -159,7 +165,7 @@ service jitsi-videobridge2 restart >/dev/null
       all: {
         vars: { jitsi_domain: DOMAIN, jitsi_apt_repo: `deb ${REPO_URL} stable/`, jitsi_apt_key_url: `${REPO_URL}jitsi-key.gpg.key`, ...extra },
         children: {
-          jitsi_meet: { hosts: { [this.main]: host(this.main) } },
+          jitsi_meet: { hosts: Object.fromEntries([this.main, ...this.shards].map((m) => [m, host(m)])) },
           jitsi_bridges: { hosts: Object.fromEntries(Object.entries(bridges).map(([n, sub]) => [n, host(n, sub ? { jvb_subdomain: sub } : {})])) },
         },
       },
