@@ -2,7 +2,7 @@
  * `npm run demo`: a main Jitsi server of today (jitsi-videobridge2, the
  * brewery room) and two new bridges in the lab, the add-bridge playbook run
  * against them with live progress, and the bridges jicofo sees in the
- * brewery afterwards. `npm run demo -- --legacy`: the same on the legacy
+ * brewery afterwards, ending with `jitsi-fleet status`. `npm run demo -- --legacy`: the same on the legacy
  * generation (components, pubsub). The lab is torn down at the end (also on Ctrl-C).
  */
 import { spawn } from 'node:child_process';
@@ -46,7 +46,13 @@ async function main(): Promise<number> {
     const seen = await seenNow(3);
     console.log(`\ndemo: the playbook exited ${code}; jicofo sees ${seen.length} bridges ${where}:`);
     for (const b of seen) console.log(`  - ${b}`);
-    return code === 0 && seen.length === 3 ? 0 : 1;
+    console.log('\ndemo: npx jitsi-fleet status\n');
+    const status = await new Promise<number>((resolve) => {
+      const [ip, ...pre] = j.lab.controllerPrefix();
+      const child = spawn(ip, [...pre, process.execPath, BIN, 'status', '-i', inv], { stdio: 'inherit', env: { ...process.env, HOME: home, SSH_AUTH_SOCK: '' } });
+      child.on('close', (c) => resolve(c ?? 1));
+    });
+    return code === 0 && seen.length === 3 && status === 0 ? 0 : 1;
   } finally {
     process.off('SIGINT', stop);
     await j.stop();
