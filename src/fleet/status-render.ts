@@ -16,7 +16,8 @@ function paint(tone: Tone, s: string, colour: boolean): string {
   return `\x1b[${code}m${s}\x1b[0m`;
 }
 
-const ROLE = { main: 'main server', bridge: 'bridge', other: 'other' };
+const ROLE = { main: 'main', bridge: 'bridge', other: 'other' };
+const ROLE_LONG = { main: 'main server', bridge: 'bridge', other: 'other' };
 
 function packagesOf(h: HostStatus): string {
   const entries = Object.entries(h.packages).filter(([p]) => p !== 'prosody' || h.role === 'main');
@@ -85,7 +86,7 @@ function verdict(s: FleetStatus): { text: string; tone: Tone } {
 /** The table a terminal shows. */
 export function statusTable(s: FleetStatus, colour: boolean): string {
   const multipleMains = s.hosts.filter((h) => h.role === 'main').length > 1;
-  const head = ['HOST', 'ROLE', 'GENERATION', 'PACKAGES', 'SERVICES', 'JICOFO', 'BRIDGE', 'PARTICIPANTS', 'STRESS'];
+  const head = ['HOST', 'ROLE', 'GEN', 'PACKAGES', 'SERVICES', 'JICOFO', 'BRIDGE', 'PARTIC.', 'STRESS'];
   const rows: { text: string; tone: Tone }[][] = s.hosts.map((h) => {
     if (!h.reachable) return [{ text: h.name, tone: undefined }, { text: ROLE[h.role], tone: undefined }, { text: `unreachable: ${h.error}`, tone: 'bad' }];
     const n = numbers(h);
@@ -102,6 +103,15 @@ export function statusTable(s: FleetStatus, colour: boolean): string {
     ].map((c) => ({ ...c, text: escapeControl(c.text) }));
   });
   const widths = head.map((t, i) => Math.max(t.length, ...rows.filter((r) => r.length === head.length).map((r) => r[i].text.length)));
+  // Wider than the terminal: the package list gives way (cut with …), the rest stays whole.
+  const columns = process.stdout.columns || 0;
+  const total = widths.reduce((a, w) => a + w + 2, -2);
+  if (columns && total > columns) {
+    const pk = head.indexOf('PACKAGES');
+    const room = Math.max(head[pk].length, widths[pk] - (total - columns));
+    for (const r of rows) if (r.length === head.length && r[pk].text.length > room) r[pk] = { ...r[pk], text: r[pk].text.slice(0, room - 1) + '…' };
+    widths[pk] = room;
+  }
   const line = (cells: { text: string; tone: Tone }[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? paint(c.tone, c.text, colour) : paint(c.tone, c.text.padEnd(widths[i]), colour)))
@@ -119,9 +129,9 @@ export function statusTable(s: FleetStatus, colour: boolean): string {
 export function statusLines(s: FleetStatus): string {
   const multipleMains = s.hosts.filter((h) => h.role === 'main').length > 1;
   const out = s.hosts.map((h) => {
-    if (!h.reachable) return `${h.name}: ${ROLE[h.role]}, unreachable: ${h.error}`;
+    if (!h.reachable) return `${h.name}: ${ROLE_LONG[h.role]}, unreachable: ${h.error}`;
     const n = numbers(h);
-    const parts = [ROLE[h.role], h.generation, packagesOf(h), servicesOf(h).text];
+    const parts = [ROLE_LONG[h.role], h.generation, packagesOf(h), servicesOf(h).text];
     const j = jicofoOf(h).text;
     if (j) parts.push(`jicofo ${j}`);
     const b = bridgeOf(h, multipleMains).text;

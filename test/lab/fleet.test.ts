@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { ROOT } from '../helpers/cli.ts';
 import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
+import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 import { JitsiLab } from './jitsi.ts';
 
 const skip = await labOrSkip();
@@ -21,7 +22,7 @@ let j: JitsiLab;
 let inv = '';
 let mainNick = '';
 
-type Status = { hosts: { name: string; reachable: boolean; role: string; packages: Record<string, string>; services: Record<string, string>; bridge?: { state: string; ok: boolean; stats?: { participants: number }; seenBy: { main: string; bridge?: { operational: boolean; nickname: string } }[] } }[]; unlisted: { nickname: string }[]; problems: string[]; ok: boolean; exit_code: number };
+type Status = { hosts: { name: string; reachable: boolean; role: string; jicofo?: { rest: { state: string } }; packages: Record<string, string>; services: Record<string, string>; bridge?: { state: string; ok: boolean; stats?: { participants: number }; seenBy: { main: string; bridge?: { operational: boolean; nickname: string } }[] } }[]; unlisted: { nickname: string }[]; problems: string[]; ok: boolean; exit_code: number };
 
 async function status(args: string[] = []): Promise<{ code: number; json: Status; stdout: string }> {
   const r = await fleetInLab(j.lab, ['status', '-i', inv, '--output', 'json', ...args]);
@@ -68,6 +69,7 @@ if (!skip) {
       assert.is(h.bridge!.stats!.participants, 0, 'participants from the bridge REST');
     }
     assert.equal(json.unlisted, [], "the main server's own bridge is accounted for");
+    assert.equal((byName.meet.bridge as unknown as { rest: unknown }).rest, { state: 'off', setting: 'videobridge.apis.rest.enabled = true in jvb.conf' }, "the main server's own bridge: REST off as packaged, said with its setting");
     assert.is(byName.meet.bridge!.seenBy[0].bridge!.nickname, mainNick);
     const plain = await fleetInLab(j.lab, ['status', '-i', inv, '--output', 'plain']);
     assert.is(plain.code, 0);
@@ -93,6 +95,50 @@ if (!skip) {
     const doc = JSON.parse(r.stdout) as Status;
     assert.equal(doc.unlisted.map((u) => u.nickname), ['jvb4']);
     assert.is(r.code, 0, 'every bridge of the inventory is fine');
+  });
+
+  test('in a terminal: the table with colour for problems; --watch refreshes until Ctrl-C; an unreachable host and a stopped jicofo are reported, the rest still shows', async () => {
+    const home = await labHome(j.lab);
+    const env = { HOME: home, SSH_AUTH_SOCK: '' };
+    await j.lab.exec('jvb4', 'service jitsi-videobridge2 stop');
+    await j.waitForJicofo((b) => !(KEY('jvb4') in b), 'jvb4 gone');
+    const tty = await inPty(['status', '-i', inv], { prefix: j.lab.controllerPrefix(), env });
+    assert.is(tty.code, 5, tty.text);
+    assert.match(tty.text, /HOST +ROLE +GEN +PACKAGES +SERVICES +JICOFO +BRIDGE +PARTIC\. +STRESS/);
+    assert.match(tty.screen, /\x1b\[31mstopped/, 'a stopped bridge in red');
+    assert.match(tty.text, /problem: jvb4: its service is not running\n/);
+    const watch = await inPty(['status', '-i', inv, '--watch', '--interval', '1'], { prefix: j.lab.controllerPrefix(), env, ctrlC: 3500 });
+    assert.is(watch.code, 130, watch.text);
+    assert.ok((watch.text.match(/jitsi-fleet status · 4 hosts/g) ?? []).length >= 2, `refreshed at least twice:\n${watch.text}`);
+    assert.match(watch.text, /refreshing every 1 s; Ctrl-C ends/);
+    assert.not.match(watch.text, STACK_TRACE);
+    await j.lab.exec('jvb4', 'service jitsi-videobridge2 start');
+    // A host that does not answer, and jicofo stopped on the main server.
+    const broken = inv + '.broken.yml';
+    await writeFile(broken, j.inventory({ jvb2: undefined, jvb3: undefined, jvb4: undefined }).replace(/(\n(\s+)jvb4:\n(\s+)ansible_host: )[0-9.]+/, '$1198.51.100.250'));
+    await j.lab.exec('meet', 'service jicofo stop');
+    try {
+      for (const args of [['--output', 'json'], []]) {
+        const r = args.length ? await fleetInLab(j.lab, ['status', '-i', broken, '--timeout', '2', ...args]) : await inPty(['status', '-i', broken, '--timeout', '2'], { prefix: j.lab.controllerPrefix(), env });
+        const out = 'text' in r ? r.text : r.stdout;
+        assert.is(r.code, 4, out);
+        assert.not.match(out, STACK_TRACE);
+        if (args.length) {
+          const doc = JSON.parse(out) as Status;
+          assert.is(doc.hosts.find((h) => h.name === 'jvb4')!.reachable, false);
+          assert.is(doc.hosts.find((h) => h.name === 'meet')!.jicofo!.rest.state, 'down');
+          assert.ok(doc.hosts.find((h) => h.name === 'jvb2')!.reachable, 'the other hosts still reported');
+          assert.match(doc.problems.join('\n'), /jvb4: unreachable/);
+          assert.match(doc.problems.join('\n'), /jvb2: jicofo's REST did not answer \(connection refused\)/);
+        } else {
+          assert.match(out, /jvb4 +bridge +unreachable: /);
+          assert.match(out, /REST down: connection refused/);
+        }
+      }
+    } finally {
+      await j.lab.exec('meet', 'service jicofo start');
+    }
+    await j.waitForJicofo((b) => ['jvb2', 'jvb3', 'jvb4'].every((n) => b[KEY(n)]?.operational), 'all back after jicofo restarted');
   });
   test('removing a bridge with 3 participants: graceful shutdown, the run waits until they leave, then it stops; its account is gone; nothing else restarts; re-adding works', async () => {
     const pids = async () => Object.fromEntries(await Promise.all(['meet', 'jvb2', 'jvb4'].map(async (h) => [h, (await j.lab.exec(h, 'cat /run/jitsi-videobridge2/jvb.pid /run/jicofo/jicofo.pid 2>/dev/null')).stdout.trim()])));
