@@ -161,9 +161,11 @@ connection per host (the whole no-change play reads every file it needs in one c
 
 ${cmdTable}
 `;
-  await writeFile(String(values.out), doc);
+  // Other benchmarks' sections (bench:status) are kept.
+  const old = await readFile(String(values.out), 'utf8').catch(() => '');
+  const kept = /<!-- status:begin -->[\s\S]*?<!-- status:end -->/.exec(old)?.[0];
+  await writeFile(String(values.out), kept ? `${doc}\n${kept}\n` : doc);
   console.log(`\nwritten to ${path.relative(process.cwd(), String(values.out))}`);
-  void readFile;
 }
 
 main().catch((e) => {
