@@ -6,11 +6,11 @@
  * status section of bench/RESULTS.md.
  */
 import { cpus } from 'node:os';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/helpers/cli.ts';
-import { fleetInLab, labHome } from '../test/helpers/lab-cli.ts';
+import { fleetInLab } from '../test/helpers/lab-cli.ts';
 import { JitsiLab } from '../test/lab/jitsi.ts';
 
 const BEGIN = '<!-- status:begin -->';
@@ -24,10 +24,8 @@ async function main(): Promise<void> {
   const j = await JitsiLab.start('meet', bridges, { generation: 'current' });
   process.once('SIGINT', () => void j.stop().then(() => process.exit(130)));
   try {
-    const home = await labHome(j.lab);
-    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
-    const inv = path.join(j.lab.dir, 'work', 'hosts.yml');
+    const { work } = await j.workspace();
+    const inv = path.join(work, 'hosts.yml');
     await writeFile(inv, j.inventory(Object.fromEntries(bridges.map((b) => [b, undefined]))));
     const add = await fleetInLab(j.lab, ['run', path.join(ROOT, 'playbooks', 'add-bridge.yml'), '-i', inv, '--forks', String(n + 1), '--output', 'json']);
     if (add.code !== 0) throw new Error(`add-bridge.yml failed (exit ${add.code}): ${add.stderr.slice(-2000)}`);

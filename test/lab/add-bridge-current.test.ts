@@ -6,13 +6,13 @@
  * and join the brewery under their own nicknames.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { ROOT } from '../helpers/cli.ts';
-import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
+import { fleetInLab } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
 import { JitsiLab } from './jitsi.ts';
 
@@ -34,9 +34,7 @@ async function run(args: string[]) {
 if (!skip) {
   setup(test, async () => {
     j = await JitsiLab.start('meet', ['jvb2', 'jvb3', 'jvb4'], { generation: 'current' });
-    const home = await labHome(j.lab);
-    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
+    await j.workspace();
     inv = path.join(j.lab.dir, 'work', 'hosts.yml');
     await writeFile(inv, j.inventory({ jvb2: undefined, jvb3: undefined }));
     const get = async (key: string) => JSON.parse((await j.lab.exec('meet', `hocon -j -i /etc/jitsi/videobridge/jvb.conf get ${key}`)).stdout);

@@ -5,13 +5,13 @@
  * prosody's pubsub node.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { ROOT } from '../helpers/cli.ts';
-import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
+import { fleetInLab } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
 import { DOMAIN, JitsiLab } from './jitsi.ts';
 
@@ -46,9 +46,7 @@ const bridgeJids = (...subs: string[]) => ['jitsi-videobridge', ...subs].map((s)
 if (!skip) {
   setup(test, async () => {
     j = await JitsiLab.start('meet', ['jvb2', 'jvb3']);
-    const home = await labHome(j.lab);
-    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
+    await j.workspace();
     inv2 = path.join(j.lab.dir, 'work', 'two.yml');
     inv3 = path.join(j.lab.dir, 'work', 'three.yml');
     await writeFile(inv2, j.inventory({ jvb2: 'videobridge2' }));

@@ -6,10 +6,9 @@
  * generation (components, pubsub). The lab is torn down at the end (also on Ctrl-C).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BIN, ROOT } from '../helpers/cli.ts';
-import { labHome } from '../helpers/lab-cli.ts';
 import { JitsiLab } from './jitsi.ts';
 import { labProblem } from './lab.ts';
 
@@ -28,9 +27,7 @@ async function main(): Promise<number> {
   const stop = () => void j.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
   try {
-    const home = await labHome(j.lab);
-    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
+    const { home } = await j.workspace();
     const inv = path.join(j.lab.dir, 'work', 'hosts.yml');
     await writeFile(inv, legacy ? j.inventory({ jvb2: 'videobridge2', jvb3: 'videobridge3' }) : j.inventory({ jvb2: undefined, jvb3: undefined }));
     console.log(`demo: jicofo sees ${where} before: ${(await seenNow(legacy ? undefined : 1)).join(', ') || '(no bridge)'}`);

@@ -3,7 +3,7 @@
  * main server and three bridges added by add-bridge.yml, then
  * `jitsi-fleet status` against what the jicofo stand-in records.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
@@ -36,9 +36,7 @@ async function status(args: string[] = []): Promise<{ code: number; json: Status
 if (!skip) {
   setup(test, async () => {
     j = await JitsiLab.start('meet', ['jvb2', 'jvb3', 'jvb4'], { generation: 'current' });
-    const home = await labHome(j.lab);
-    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
+    await j.workspace();
     inv = path.join(j.lab.dir, 'work', 'hosts.yml');
     await writeFile(inv, j.inventory({ jvb2: undefined, jvb3: undefined, jvb4: undefined }, { jitsi_bridge_accounts: 'per-bridge' }));
     mainNick = JSON.parse((await j.lab.exec('meet', 'hocon -j -i /etc/jitsi/videobridge/jvb.conf get videobridge.apis.xmpp-client.configs.shard.MUC_NICKNAME')).stdout);

@@ -5,11 +5,12 @@
  * ufw with the default install's ports) and fresh Debian hosts for bridges.
  */
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { $ } from 'zx';
 import { CONTROLLER_ADDRESS, Lab } from './lab.ts';
+import { labHome } from '../helpers/lab-cli.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(HERE, '..', '..', '..', 'test', 'fixtures', 'jitsi');
@@ -187,6 +188,18 @@ service jitsi-videobridge2 restart >/dev/null
 
   async status(host: string, service: 'jitsi-videobridge' | 'jitsi-videobridge2' | 'jicofo'): Promise<string> {
     return (await this.lab.exec(host, `cat /run/${service}/status 2>/dev/null`)).stdout.trim();
+  }
+
+  /**
+   * The controller's side, ready for runs: HOME with a known_hosts that trusts
+   * every lab host, and a work folder for inventories; returns both.
+   */
+  async workspace(): Promise<{ home: string; work: string }> {
+    const home = await labHome(this.lab);
+    await this.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    const work = path.join(this.lab.dir, 'work');
+    await mkdir(work, { recursive: true });
+    return { home, work };
   }
 
   /** jicofo's /debug on a main server (its REST on 127.0.0.1:8888, read on the host). */

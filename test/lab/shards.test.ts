@@ -5,13 +5,13 @@
  * or only the shards named in jvb_shards; both jicofos see what they should,
  * and `status` reads both.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { ROOT } from '../helpers/cli.ts';
-import { fleetInLab, labHome } from '../helpers/lab-cli.ts';
+import { fleetInLab } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
 import { JitsiLab } from './jitsi.ts';
 
@@ -24,9 +24,7 @@ let inv = '';
 if (!skip) {
   setup(test, async () => {
     j = await JitsiLab.start('meet', ['jvb2', 'jvb3'], { generation: 'current', shards: ['meet2'] });
-    const home = await labHome(j.lab);
-    await j.lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    await mkdir(path.join(j.lab.dir, 'work'), { recursive: true });
+    await j.workspace();
     inv = path.join(j.lab.dir, 'work', 'hosts.yml');
     const text = j.inventory({ jvb2: undefined, jvb3: undefined }, { jitsi_bridge_accounts: 'per-bridge' });
     await writeFile(inv, text.replace(/(\n(\s+)jvb3:\n)/, '$1$2  jvb_shards: [meet2]\n'));
