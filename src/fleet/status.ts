@@ -288,9 +288,9 @@ export function judge(hosts: HostStatus[]): Pick<FleetStatus, 'unlisted' | 'prob
     }
     const running = (h.services['jitsi-videobridge2'] ?? h.services['jitsi-videobridge']) === 'active';
     if (h.generation === 'legacy') {
-      b.state = running ? 'running' : 'stopped';
-      b.ok = running || Boolean(h.removed);
-      if (!b.ok) problems.push(`${h.name}: the videobridge service is not running`);
+      b.state = h.removed ? (running ? 'removed, still running' : 'removed') : running ? 'running' : 'stopped';
+      b.ok = h.removed ? !running : running;
+      if (!b.ok) problems.push(`${h.name}: ${h.removed ? 'marked jvb_state: absent but its videobridge still runs' : 'the videobridge service is not running'}`);
       continue;
     }
     for (const e of b.entries) {

@@ -131,6 +131,26 @@ if (!skip) {
     assert.is(again.code, 0, again.stdout + again.stderr);
     assert.equal(await j.jicofoSees(3), bridgeJids('videobridge2', 'videobridge3'));
   });
+  test('7. removing a legacy bridge (jvb_state: absent): its service stopped and disabled, its Component and admins entry gone, prosody restarted once; status agrees', async () => {
+    const gone = path.join(j.lab.dir, 'work', 'gone.yml');
+    await writeFile(gone, j.inventory({ jvb2: 'videobridge2', jvb3: 'videobridge3' }).replace(/(\n(\s+)jvb3:\n)/, '$1$2  jvb_state: absent\n'));
+    const r = await run(['run', PLAYBOOK, '-i', gone, '--output', 'plain']);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.is((r.stdout.match(/changed: \[meet\] restart prosody/g) ?? []).length, 1, 'prosody restarted once');
+    const site = (await j.lab.exec('meet', `cat /etc/prosody/conf.d/${DOMAIN}.cfg.lua`)).stdout;
+    assert.not.match(site, /videobridge3/, 'no Component, no admins entry for the removed bridge');
+    assert.match(site, /Component "videobridge2\.meet\.example\.com"/);
+    assert.match(site, /admins = \{ "jitsi-videobridge\.meet\.example\.com", "videobridge2\.meet\.example\.com" \}/);
+    assert.is((await j.lab.exec('jvb3', 'service jitsi-videobridge status')).code === 0, false, 'jvb3 stopped');
+    assert.is((await j.lab.exec('jvb3', 'ls /etc/rc2.d/S*jitsi-videobridge')).code === 0, false, 'and disabled');
+    assert.is((await j.lab.exec('meet', 'prosodyctl check config')).code, 0);
+    const again = await run(['run', PLAYBOOK, '-i', gone, '--output', 'json']);
+    for (const h of ['meet', 'jvb2', 'jvb3']) assert.is(again.report.stats[h].changed, 0, `a second run changes nothing on ${h}`);
+    const st = await fleetInLab(j.lab, ['status', '-i', gone, '--output', 'json']);
+    const doc = JSON.parse(st.stdout) as { hosts: { name: string; generation: string; bridge?: { state: string } }[] };
+    assert.is(st.code, 0, st.stdout);
+    assert.equal(doc.hosts.map((h) => [h.name, h.generation, h.bridge?.state]), [['meet', 'legacy', 'running'], ['jvb2', 'legacy', 'running'], ['jvb3', 'legacy', 'removed']]);
+  });
 } else {
   test('lab unavailable', () => {});
 }
