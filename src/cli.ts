@@ -7,10 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { connectionFactory } from './connection/factory.ts';
 import type { HostKeyChecking } from './connection/known-hosts.ts';
-import { Engine, type RunResult } from './engine/run.ts';
-import { resolvePlayHosts } from './engine/run.ts';
+import type { RunResult } from './engine/run.ts';
 import { isFleetError, messageOf, type FleetError } from './errors.ts';
 import { parseExtraVars } from './extra-vars.ts';
 import { DEFAULT_INVENTORY, loadInventory } from './inventory/load.ts';
@@ -18,9 +16,6 @@ import { inventoryGraph, inventoryHost, inventoryList } from './inventory/report
 import { loadVarsDirs } from './inventory/vars-dirs.ts';
 import type { RunEvent } from './events/events.ts';
 import { Redactor } from './events/redact.ts';
-import { loadPlaybook } from './playbook/load.ts';
-import { catalog } from './modules/index.ts';
-import { checkUndefinedVariables } from './playbook/undefined.ts';
 import { suggest } from './util/suggest.ts';
 import { InputError, InputErrors, InternalError } from './errors.ts';
 import type { Play } from './playbook/types.ts';
@@ -194,6 +189,13 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive whole number, got '${values.forks}'`);
   const lockWait = values['lock-wait'] === undefined ? 300 : Number(values['lock-wait']);
   if (!Number.isFinite(lockWait) || lockWait < 0) throw new InputError(`--lock-wait must be a number of seconds (0: do not wait), got '${values['lock-wait']}'`);
+  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { Engine, resolvePlayHosts }, { connectionFactory }] = await Promise.all([
+    import('./playbook/load.ts'),
+    import('./modules/index.ts'),
+    import('./playbook/undefined.ts'),
+    import('./engine/run.ts'),
+    import('./connection/factory.ts'),
+  ]);
   const playbook = await loadPlaybook(positionals[0], { catalog });
   const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
@@ -269,6 +271,12 @@ async function validateCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new InputError('name at least one playbook to validate');
   const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
+  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { resolvePlayHosts }] = await Promise.all([
+    import('./playbook/load.ts'),
+    import('./modules/index.ts'),
+    import('./playbook/undefined.ts'),
+    import('./engine/run.ts'),
+  ]);
   // Every problem of every playbook, in one go.
   const problems: InputError[] = [];
   for (const file of positionals) {
@@ -353,6 +361,7 @@ async function statusCommand(argv: string[]): Promise<number> {
   if (names.length === 0) throw new InputError(values.limit ? `no host of the inventory matches '${values.limit}'` : 'the inventory has no hosts', { hint: `groups: ${MAIN_GROUP} (main servers), ${BRIDGE_GROUP} (bridges)` });
   const mains = new Set(inventory.groups.has(MAIN_GROUP) ? selectHosts(inventory, MAIN_GROUP) : []);
   const bridges = new Set(inventory.groups.has(BRIDGE_GROUP) ? selectHosts(inventory, BRIDGE_GROUP) : []);
+  const { connectionFactory } = await import('./connection/factory.ts');
   const connectionFor = connectionFactory({
     configFile: values['ssh-config'] as string | undefined,
     hostKeyChecking: parseHostKeyChecking(values['host-key-checking']),

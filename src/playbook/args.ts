@@ -42,7 +42,7 @@ export function normalizeArgs(mod: ModuleDef<any>, raw: Record<string, unknown>)
 
 /** A copy of a schema in which any property may also be a template string. */
 const looseCache = new WeakMap<object, object>();
-function looseSchema(schema: Record<string, unknown>): object {
+export function looseSchema(schema: Record<string, unknown>): object {
   let s = looseCache.get(schema);
   if (!s) {
     const props = (schema.properties ?? {}) as Record<string, unknown>;

@@ -1,17 +1,62 @@
-/** One ajv instance and the translation of its errors into located, readable input errors. */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+/**
+ * Schema validation and the translation of its errors into located,
+ * readable input errors. The validators of the project's own schemas
+ * (modules, plays, tasks, inventories) are compiled to code when the project
+ * is built (scripts/build-validators.mjs, ajv's standalone code), found here
+ * by a hash of the schema, one file each; ajv itself is loaded only for a schema that was not
+ * compiled ahead (a test's module), so a run does not pay for compiling.
+ */
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, type Location } from '../errors.ts';
 import { suggest } from '../util/suggest.ts';
 import { locateKey, locatePath } from './source.ts';
 
-export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
-ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+/** The options every validator is compiled with, ahead of time or here. */
+export const AJV_OPTIONS = { allErrors: true, strict: false, useDefaults: true, verbose: true } as const;
+/** Keywords of our schemas that carry no check (read by the error translation). */
+export const EXTRA_KEYWORDS = [{ keyword: 'errorMessage', schemaType: 'string' as const }];
+
+const require = createRequire(import.meta.url);
+
+/** The key a schema's ahead-of-time validator is stored under: a hash of its JSON. */
+export function schemaKey(schema: object): string {
+  return 'v' + createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 20);
+}
+
+/** The validator compiled at build time for this key, if there is one. */
+function compiledAhead(key: string): ValidateFunction | undefined {
+  try {
+    const m = require(`./validators/${key}.cjs`) as ValidateFunction | { default: ValidateFunction };
+    return typeof m === 'function' ? m : m.default;
+  } catch {
+    return undefined;
+  }
+}
+
+let ajvInstance: AjvType | undefined;
+function ajv(): AjvType {
+  if (!ajvInstance) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    ajvInstance = new Ajv(AJV_OPTIONS);
+    for (const k of EXTRA_KEYWORDS) ajvInstance.addKeyword(k);
+  }
+  return ajvInstance;
+}
+
+/** How many validators were compiled at run time (the rest came compiled from the build). */
+export const compiledAtRunTime = { count: 0 };
 
 const cache = new WeakMap<object, ValidateFunction>();
 export function validator(schema: object): ValidateFunction {
   let v = cache.get(schema);
   if (!v) {
-    v = ajv.compile(schema);
+    v = compiledAhead(schemaKey(schema));
+    if (!v) {
+      v = ajv().compile(schema);
+      compiledAtRunTime.count++;
+    }
     cache.set(schema, v);
   }
   return v;
