@@ -16,9 +16,10 @@ import { slurp } from './slurp.ts';
 import { stat } from './stat.ts';
 import { template } from './template.ts';
 import { uri } from './uri.ts';
+import { file } from './file.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -38,7 +39,7 @@ export function moduleNames(): string[] {
 
 /** Well-known Ansible modules we do not support yet: named in the error instead of "unknown". */
 export const KNOWN_UNSUPPORTED = new Set([
-  'file', 'apt_key', 'systemd', 'user', 'group',
+  'apt_key', 'systemd', 'user', 'group',
   'package', 'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'wait_for', 'cron',
   'replace', 'include_vars', 'include_role', 'import_role', 'import_playbook', 'setup', 'ping', 'pause',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',

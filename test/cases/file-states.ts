@@ -1,0 +1,38 @@
+/**
+ * One table of `file` module cases, run by real ansible-playbook and by
+ * jitsi-fleet (test/compat/file-module.test.ts): each case starts from the
+ * same folder made by `setup` (a shell script run in it), and both tools must
+ * leave the same tree (kinds, modes, owners, link targets) and report the same
+ * changed and failed flags, on the first run and on the second.
+ * `D` in args and setup is the case's folder.
+ */
+export interface FileCase {
+  name: string;
+  setup: string;
+  args: Record<string, unknown>;
+}
+
+export const fileCases: FileCase[] = [
+  { name: 'directory with missing parents and a mode', setup: '', args: { path: 'D/a/b/c', state: 'directory', mode: '0750' } },
+  { name: 'directory that exists with that mode', setup: 'mkdir -m 755 D/x', args: { path: 'D/x', state: 'directory', mode: '0755' } },
+  { name: 'directory whose mode differs', setup: 'mkdir -m 700 D/x', args: { path: 'D/x', state: 'directory', mode: '0755' } },
+  { name: 'directory where a file is', setup: 'echo hi > D/x', args: { path: 'D/x', state: 'directory' } },
+  { name: 'state file on a missing file fails', setup: '', args: { path: 'D/x', state: 'file' } },
+  { name: 'state file sets a symbolic mode', setup: 'echo hi > D/x; chmod 644 D/x', args: { path: 'D/x', state: 'file', mode: 'u=rw,g=,o=' } },
+  { name: 'no state: the existing file gets its mode', setup: 'echo hi > D/x; chmod 600 D/x', args: { path: 'D/x', mode: '0640' } },
+  { name: 'owner and group', setup: 'echo hi > D/x', args: { path: 'D/x', owner: 'nobody', group: 'nogroup' } },
+  { name: 'touch creates a file', setup: '', args: { path: 'D/x', state: 'touch', mode: '0600' } },
+  { name: 'absent removes a tree', setup: 'mkdir -p D/t/u; echo 1 > D/t/u/f', args: { path: 'D/t', state: 'absent' } },
+  { name: 'absent when already absent', setup: '', args: { path: 'D/t', state: 'absent' } },
+  { name: 'a relative symbolic link', setup: 'echo hi > D/target', args: { path: 'D/link', src: 'target', state: 'link' } },
+  { name: 'a link already right', setup: 'echo hi > D/target; ln -s target D/link', args: { path: 'D/link', src: 'target', state: 'link' } },
+  { name: 'a link pointing elsewhere is repointed', setup: 'echo hi > D/target; echo 2 > D/other; ln -s other D/link', args: { path: 'D/link', src: 'target', state: 'link' } },
+  { name: 'a link over a file without force fails', setup: 'echo hi > D/target; echo 2 > D/link', args: { path: 'D/link', src: 'target', state: 'link' } },
+  { name: 'a link over a file with force', setup: 'echo hi > D/target; echo 2 > D/link', args: { path: 'D/link', src: 'target', state: 'link', force: true } },
+  { name: 'a link to a missing src without force fails', setup: '', args: { path: 'D/link', src: 'nowhere', state: 'link' } },
+  { name: 'a link to a missing src with force', setup: '', args: { path: 'D/link', src: 'nowhere', state: 'link', force: true } },
+  { name: 'a hard link', setup: 'echo hi > D/target', args: { path: 'D/hard', src: 'D/target', state: 'hard' } },
+  { name: 'recurse sets owner on a tree', setup: 'mkdir -p D/t/u; echo 1 > D/t/u/f; echo 2 > D/t/g', args: { path: 'D/t', state: 'directory', owner: 'nobody', recurse: true } },
+  { name: 'recurse with a mode', setup: 'mkdir -p D/t/u; echo 1 > D/t/u/f; chmod 600 D/t/u/f', args: { path: 'D/t', state: 'directory', mode: '0755', recurse: true } },
+  { name: 'recurse without state directory fails', setup: 'echo hi > D/x', args: { path: 'D/x', state: 'file', recurse: true } },
+];
