@@ -2,6 +2,10 @@
  * The terminal view: listr2 progress with one line per host, live. Each
  * host's line shows the task it is on and its counts; diffs and failures are
  * printed under the play when it ends, so they do not tear the live view.
+ * A play over more hosts than the terminal can show well (more than
+ * SUMMARY_FROM, or than its rows allow) gets one summary line instead: the
+ * task, how many hosts are done with it, the counts, and the hosts still
+ * working; its final screen groups hosts that did the same thing.
  */
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import { unifiedDiff } from './diff.ts';
@@ -30,6 +34,9 @@ function deferred(): Deferred {
 
 type Wrapper = ListrTaskWrapper<unknown, any, any>;
 
+/** Plays over more hosts than this get the summary line (a terminal with fewer rows: sooner). */
+export const SUMMARY_FROM = 20;
+
 /** Updates a listr2 line, which may have ended already; the final screen is printed by us anyway. */
 function safely(update: () => void): void {
   try {
@@ -54,6 +61,8 @@ export class ListrRenderer {
   private done_ = new Map<string, string[]>();
   private diffMode = false;
   private checkMode = false;
+  /** Summary mode: the play's one line, the task the hosts are on, and who has not answered it yet. */
+  private summary?: { task?: Wrapper; done: Deferred; ready: Deferred; current: string; waiting: Set<string>; hosts: number; lastDraw: number; timer?: NodeJS.Timeout };
 
   // The real stdout write, taken before listr2 hijacks process.stdout: what we print around the
   // live view (play headers, failures, the recap) must reach the terminal even when listr2 keeps
@@ -89,6 +98,17 @@ export class ListrRenderer {
         this.notes = [];
         this.done_ = new Map(e.hosts.map((h) => [h, [] as string[]]));
         for (const h of e.hosts) this.hosts.set(h, { done: deferred(), ready: deferred(), stats: emptyStats() });
+        const rows = process.stdout.rows || 40;
+        if (e.hosts.length > Math.min(SUMMARY_FROM, Math.max(5, rows - 8))) {
+          const sm = (this.summary = { done: deferred(), ready: deferred(), current: 'starting', waiting: new Set<string>(), hosts: e.hosts.length, lastDraw: 0 } as NonNullable<ListrRenderer['summary']>);
+          const list = new Listr(
+            [{ title: `${e.hosts.length} hosts`, task: async (_c: unknown, task: Wrapper) => { sm.task = task; sm.ready.resolve(); await sm.done.promise; }, rendererOptions: { persistentOutput: false, outputBar: 1 } }],
+            { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } },
+          );
+          this.run = list.run().catch(() => {});
+          await Promise.race([sm.ready.promise, new Promise((r) => setTimeout(r, 200))]);
+          break;
+        }
         const list = new Listr(
           e.hosts.map((h) => ({
             title: h,
@@ -108,6 +128,11 @@ export class ListrRenderer {
       }
       case 'task-start':
         this.taskNames.set(e.taskId, e.name);
+        if (this.summary) {
+          this.summary.current = `${e.handler ? 'handler: ' : ''}${e.name}`;
+          this.summary.waiting = new Set(e.hosts);
+          this.drawSummary(true);
+        }
         for (const h of e.hosts) {
           const entry = this.hosts.get(h);
           if (!entry?.task) continue;
@@ -135,6 +160,10 @@ export class ListrRenderer {
         else if (e.status !== 'unreachable') {
           s.ok++;
           if (e.changed) s.changed++;
+        }
+        if (this.summary) {
+          this.summary.waiting.delete(e.host);
+          this.drawSummary(false);
         }
         if (entry.task) {
           safely(() => {
@@ -185,7 +214,65 @@ export class ListrRenderer {
     }
   }
 
+  /** The summary line: redrawn at most 10 times a second (a play over 200 hosts sends thousands of events). */
+  private drawSummary(now: boolean): void {
+    const sm = this.summary;
+    if (!sm?.task) return;
+    const draw = () => {
+      sm.timer = undefined;
+      sm.lastDraw = Date.now();
+      const totals = emptyStats();
+      let failedHosts = 0;
+      for (const h of this.hosts.values()) {
+        totals.ok += h.stats.ok;
+        totals.changed += h.stats.changed;
+        if (h.stats.failed) failedHosts++;
+      }
+      const unreachable = [...this.done_.values()].filter((l) => l.some((x) => x.includes('unreachable'))).length;
+      const done = sm.hosts - sm.waiting.size;
+      const counts = `ok=${totals.ok} changed=${totals.changed}${failedHosts ? ` \x1b[31mfailed hosts=${failedHosts}\x1b[0m` : ''}${unreachable ? ` \x1b[31munreachable=${unreachable}\x1b[0m` : ''}`;
+      const width = Math.max(20, (process.stdout.columns || 80) - 8);
+      const waiting = [...sm.waiting];
+      const shown = waiting.slice(0, 6).join(', ') + (waiting.length > 6 ? ` +${waiting.length - 6}` : '');
+      safely(() => {
+        sm.task!.title = printable(`${sm.hosts} hosts  ${done}/${sm.hosts} done with: ${sm.current}`).slice(0, width) + `  \x1b[2m${counts}\x1b[0m`;
+        sm.task!.output = waiting.length ? printable(`working: ${shown}`).slice(0, width) : '';
+      });
+    };
+    if (now || Date.now() - sm.lastDraw >= 100) {
+      if (sm.timer) clearTimeout(sm.timer);
+      draw();
+    } else sm.timer ??= setTimeout(draw, 100 - (Date.now() - sm.lastDraw));
+  }
+
+  /** Summary mode's final screen: hosts that did the same thing on one line. */
+  private groupedScreen(): string[] {
+    const byLine = new Map<string, string[]>();
+    for (const [h, lines] of this.done_) for (const l of lines) byLine.set(l, [...(byLine.get(l) ?? []), h]);
+    return [...byLine].map(([line, hosts]) => `  ${line}  \x1b[2m(${hosts.length === this.done_.size ? `all ${hosts.length} hosts` : hosts.length > 8 ? `${hosts.length} hosts: ${hosts.slice(0, 8).join(', ')} +${hosts.length - 8}` : hosts.join(', ')})\x1b[0m`);
+  }
+
   private async finishPlay(): Promise<void> {
+    const sm = this.summary;
+    if (sm) {
+      if (sm.timer) clearTimeout(sm.timer);
+      sm.waiting.clear();
+      sm.current = 'play ended';
+      this.drawSummary(true);
+      const failed = [...this.hosts.values()].some((h) => h.stats.failed);
+      if (failed) sm.done.reject(new Error(`${sm.hosts} hosts  \x1b[31msome failed\x1b[0m`));
+      else sm.done.resolve();
+      await this.run;
+      this.run = undefined;
+      this.summary = undefined;
+      this.hosts.clear();
+      const screen = this.groupedScreen();
+      if (screen.length) this.write(screen.join('\n') + '\n');
+      if (this.notes.length) this.write(this.notes.join('\n') + '\n');
+      this.notes = [];
+      this.done_.clear();
+      return;
+    }
     for (const [h, entry] of this.hosts) {
       if (entry.task) {
         entry.current = undefined;

@@ -113,4 +113,29 @@ test('the markdown summary: text GitHub would take as HTML is escaped; loops lis
   assert.not.match(text, /[\x07\x1b]/);
 });
 
+test('a play over many hosts: one summary line, not a spinner per host; hosts that did the same thing grouped on the final screen', async () => {
+  const many = await Project.create(Array.from({ length: 40 }, (_, i) => `m${String(i + 1).padStart(2, '0')}`));
+  try {
+    await many.write('many.yml', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: write a file
+      copy: { dest: "{{ files }}/{{ inventory_hostname }}.conf", content: "a=1\\n" }
+    - name: fails on m07
+      command: /bin/false
+      when: inventory_hostname == 'm07'
+`);
+    const r = await inPty(['run', path.join(many.dir, 'many.yml'), '-i', path.join(many.dir, 'hosts.yml'), '--forks', '10'], { cwd: many.dir });
+    assert.is(r.code, 2, r.text);
+    assert.match(r.text, /40 hosts/);
+    assert.not.match(r.text, /^\s*[✔✖⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏❯] m(0[1-9]|[1-3]\d)\s+ok=/m, 'no line per host in the live view');
+    assert.match(r.text, /changed +write a file - file created +\(all 40 hosts\)/);
+    assert.match(r.text, /failed +fails on m07 - .*\(m07\)/);
+    for (const h of ['m01', 'm07', 'm40']) assert.match(r.text, new RegExp(`^${h} +: ok=`, 'm'), `${h} in the recap`);
+  } finally {
+    await many.remove();
+  }
+});
+
 test.run();
