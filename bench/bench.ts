@@ -12,40 +12,10 @@ import { cpus, totalmem } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { fleetInLab, inLab, labHome } from '../test/helpers/lab-cli.ts';
 import { ROOT, runCommand } from '../test/helpers/cli.ts';
 import { Lab } from '../test/lab/lab.ts';
-
-const FILES = ['jvb.conf', 'sip-communicator.properties', 'prosody.cfg.lua', 'jicofo.conf', 'nginx-site.conf', 'limits.conf'];
-
-function playbook(): string {
-  const tasks: Record<string, unknown>[] = [];
-  for (const f of FILES) {
-    tasks.push({ name: `base ${f}`, copy: { dest: `/etc/bench/${f}`, content: `# ${f}\nkey_a=old\nkey_b=old\n`, force: false } });
-  }
-  const edits: [string, string, string][] = [
-    ['jvb.conf', '^JVB_OPTS=', 'JVB_OPTS="--apis=rest,xmpp --subdomain={{ inventory_hostname }}"'],
-    ['jvb.conf', '^JVB_HOST=', 'JVB_HOST=meet.example.com'],
-    ['sip-communicator.properties', '^org.jitsi.videobridge.ENABLE_STATISTICS=', 'org.jitsi.videobridge.ENABLE_STATISTICS=true'],
-    ['sip-communicator.properties', '^org.jitsi.videobridge.STATISTICS_TRANSPORT=', 'org.jitsi.videobridge.STATISTICS_TRANSPORT=pubsub'],
-    ['sip-communicator.properties', '^org.jitsi.videobridge.PUBSUB_NODE=', 'org.jitsi.videobridge.PUBSUB_NODE=sharedStatsNode'],
-    ['prosody.cfg.lua', '^component_ports', 'component_ports = { 5347 }'],
-    ['jicofo.conf', '^JICOFO_HOST=', 'JICOFO_HOST=meet.example.com'],
-    ['nginx-site.conf', '^key_a=', 'key_a=new'],
-    ['limits.conf', '^key_b=', 'key_b=new'],
-    ['limits.conf', '^nofile', 'nofile 65000'],
-  ];
-  for (const [f, re, line] of edits) tasks.push({ name: `line ${re} in ${f}`, lineinfile: { path: `/etc/bench/${f}`, regexp: re, line } });
-  const blocks: [string, string][] = [
-    ['prosody.cfg.lua', 'Component "jvb.meet.example.com"\n    component_secret = "s3cr3t"'],
-    ['jicofo.conf', 'jicofo {\n  bridge { brewery-jid = "jvbbrewery@internal.auth.meet.example.com" }\n}'],
-    ['nginx-site.conf', 'location /colibri-ws/ {\n  proxy_pass http://127.0.0.1:9090;\n}'],
-    ['limits.conf', '* soft nofile 65000\n* hard nofile 65000'],
-  ];
-  for (const [f, block] of blocks) tasks.push({ name: `block in ${f}`, blockinfile: { path: `/etc/bench/${f}`, block } });
-  return stringify([{ name: 'bench', hosts: 'bench', gather_facts: false, tasks }]);
-}
+import { playbook } from './play.ts';
 
 /** The failed results of a run, for the error message. */
 function failures(tool: Tool, stdout: string): string {
@@ -161,10 +131,10 @@ connection per host (the whole no-change play reads every file it needs in one c
 
 ${cmdTable}
 `;
-  // Other benchmarks' sections (bench:status) are kept.
+  // Other benchmarks' sections (bench:status, bench:scale) are kept.
   const old = await readFile(String(values.out), 'utf8').catch(() => '');
-  const kept = /<!-- status:begin -->[\s\S]*?<!-- status:end -->/.exec(old)?.[0];
-  await writeFile(String(values.out), kept ? `${doc}\n${kept}\n` : doc);
+  const kept = [...old.matchAll(/<!-- (status|scale):begin -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+  await writeFile(String(values.out), kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
   console.log(`\nwritten to ${path.relative(process.cwd(), String(values.out))}`);
 }
 

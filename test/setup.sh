@@ -8,6 +8,7 @@
 #   dpkg-dev, apt-utils, gnupg  build and sign the stand-in Jitsi packages' apt repository
 #   ansible          ansible-playbook with the community.general collection (ufw), for add-bridge.yml
 #   ruby-hocon       the HOCON reader of the real Jitsi packages: the hocon module is checked against it
+#   time             GNU time: the scale benchmark's peak RSS
 set -euo pipefail
 
 need=()
@@ -23,6 +24,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v hocon >/dev/null 2>&1 || need+=(ruby-hocon)
+[ -x /usr/bin/time ] || need+=(time)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

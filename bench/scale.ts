@@ -1,0 +1,135 @@
+/**
+ * `npm run bench:scale [-- --hosts 200 --forks 5,50]`: the benchmark play on
+ * many lab hosts in one run. For subsets of 25%, 50% and 100% of the hosts
+ * (--limit), the no-change run's wall time, per forks setting, and the
+ * controller's peak RSS (GNU time); the time per added host from the slope;
+ * then a CPU profile of the largest no-change run, summed by where the time
+ * went (SSH handshakes and crypto, the engine, templating, YAML, the
+ * renderer, Node itself). Written to the scale section of bench/RESULTS.md.
+ */
+import { cpus, totalmem } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fleetInLab, inLab } from '../test/helpers/lab-cli.ts';
+import { BIN, ROOT } from '../test/helpers/cli.ts';
+import { Lab } from '../test/lab/lab.ts';
+import { playbook } from './play.ts';
+
+const BEGIN = '<!-- scale:begin -->';
+const END = '<!-- scale:end -->';
+
+/** Where a CPU profile's samples fall, by the file of the function sampled. */
+function categorize(url: string): string {
+  if (!url) return 'Node/V8 (GC, compiling, idle)';
+  if (url.includes('node_modules/ssh2') || url.includes('node_modules/cpu-features')) return 'ssh2 (handshakes, crypto, channels)';
+  if (url.includes('node_modules/nunjucks') || url.includes('/src/template/')) return 'templating';
+  if (url.includes('node_modules/yaml') || url.includes('/src/yaml/')) return 'YAML and schemas';
+  if (url.includes('node_modules/listr2') || url.includes('/src/output/')) return 'output (renderers)';
+  if (url.includes('/src/engine/') || url.includes('/src/modules/')) return 'engine and modules';
+  if (url.includes('/src/connection/')) return 'connections (our side)';
+  if (url.startsWith('node:')) return 'Node internals (streams, net, crypto glue)';
+  return 'other';
+}
+
+async function profileSummary(dir: string): Promise<[string, number][]> {
+  const file = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+  if (!file) return [];
+  const p = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as { nodes: { id: number; callFrame: { url: string } }[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const sums = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const k = categorize(byId.get(id)?.callFrame.url ?? '');
+    sums.set(k, (sums.get(k) ?? 0) + p.timeDeltas[i] / 1000);
+  });
+  return [...sums].sort((a, b) => b[1] - a[1]);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { hosts: { type: 'string', default: '200' }, forks: { type: 'string', default: '5,50' }, out: { type: 'string', default: path.join(ROOT, 'bench', 'RESULTS.md') } } });
+  const n = Number(values.hosts);
+  const forksList = String(values.forks).split(',').map(Number);
+  const names = Array.from({ length: n }, (_, i) => `s${String(i + 1).padStart(3, '0')}`);
+  console.log(`scale benchmark: ${n} lab hosts`);
+  const t0 = Date.now();
+  const lab = await Lab.start(names);
+  console.log(`  lab up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  process.once('SIGINT', () => void lab.stop().then(() => process.exit(130)));
+  try {
+    const home = path.join(lab.dir, 'home');
+    await mkdir(path.join(home, '.ssh'), { recursive: true, mode: 0o700 });
+    await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    const dir = path.join(lab.dir, 'bench');
+    await mkdir(dir, { recursive: true });
+    const inv = path.join(dir, 'hosts.yml');
+    const play = path.join(dir, 'play.yml');
+    await writeFile(inv, lab.inventory({ bench: names }));
+    await writeFile(play, playbook());
+    await Promise.all(names.map((h) => lab.exec(h, 'mkdir -p /etc/bench')));
+    const first = await fleetInLab(lab, ['run', play, '-i', inv, '--forks', '50', '--output', 'json']);
+    if (first.code !== 0) throw new Error(`first run failed (exit ${first.code}): ${first.stderr.slice(-2000)}`);
+    const rows: string[] = [];
+    const slopes: string[] = [];
+    for (const forks of forksList) {
+      const points: [number, number][] = [];
+      for (const k of [Math.round(n / 4), Math.round(n / 2), n]) {
+        const limit = names.slice(0, k).join(',');
+        const started = Date.now();
+        const r = await inLab(lab, '/usr/bin/time', ['-f', 'RSS_KB=%M CPU=%U+%S', process.execPath, BIN, 'run', play, '-i', inv, '--forks', String(forks), '--output', 'json', '--limit', limit]);
+        const ms = Date.now() - started;
+        if (r.code !== 0) throw new Error(`no-change run at ${k} hosts, forks ${forks}: exit ${r.code}: ${r.stderr.slice(-2000)}`);
+        const report = JSON.parse(r.stdout) as { stats: Record<string, { changed: number }>; commands: Record<string, number> };
+        const reported = Object.keys(report.stats).length;
+        const changed = Object.values(report.stats).reduce((a, s) => a + s.changed, 0);
+        const maxCommands = Math.max(...Object.values(report.commands));
+        const rss = Number(/RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+        const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+        const cpuS = cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN;
+        if (reported !== k || changed !== 0) throw new Error(`at ${k} hosts: ${reported} hosts reported, ${changed} changes`);
+        points.push([k, ms]);
+        rows.push(`| ${k} | ${forks} | ${(ms / 1000).toFixed(2)} s | ${cpuS.toFixed(2)} s | ${rss.toFixed(0)} MB | ${reported} | ${maxCommands} |`);
+        console.log(`  ${k} hosts, forks ${forks}: ${(ms / 1000).toFixed(2)} s, cpu ${cpuS.toFixed(2)} s, peak RSS ${rss.toFixed(0)} MB`);
+      }
+      const [a, b] = [points[0], points[points.length - 1]];
+      slopes.push(`forks ${forks}: ${((b[1] - a[1]) / (b[0] - a[0])).toFixed(1)} ms per added host`);
+    }
+    const profDir = path.join(lab.dir, 'prof');
+    await mkdir(profDir, { recursive: true });
+    const biggest = Math.max(...forksList);
+    await inLab(lab, process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, BIN, 'run', play, '-i', inv, '--forks', String(biggest), '--output', 'json']);
+    const prof = await profileSummary(profDir);
+    const total = prof.reduce((s, [, v]) => s + v, 0);
+    const profRows = prof.map(([k, v]) => `| ${k} | ${v.toFixed(0)} ms | ${((v / total) * 100).toFixed(0)}% |`);
+    // The live view's cost: the same run rendered as in a terminal against plain output.
+    const section = `${BEGIN}
+## Scale: ${n} hosts in one run
+
+Run with \`npm run bench:scale\` on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}:
+${n} lab hosts (Debian 12 containers, real sshd), the benchmark play (20 tasks), no-change runs limited to
+the first K hosts; wall clock, the controller's CPU time and peak RSS (GNU time), one SSH connection per host.
+
+| hosts (K) | forks | wall | CPU (user+sys) | peak RSS | hosts in the report | commands per host (max) |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+Time per added host (slope from ${Math.round(n / 4)} to ${n} hosts): ${slopes.join('; ')}.
+
+Where the CPU goes (profile of the ${n}-host no-change run at forks ${biggest}, ${total.toFixed(0)} ms sampled):
+
+| where | time | share |
+| --- | --- | --- |
+${profRows.join('\n')}
+${END}`;
+    const file = String(values.out);
+    const old = await readFile(file, 'utf8').catch(() => '');
+    await writeFile(file, old.includes(BEGIN) ? old.replace(new RegExp(`${BEGIN}[\\s\\S]*?${END}`), section) : `${old.trimEnd()}\n\n${section}\n`);
+    console.log(`\n${section}\n\nwritten to ${path.relative(process.cwd(), file)}`);
+  } finally {
+    await lab.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
