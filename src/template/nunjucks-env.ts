@@ -52,6 +52,66 @@ runtime.memberLookup = (obj: unknown, val: string) => {
   return compatMemberLookup(obj, val);
 };
 
+/** Python's repr of a value inside a container, as Jinja2 prints lists and dicts. */
+export function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'string') {
+    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+    return q + v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').split(q).join(`\\${q}`) + q;
+  }
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return `{${Object.entries(v as object).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return String(v);
+}
+
+// Output as Jinja2 in Ansible prints it: True/False, lists and dicts as Python writes them,
+// None as nothing (Ansible's finalize), everything else as its string.
+runtime.suppressValue = (val: unknown) => {
+  if (val === undefined || val === null) return '';
+  if (typeof val === 'boolean' || Array.isArray(val) || (typeof val === 'object' && Object.getPrototypeOf(val) === Object.prototype)) return pyRepr(val);
+  return val;
+};
+
+/**
+ * Jinja2's `x.0` (an index written as an attribute, `result.results.0.stdout`)
+ * as nunjucks reads it, `x[0]`: inside template tags only, never in strings.
+ */
+export function pythonIndexes(src: string): string {
+  if (!/\.\d/.test(src)) return src;
+  let out = '';
+  let i = 0;
+  while (i < src.length) {
+    const open = src.slice(i).search(/\{\{|\{%/);
+    if (open < 0) {
+      out += src.slice(i);
+      break;
+    }
+    out += src.slice(i, i + open + 2);
+    i += open + 2;
+    const closeTag = src[i - 1] === '{' ? '}}' : '%}';
+    let expr = '';
+    let quote = '';
+    while (i < src.length && !(quote === '' && src.startsWith(closeTag, i))) {
+      const c = src[i];
+      if (quote) {
+        if (c === '\\') {
+          expr += c + (src[i + 1] ?? '');
+          i += 2;
+          continue;
+        }
+        if (c === quote) quote = '';
+      } else if (c === "'" || c === '"') quote = c;
+      expr += c;
+      i++;
+    }
+    // Outside string literals: NAME.0 / ].0 / ).0 become [0].
+    out += expr.replace(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|((?:(?<![\w.])[A-Za-z_]\w*|[\])])(?:\.[A-Za-z_]\w*)*)((?:\.\d+(?![\w]))+)/g, (_m, str, head, idx) => (str ? str : head + idx.replace(/\.(\d+)/g, '[$1]')));
+  }
+  return out;
+}
+
 export const BaseFrame = runtime.Frame as new (parent?: unknown, isolate?: boolean) => { variables: Record<string, unknown>; lookup(name: string): unknown };
 
 export const env = new nunjucks.Environment(undefined, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false });
@@ -87,7 +147,7 @@ export function compile(src: string): nunjucks.Template {
   let t = compiled.get(src);
   if (!t) {
     try {
-      t = new nunjucks.Template(src, env, undefined, true);
+      t = new nunjucks.Template(pythonIndexes(src), env, undefined, true);
     } catch (e) {
       throw new TemplateError(`template syntax error: ${cleanMessage(e)}`);
     }

@@ -5,7 +5,7 @@
  * (to name the variable in an error) and the static check before a run.
  */
 import nunjucks from 'nunjucks';
-import { isGlobal } from './nunjucks-env.ts';
+import { isGlobal, pythonIndexes } from './nunjucks-env.ts';
 import type { Lookup } from '../util/lookup.ts';
 
 const CONSTANTS = new Set(['True', 'False', 'None', 'true', 'false', 'none', 'loop']);
@@ -124,7 +124,7 @@ function simplify(n: AstNode): unknown {
 
 export function undefinedIn(src: string, lookup: Lookup): string | undefined {
   try {
-    const ast = (nunjucks as unknown as { parser: { parse(s: string, e?: unknown, o?: unknown): AstNode } }).parser.parse(src, [], { trimBlocks: true });
+    const ast = (nunjucks as unknown as { parser: { parse(s: string, e?: unknown, o?: unknown): AstNode } }).parser.parse(pythonIndexes(src), [], { trimBlocks: true });
     return findUndefined(ast, lookup, new Set());
   } catch {
     return undefined;

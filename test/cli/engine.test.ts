@@ -269,7 +269,7 @@ test('a skipped command in check mode still registers a variable that later when
   const res = await p.json('play.yml', [], 'check');
   assert.is(res.code, 0, res.stderr);
   assert.is(statusOf(res.report, 'probe', 'h1'), 'skipped');
-  assert.is(hostResult(res.report, 'uses it', 'h1').msg, 'skipped=true');
+  assert.is(hostResult(res.report, 'uses it', 'h1').msg, 'skipped=True', 'booleans print as Jinja2 prints them');
 });
 
 test('no_log and secret variables are redacted in plain output, JSON and diffs', async () => {

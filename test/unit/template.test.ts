@@ -64,4 +64,24 @@ test('variables refer to each other lazily; a cycle is an error', () => {
   assert.throws(() => cyc('a'), /recursive loop/);
 });
 
+test("Jinja2's x.0 for an index, in expressions and conditions, never inside strings", () => {
+  const vars: Record<string, unknown> = { r: { results: [{ stdout: 'out' }, { stdout: 'two' }] }, x: ['a', 'b'] };
+  const lookup = (n: string) => vars[n];
+  assert.is(renderString('{{ r.results.1.stdout }}', lookup), 'two');
+  assert.is(renderString("{{ x.0 ~ '.0' ~ x.1 }}", lookup), 'a.0b');
+  assert.is(renderString('{{ 1.5 + 1 }}', lookup), 2.5, 'a float stays a float');
+  assert.ok(condition("r.results.0.stdout == 'out'", lookup));
+  assert.is(renderString('text x.0 stays', lookup), 'text x.0 stays');
+});
+
+test('values printed inside text as Jinja2 prints them: True/False, Python lists and dicts, None as nothing', () => {
+  const vars: Record<string, unknown> = { t: true, f: false, l: ['a', 1, null, true], d: { k: "it's", n: [1] }, none: null };
+  const lookup = (n: string) => vars[n];
+  assert.is(renderString('{{ t }}/{{ f }}', lookup), 'True/False');
+  assert.is(renderString('l={{ l }}', lookup), "l=['a', 1, None, True]");
+  assert.is(renderString('d={{ d }}', lookup), `d={'k': "it's", 'n': [1]}`);
+  assert.is(renderString('[{{ none }}]', lookup), '[]');
+  assert.equal(renderString('{{ l }}', lookup), ['a', 1, null, true], 'a lone expression keeps its native value');
+});
+
 test.run();
