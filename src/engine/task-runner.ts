@@ -350,7 +350,8 @@ export class TaskRunner {
   }
 
   private moduleContext(host: string, check: boolean, diff: boolean, become: Become | undefined, lookup: Lookup, target: ModuleTarget | undefined): ModuleContext {
-    const searchDirs = [...new Set([this.task.location.file.replace(/\/[^/]*$/, ''), this.env.play.dir])];
+    // A role's task looks in the role's files/ and templates/ first, as Ansible's.
+    const searchDirs = [...new Set([...(this.task.roleDir ? [this.task.roleDir] : []), this.task.location.file.replace(/\/[^/]*$/, ''), this.env.play.dir])];
     return moduleContext({ host, check, diff, become, vars: lookup, searchDirs, target });
   }
 

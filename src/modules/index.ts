@@ -41,7 +41,7 @@ export function moduleNames(): string[] {
 export const KNOWN_UNSUPPORTED = new Set([
   'apt_key', 'systemd', 'user', 'group',
   'package', 'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'wait_for', 'cron',
-  'replace', 'include_vars', 'include_role', 'import_role', 'import_playbook', 'setup', 'ping', 'pause',
+  'replace', 'include_vars', 'import_playbook', 'setup', 'ping', 'pause',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));
 

@@ -2,7 +2,7 @@
 
 export const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'gather_facts', 'serial',
-  'max_fail_percentage', 'any_errors_fatal', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'tags',
+  'max_fail_percentage', 'any_errors_fatal', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags',
 ];
 
 export const TASK_KEYS = [
@@ -20,9 +20,10 @@ export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_u
 
 export const INCLUDE_ACTIONS = ['import_tasks', 'include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_tasks'];
 
+export const ROLE_ACTIONS = ['import_role', 'include_role', 'ansible.builtin.import_role', 'ansible.builtin.include_role'];
+
 /** Ansible keywords that exist but that jitsi-fleet does not support (yet): refused, never ignored. */
 export const UNSUPPORTED_KEYS: Record<string, string> = {
-  roles: 'roles are not supported; use import_tasks with files under tasks/',
   strategy: 'only the linear strategy is supported',
   environment: 'environment is not supported; set variables in the command (shell: FOO=bar cmd)',
   async: 'async tasks are not supported',
@@ -40,8 +41,6 @@ export const UNSUPPORTED_KEYS: Record<string, string> = {
   ignore_unreachable: 'ignore_unreachable is not supported',
   debugger: 'the task debugger is not supported',
   import_playbook: 'import_playbook is not supported; run each playbook on its own',
-  include_role: 'roles are not supported; use include_tasks',
-  import_role: 'roles are not supported; use import_tasks',
   include_vars: 'include_vars is not supported; use vars_files on the play',
   include: "'include' was removed from Ansible; use import_tasks or include_tasks",
   listen: "'listen' belongs on handlers, not tasks",

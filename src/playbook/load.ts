@@ -12,7 +12,7 @@ import { suggest } from '../util/suggest.ts';
 import { loadYamlFile, locate } from '../yaml/source.ts';
 import { checkArgs, normalizeArgs } from './args.ts';
 import { checkConditions, checkNotify, checkTemplates, isMapping, moduleArgNames, rejectUnknownKeys, where, type Raw } from './checks.ts';
-import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, TASK_KEYS, unsupportedWith } from './keywords.ts';
+import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TASK_KEYS, unsupportedWith } from './keywords.ts';
 import { parseKv } from './kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
@@ -101,6 +101,21 @@ class Loader {
     }
     const include = Object.keys(raw).find((k) => INCLUDE_ACTIONS.includes(k));
     if (include) return this.include(raw, include, file, stack, location);
+    const roleAction = Object.keys(raw).find((k) => ROLE_ACTIONS.includes(k));
+    if (roleAction) {
+      if (handler) throw new InputError(`${roleAction} is not supported in handlers`, { location });
+      rejectUnknownKeys(raw, [roleAction, ...INCLUDE_KEYS], roleAction.replace('ansible.builtin.', ''), file);
+      check(taskSchema, { ...raw, [roleAction]: undefined }, roleAction);
+      checkConditions(asConditions(raw.when), raw, 'when');
+      const spec = raw[roleAction];
+      if (!isMapping(spec) || typeof spec.name !== 'string') throw new InputError(`${roleAction} needs the role's name (name: ...)`, { location: where(raw, file, roleAction) });
+      const known = ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'allow_duplicates', 'apply', 'rolespec_validate'];
+      const extra = Object.keys(spec).find((k) => !known.includes(k));
+      if (extra) throw new InputError(`unsupported argument '${extra}' for ${roleAction}`, { location: where(spec, file, extra), hint: `supported: ${known.slice(0, 5).join(', ')}` });
+      if (spec.apply !== undefined) throw new InputError(`${roleAction}: apply is not supported; set the keywords on the tasks of the role`, { location: where(spec, file, 'apply') });
+      const node = await this.role(spec.name, { tasksFrom: spec.tasks_from as string | undefined, varsFrom: spec.vars_from as string | undefined, defaultsFrom: spec.defaults_from as string | undefined, handlersFrom: spec.handlers_from as string | undefined }, {}, raw, file, stack, location);
+      return { ...node, ...keywordsOf(raw), vars: { ...(node.vars ?? {}), ...((raw.vars as Raw | undefined) ?? {}) }, defaults: node.defaults, name: raw.name as string | undefined };
+    }
     return this.task(raw, file, location, handler);
   }
 
@@ -151,6 +166,122 @@ class Loader {
       raw,
       ...keywordsOf(raw),
     };
+  }
+
+  /** Handlers the roles of the play being loaded brought in (added to the play's). */
+  roleHandlers: TaskNode[] = [];
+  /** Roles already in the play being loaded (a role runs once per play unless its parameters differ). */
+  private rolesSeen = new Set<string>();
+
+  /** Where a role is: roles/ beside the playbook or the including file, the playbook's folder, ANSIBLE_ROLES_PATH, ~/.ansible/roles, /etc/ansible/roles. */
+  private async findRole(name: string, file: string): Promise<{ dir: string; looked: string[] }> {
+    const home = process.env.HOME ?? '';
+    const bases = [
+      path.join(this.playbookDir, 'roles'),
+      path.join(path.dirname(file), 'roles'),
+      ...(process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean),
+      path.join(home, '.ansible', 'roles'),
+      '/usr/share/ansible/roles',
+      '/etc/ansible/roles',
+      this.playbookDir,
+    ];
+    const candidates = path.isAbsolute(name) ? [name] : bases.map((b) => path.resolve(b, name));
+    for (const c of candidates) {
+      try {
+        await access(c);
+        return { dir: c, looked: candidates };
+      } catch {
+        /* try the next */
+      }
+    }
+    return { dir: '', looked: candidates };
+  }
+
+  /** A YAML file of a role (tasks/main.yml or .yaml), or undefined when it has none. */
+  private async roleFile(dir: string, sub: string, base = 'main'): Promise<string | undefined> {
+    for (const ext of ['', '.yml', '.yaml']) {
+      const f = path.join(dir, sub, base + ext);
+      if (ext === '' && !/\.ya?ml$/.test(base)) continue;
+      try {
+        await access(f);
+        return f;
+      } catch {
+        /* next */
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A role, loaded statically (roles:, import_role, include_role): its meta
+   * dependencies first, then its tasks, with its vars (and the parameters given)
+   * as variables of those tasks and its defaults below everything; its
+   * handlers join the play's. Returned as an import of its task file.
+   */
+  async role(name: string, from: { tasksFrom?: string; varsFrom?: string; defaultsFrom?: string; handlersFrom?: string }, params: Raw, owner: Raw, file: string, stack: string[], location: Location): Promise<IncludeNode> {
+    if (isTemplate(name)) throw new InputError('a role with a templated name is not supported; name the role', { location });
+    const { dir, looked } = await this.findRole(name, file);
+    if (!dir) throw new InputError(`the role '${name}' was not found`, { location, hint: `looked in ${[...new Set(looked.map(path.dirname))].join(', ')}` });
+    if (stack.includes(dir)) throw new InputError(`role dependency cycle: ${[...stack.filter((s) => s.includes('/roles/') || s === dir), dir].map((p) => path.basename(p)).join(' -> ')}`, { location });
+    const mapping = async (f: string | undefined): Promise<Raw> => {
+      if (!f) return {};
+      const data = await loadYamlFile(f);
+      if (data !== null && !isMapping(data)) throw new InputError('a role vars or defaults file must be a mapping', { location: locate(data) ?? { file: f, line: 1, column: 1 } });
+      return (data as Raw | null) ?? {};
+    };
+    const defaults = await mapping(await this.roleFile(dir, 'defaults', from.defaultsFrom ?? 'main'));
+    const vars = await mapping(await this.roleFile(dir, 'vars', from.varsFrom ?? 'main'));
+    const deps: Node[] = [];
+    const metaFile = await this.roleFile(dir, 'meta');
+    if (metaFile) {
+      const meta = (await loadYamlFile(metaFile)) as Raw | null;
+      const list = meta && Array.isArray(meta.dependencies) ? meta.dependencies : [];
+      for (const d of list) {
+        const depName = typeof d === 'string' ? d : isMapping(d) ? ((d.role ?? d.name) as string | undefined) : undefined;
+        if (!depName) throw new InputError('a role dependency needs a name (role: ...)', { location: locate(d) ?? { file: metaFile, line: 1, column: 1 } });
+        const depParams: Raw = isMapping(d) ? Object.fromEntries(Object.entries(d).filter(([k]) => !['role', 'name', 'when', 'tags', 'vars'].includes(k))) : {};
+        if (isMapping(d) && isMapping(d.vars)) Object.assign(depParams, d.vars);
+        const dep = await this.roleOnce(depName, {}, depParams, isMapping(d) ? d : {}, metaFile, [...stack, dir], locate(d) ?? { file: metaFile, line: 1, column: 1 });
+        if (dep) deps.push(dep);
+      }
+    }
+    const tasksFile = await this.roleFile(dir, 'tasks', from.tasksFrom ?? 'main');
+    if (from.tasksFrom && !tasksFile) throw new InputError(`the role '${name}' has no tasks/${from.tasksFrom}`, { location });
+    const data = tasksFile ? await loadYamlFile(tasksFile) : null;
+    if (data !== null && !Array.isArray(data)) throw new InputError('a task file must be a list of tasks', { location: locate(data) ?? { file: tasksFile!, line: 1, column: 1 } });
+    const tasks = data === null ? [] : await this.taskList(data, { tasks: data }, 'tasks', tasksFile!, [...stack, dir]);
+    markRole(tasks, dir);
+    const handlersFile = await this.roleFile(dir, 'handlers', from.handlersFrom ?? 'main');
+    if (handlersFile) {
+      const hdata = await loadYamlFile(handlersFile);
+      const handlers = flattenHandlers(await this.taskList(hdata, { handlers: hdata }, 'handlers', handlersFile, [...stack, dir], true));
+      markRole(handlers, dir);
+      const roleVars = { ...vars, ...params, role_path: dir, role_name: path.basename(dir) };
+      this.roleHandlers.push(...handlers.map((h) => ({ ...h, vars: { ...roleVars, ...(h.vars ?? {}) }, defaults: { ...defaults, ...(h.defaults ?? {}) } })));
+    }
+    const depsNode: Node[] = deps;
+    return {
+      kind: 'include',
+      name: `role ${path.basename(dir)}`,
+      file: tasksFile ?? dir,
+      isStatic: true,
+      tasks: [...depsNode, ...tasks],
+      location,
+      raw: owner,
+      ...keywordsOf(owner),
+      vars: { ...vars, ...params, role_path: dir, role_name: path.basename(dir) },
+      defaults,
+    };
+  }
+
+  /** A role of `roles:` or a dependency: once per play for the same parameters. */
+  async roleOnce(name: string, from: Parameters<Loader['role']>[1], params: Raw, owner: Raw, file: string, stack: string[], location: Location): Promise<IncludeNode | undefined> {
+    const { dir } = await this.findRole(name, file);
+    const key = `${dir}\0${JSON.stringify(params)}`;
+    if (dir && this.rolesSeen.has(key)) return undefined;
+    const node = await this.role(name, from, params, owner, file, stack, location);
+    this.rolesSeen.add(key);
+    return node;
   }
 
   task(raw: Raw, file: string, location: Location, handler: boolean): TaskNode {
@@ -252,14 +383,33 @@ class Loader {
       if (data !== null && !isMapping(data)) throw new InputError('a vars file must be a mapping', { location: locate(data) ?? { file: full, line: 1, column: 1 } });
       Object.assign(vars, data ?? {});
     }
-    const handlers = flattenHandlers(await this.taskList(raw.handlers, raw, 'handlers', file, [file], true));
-    const handlerNames = handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]).filter((n): n is string => n !== undefined);
+    this.roleHandlers = [];
+    this.rolesSeen = new Set();
+    const roleNodes: Node[] = [];
+    for (const [i, entry] of (Array.isArray(raw.roles) ? raw.roles : []).entries()) {
+      const node = await this.attempt(async () => {
+        const at = locate(raw.roles, i) ?? where(raw, file, 'roles');
+        const name = typeof entry === 'string' ? entry : isMapping(entry) ? ((entry.role ?? entry.name) as string | undefined) : undefined;
+        if (!name) throw new InputError('each entry of roles needs the role\'s name (a string, or role: NAME)', { location: at });
+        const owner: Raw = isMapping(entry) ? entry : {};
+        const reserved = ['role', 'name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once'];
+        const params: Raw = isMapping(entry) ? Object.fromEntries(Object.entries(entry).filter(([k]) => !reserved.includes(k))) : {};
+        if (isMapping(entry) && isMapping(entry.vars)) Object.assign(params, entry.vars);
+        if (isMapping(entry)) checkConditions(asConditions(entry.when), entry, 'when');
+        return this.roleOnce(name, {}, params, owner, file, [file], at);
+      });
+      if (node) roleNodes.push(node);
+    }
+    const handlers = [...flattenHandlers(await this.taskList(raw.handlers, raw, 'handlers', file, [file], true))];
     const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
     const serial = raw.serial === undefined ? undefined : Array.isArray(raw.serial) ? (raw.serial as (number | string)[]) : [raw.serial as number | string];
     const mfp = raw.max_fail_percentage;
     const preTasks = await this.taskList(raw.pre_tasks, raw, 'pre_tasks', file, [file]);
-    const tasks = await this.taskList(raw.tasks, raw, 'tasks', file, [file]);
+    const tasks = [...roleNodes, ...(await this.taskList(raw.tasks, raw, 'tasks', file, [file]))];
     const postTasks = await this.taskList(raw.post_tasks, raw, 'post_tasks', file, [file]);
+    // Handlers of roles (also of import_role in the tasks), after the play's own: a play's handler of the same name wins.
+    handlers.push(...this.roleHandlers);
+    const handlerNames = handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]).filter((n): n is string => n !== undefined);
     checkNotify([...preTasks, ...tasks, ...postTasks, ...handlers], handlerNames, this.problems);
     return {
       name: (raw.name as string | undefined) ?? hosts,
@@ -285,13 +435,22 @@ class Loader {
   }
 }
 
+/** Marks the tasks that come from a role (its folder is searched for files/ and templates/). */
+function markRole(nodes: Node[], dir: string): void {
+  for (const n of nodes) {
+    if (n.kind === 'task') n.roleDir ??= dir;
+    else if (n.kind === 'block') markRole([...n.block, ...n.rescue, ...n.always], dir);
+    else markRole(n.tasks, dir);
+  }
+}
+
 /** Handlers may come from import_tasks files: flatten them (with the import's keywords) into one list. */
 function flattenHandlers(nodes: Node[]): TaskNode[] {
   const out: TaskNode[] = [];
   for (const n of nodes) {
     if (n.kind === 'task') out.push(n);
     else if (n.kind === 'include' && n.isStatic) {
-      for (const h of flattenHandlers(n.tasks)) out.push({ ...h, when: [...(n.when ?? []), ...(h.when ?? [])], vars: { ...(n.vars ?? {}), ...(h.vars ?? {}) } });
+      for (const h of flattenHandlers(n.tasks)) out.push({ ...h, when: [...(n.when ?? []), ...(h.when ?? [])], vars: { ...(n.vars ?? {}), ...(h.vars ?? {}) }, defaults: { ...(n.defaults ?? {}), ...(h.defaults ?? {}) } });
     } else {
       throw new InputError(`handlers may be tasks or import_tasks; ${n.kind === 'include' ? 'include_tasks' : 'a block'} is not supported there`, { location: n.location });
     }

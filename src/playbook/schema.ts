@@ -25,6 +25,7 @@ export const playSchema = {
     max_fail_percentage: { anyOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string' }] },
     any_errors_fatal: bool,
     pre_tasks: taskList,
+    roles: { anyOf: [{ type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] } }, { type: 'null' }] },
     tasks: taskList,
     post_tasks: taskList,
     handlers: taskList,

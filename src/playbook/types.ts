@@ -16,10 +16,14 @@ export interface Keywords {
   delegateTo?: string;
   runOnce?: boolean | string;
   anyErrorsFatal?: boolean | string;
+  /** A role's defaults (defaults/main.yml): below every other variable, the inventory's included. */
+  defaults?: Record<string, unknown>;
 }
 
 export interface TaskNode extends Keywords {
   kind: 'task';
+  /** The role the task comes from: its folder is searched first for files/ and templates/. */
+  roleDir?: string;
   name?: string;
   /** Canonical module name, e.g. `lineinfile`. */
   module: string;

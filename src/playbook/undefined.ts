@@ -33,7 +33,7 @@ function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Reco
   for (const k of Object.keys(extra)) names.add(k);
   const walk = (nodes: Node[]) => {
     for (const n of nodes) {
-      for (const k of Object.keys(n.vars ?? {})) names.add(k);
+      for (const k of [...Object.keys(n.vars ?? {}), ...Object.keys(n.defaults ?? {})]) names.add(k);
       if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always]);
       else if (n.kind === 'include') walk(n.tasks);
       else {
