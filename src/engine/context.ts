@@ -105,7 +105,8 @@ export class RunContext {
       ansible_play_name: play.name,
       ansible_check_mode: this.opts.check,
       ansible_diff_mode: this.opts.diff,
-      playbook_dir: this.opts.playbook.dir,
+      // The folder of the playbook file the play is in (an imported playbook's own), as Ansible's.
+      playbook_dir: play.dir,
       inventory_file: inv.sources[0],
       inventory_dir: inv.sources[0] ? inv.sources[0].replace(/\/[^/]*$/, '') : undefined,
       omit: OMIT,

@@ -17,9 +17,10 @@ import { stat } from './stat.ts';
 import { template } from './template.ts';
 import { uri } from './uri.ts';
 import { file } from './file.ts';
+import { waitFor } from './wait-for.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -40,8 +41,8 @@ export function moduleNames(): string[] {
 /** Well-known Ansible modules we do not support yet: named in the error instead of "unknown". */
 export const KNOWN_UNSUPPORTED = new Set([
   'apt_key', 'systemd', 'user', 'group',
-  'package', 'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'wait_for', 'cron',
-  'replace', 'include_vars', 'import_playbook', 'setup', 'ping', 'pause',
+  'package', 'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'cron',
+  'replace', 'include_vars', 'setup', 'ping', 'pause',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));
 

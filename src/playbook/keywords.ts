@@ -40,7 +40,7 @@ export const UNSUPPORTED_KEYS: Record<string, string> = {
   become_flags: 'become_flags are not supported',
   ignore_unreachable: 'ignore_unreachable is not supported',
   debugger: 'the task debugger is not supported',
-  import_playbook: 'import_playbook is not supported; run each playbook on its own',
+  import_playbook: 'import_playbook goes at the top level of a playbook (a list of plays), not among tasks',
   include_vars: 'include_vars is not supported; use vars_files on the play',
   include: "'include' was removed from Ansible; use import_tasks or include_tasks",
   listen: "'listen' belongs on handlers, not tasks",

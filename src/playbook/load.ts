@@ -465,6 +465,24 @@ function flattenHandlers(nodes: Node[]): TaskNode[] {
  */
 export async function loadPlaybook(file: string, opts: { catalog: ModuleCatalog; collect?: InputError[] }): Promise<Playbook> {
   const full = path.resolve(file);
+  const problems: InputError[] = [];
+  const plays = await loadPlays(file, opts.catalog, problems, []);
+  if (problems.length) {
+    if (!opts.collect) throw new InputErrors(problems);
+    opts.collect.push(...problems);
+  }
+  return { file: full, dir: path.dirname(full), plays };
+}
+
+const IMPORT_PLAYBOOK = ['import_playbook', 'ansible.builtin.import_playbook'];
+
+/**
+ * The plays of a playbook file, with those of the playbooks it imports
+ * (import_playbook, relative to the importing file; `vars` and `tags` on the
+ * import go to each imported play) in their place.
+ */
+async function loadPlays(file: string, catalog: ModuleCatalog, problems: InputError[], stack: string[]): Promise<Play[]> {
+  const full = path.resolve(file);
   const data = await loadYamlFile(file);
   if (!Array.isArray(data)) {
     throw new InputError('a playbook must be a list of plays', {
@@ -472,21 +490,33 @@ export async function loadPlaybook(file: string, opts: { catalog: ModuleCatalog;
       hint: 'start each play with "- name: ..." and "hosts: ..."',
     });
   }
-  const loader = new Loader(path.dirname(full), opts.catalog);
+  const loader = new Loader(path.dirname(full), catalog);
   const plays: Play[] = [];
   for (let i = 0; i < data.length; i++) {
     const raw = data[i];
-    const play = await loader.attempt(() => {
-      if (isMapping(raw) && ('import_playbook' in raw || 'ansible.builtin.import_playbook' in raw)) {
-        throw new InputError('import_playbook is not supported; run each playbook on its own', { location: where(raw, file, 'import_playbook') });
-      }
-      return loader.play(raw, i, file);
-    });
+    const key = isMapping(raw) ? IMPORT_PLAYBOOK.find((k) => k in raw) : undefined;
+    if (key) {
+      const imported = await loader.attempt(async () => {
+        rejectUnknownKeys(raw, [key, 'name', 'vars', 'tags'], 'import_playbook', file);
+        const target = raw[key];
+        if (typeof target !== 'string' || target === '' || isTemplate(target)) throw new InputError('import_playbook needs a playbook file name (not a template)', { location: where(raw, file, key) });
+        const resolved = path.resolve(path.dirname(full), target);
+        if ([...stack, full].includes(resolved)) throw new InputError(`import_playbook cycle: ${[...stack, full, resolved].map((p) => path.basename(p)).join(' -> ')}`, { location: where(raw, file, key) });
+        try {
+          await access(resolved);
+        } catch {
+          throw new InputError(`import_playbook: file not found: ${target} (looked in ${path.dirname(full)})`, { location: where(raw, file, key) });
+        }
+        const sub = await loadPlays(resolved, catalog, problems, [...stack, full]);
+        const vars = isMapping(raw.vars) ? (raw.vars as Raw) : {};
+        return sub.map((p) => ({ ...p, vars: { ...p.vars, ...vars }, tags: [...asList(raw.tags), ...p.tags] }));
+      });
+      if (imported) plays.push(...imported);
+      continue;
+    }
+    const play = await loader.attempt(() => loader.play(raw, i, file));
     if (play) plays.push(play);
   }
-  if (loader.problems.length) {
-    if (!opts.collect) throw new InputErrors(loader.problems);
-    opts.collect.push(...loader.problems);
-  }
-  return { file: full, dir: path.dirname(full), plays };
+  problems.push(...loader.problems);
+  return plays;
 }

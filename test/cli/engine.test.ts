@@ -386,4 +386,37 @@ test('Ctrl-C: no new task starts, the running one ends, the recap is printed, ex
   assert.is(await p.read('next'), null, 'no new task started');
 });
 
+test('import_playbook: the imported plays run in place, relative to the importing file, with the vars given; cycles and missing files are named before the run', async () => {
+  await p.write('sub/part.yml', `
+- name: imported
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: from the import
+      copy: { dest: "{{ files }}/{{ inventory_hostname }}.part", content: "{{ part_value }} {{ playbook_dir | basename }}\\n" }
+`);
+  await p.write('site.yml', `
+- name: first
+  hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: { msg: first }
+- import_playbook: sub/part.yml
+  vars: { part_value: given }
+`);
+  const r = await p.json('site.yml');
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.report.plays.map((pl: { name: string }) => pl.name), ['first', 'imported']);
+  assert.is(await p.read('h2.part'), 'given sub\n');
+  await p.write('loop-a.yml', '- import_playbook: loop-b.yml\n');
+  await p.write('loop-b.yml', '- import_playbook: loop-a.yml\n');
+  const cycle = await p.run('loop-a.yml');
+  assert.is(cycle.code, 1);
+  assert.match(cycle.stderr, /import_playbook cycle: loop-a\.yml -> loop-b\.yml -> loop-a\.yml/);
+  await p.write('missing.yml', '- import_playbook: nowhere.yml\n');
+  const missing = await p.run('missing.yml');
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /missing\.yml:1:3: import_playbook: file not found: nowhere\.yml/);
+});
+
 test.run();

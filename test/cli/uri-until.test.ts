@@ -137,4 +137,32 @@ test('until that never holds: fails after retries + 1 attempts, with the reason;
   assert.match(bad.stderr, /bad\.yml:6:7: retries and delay need until/);
 });
 
+test('wait_for: a port that answers, one that does not (Ansible\'s timeout message), a file with a matching line, a file that must go', async () => {
+  await p.write('play.yml', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: the server answers
+      wait_for: { port: ${port}, timeout: 5 }
+    - name: nobody listens
+      wait_for: { port: 1, timeout: 1, sleep: 0.2 }
+      ignore_errors: true
+    - name: a line appears
+      shell: (sleep 1; echo "Joined MUC" >> {{ files }}/log) &
+    - name: wait for it
+      wait_for: { path: "{{ files }}/log", search_regex: "Joined M.C", timeout: 10, sleep: 0.2 }
+      register: waited
+    - name: a file that stays
+      wait_for: { path: "{{ files }}/log", state: absent, timeout: 1, sleep: 0.2 }
+      ignore_errors: true
+`);
+  const r = await p.json('play.yml');
+  assert.is(r.code, 0, r.stderr);
+  assert.is(statusOf(r.report, 'the server answers', 'h1'), 'ok');
+  assert.is(hostResult(r.report, 'nobody listens', 'h1').msg, 'Timeout when waiting for 127.0.0.1:1');
+  assert.is(statusOf(r.report, 'wait for it', 'h1'), 'ok');
+  assert.ok(hostResult(r.report, 'wait for it', 'h1').result.elapsed >= 0);
+  assert.match(hostResult(r.report, 'a file that stays', 'h1').msg, /^Timeout when waiting for file .*\/log to be absent$/);
+});
+
 test.run();
