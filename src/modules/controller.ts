@@ -79,3 +79,30 @@ export const fail: ModuleDef<{ msg?: unknown }> = {
     return { changes: [], failed: true, msg: typeof msg === 'string' ? msg : JSON.stringify(msg) };
   },
 };
+
+/**
+ * pause: wait some seconds (or minutes), as Ansible's pause with a duration.
+ * A prompt needs a person at a terminal: it is refused (runs are non-interactive).
+ */
+export const pause: ModuleDef<{ seconds?: number | string; minutes?: number | string; prompt?: string; echo?: boolean }> = {
+  name: 'pause',
+  controller: true,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { seconds: { type: ['integer', 'string'] }, minutes: { type: ['integer', 'string'] }, prompt: { type: 'string' }, echo: { type: 'boolean' } },
+    not: { required: ['seconds', 'minutes'] },
+    errorMessage: 'pause takes seconds or minutes, not both',
+  },
+  async plan(a) {
+    if (a.prompt !== undefined || (a.seconds === undefined && a.minutes === undefined)) {
+      return { changes: [], failed: true, msg: 'pause: waiting for a person (a prompt, or no duration) is not supported: runs are non-interactive; give seconds or minutes' };
+    }
+    const seconds = a.seconds !== undefined ? Number(a.seconds) : Number(a.minutes) * 60;
+    if (!Number.isFinite(seconds) || seconds < 0) return { changes: [], failed: true, msg: `pause: the duration must be a number, got '${a.seconds ?? a.minutes}'` };
+    const start = new Date();
+    await new Promise((res) => setTimeout(res, Math.floor(seconds) * 1000));
+    const stop = new Date();
+    return { changes: [], msg: `Paused for ${a.minutes !== undefined ? `${Number(a.minutes)} minutes` : `${Math.floor(seconds)} seconds`}`, result: { start: start.toISOString(), stop: stop.toISOString(), delta: Math.round((stop.getTime() - start.getTime()) / 1000), user_input: '', echo: true } };
+  },
+};

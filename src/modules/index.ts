@@ -8,7 +8,8 @@ import { hocon } from './hocon.ts';
 import { service } from './service.ts';
 import { ufw } from './ufw.ts';
 import { command, shell } from './command.ts';
-import { assert, debug, fail, setFact } from './controller.ts';
+import { assert, debug, fail, pause, setFact } from './controller.ts';
+import { packageModule } from './package.ts';
 import { copy } from './copy.ts';
 import { lineinfile } from './lineinfile.ts';
 import { meta } from './meta.ts';
@@ -18,9 +19,10 @@ import { template } from './template.ts';
 import { uri } from './uri.ts';
 import { file } from './file.ts';
 import { waitFor } from './wait-for.ts';
+import { systemd } from './systemd.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -29,6 +31,8 @@ for (const m of all) {
   registry.set(`ansible.legacy.${m.name}`, m);
 }
 registry.set('community.general.ufw', ufw);
+registry.set('systemd_service', systemd);
+registry.set('ansible.builtin.systemd_service', systemd);
 
 export function findModule(name: string): ModuleDef<any> | undefined {
   return registry.get(name);
@@ -40,9 +44,9 @@ export function moduleNames(): string[] {
 
 /** Well-known Ansible modules we do not support yet: named in the error instead of "unknown". */
 export const KNOWN_UNSUPPORTED = new Set([
-  'apt_key', 'systemd', 'user', 'group',
-  'package', 'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'cron',
-  'replace', 'include_vars', 'setup', 'ping', 'pause',
+  'apt_key', 'user', 'group',
+  'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'cron',
+  'replace', 'include_vars', 'setup', 'ping',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));
 
