@@ -20,9 +20,10 @@ import { uri } from './uri.ts';
 import { file } from './file.ts';
 import { waitFor } from './wait-for.ts';
 import { systemd } from './systemd.ts';
+import { includeVars } from './include-vars.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -46,7 +47,7 @@ export function moduleNames(): string[] {
 export const KNOWN_UNSUPPORTED = new Set([
   'apt_key', 'user', 'group',
   'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'cron',
-  'replace', 'include_vars', 'setup', 'ping',
+  'replace', 'setup', 'ping',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));
 

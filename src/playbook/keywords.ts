@@ -41,7 +41,6 @@ export const UNSUPPORTED_KEYS: Record<string, string> = {
   ignore_unreachable: 'ignore_unreachable is not supported',
   debugger: 'the task debugger is not supported',
   import_playbook: 'import_playbook goes at the top level of a playbook (a list of plays), not among tasks',
-  include_vars: 'include_vars is not supported; use vars_files on the play',
   include: "'include' was removed from Ansible; use import_tasks or include_tasks",
   listen: "'listen' belongs on handlers, not tasks",
   facts_modules: 'facts modules are not selectable',

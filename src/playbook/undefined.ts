@@ -9,7 +9,9 @@ import { InputError, InputErrors } from '../errors.ts';
 import type { Inventory, VarsDirs } from '../inventory/model.ts';
 import { isTemplate, undefinedIn } from '../template/templar.ts';
 import { suggest } from '../util/suggest.ts';
-import { locate } from '../yaml/source.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { locate, parseYaml } from '../yaml/source.ts';
 import type { Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
 
 const MAGIC = [
@@ -25,6 +27,26 @@ const ANY: unknown = new Proxy(function any() {}, {
   apply: () => ANY,
 });
 
+/** In the known names: some variable can be anything (an include_vars whose file cannot be read before the run). */
+const ANY_NAME = '\0any';
+
+/** The names an include_vars task defines: its file's keys (or its `name`), when the file can be read now. */
+function includedNames(n: TaskNode, pb: Playbook): string[] {
+  if (typeof n.args.name === 'string') return [n.args.name];
+  const file = String(n.args.file ?? n.args._raw_params ?? '').trim();
+  if (!file || isTemplate(file)) return [ANY_NAME];
+  const dirs = [...(n.roleDir ? [n.roleDir] : []), path.dirname(n.location.file), pb.dir];
+  const found = path.isAbsolute(file) ? [file] : dirs.flatMap((d) => [path.join(d, 'vars', file), path.join(d, file)]);
+  const hit = found.find((f) => existsSync(f));
+  if (!hit) return [ANY_NAME];
+  try {
+    const data = parseYaml(readFileSync(hit, 'utf8'), hit);
+    return data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : [];
+  } catch {
+    return [ANY_NAME];
+  }
+}
+
 /** Every name a run could define, for this playbook and inventory. */
 function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Record<string, unknown>): Set<string> {
   const names = new Set<string>(MAGIC);
@@ -39,6 +61,7 @@ function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Reco
       else {
         if (n.register) names.add(n.register);
         if (n.module === 'set_fact') for (const k of Object.keys(n.args)) names.add(k);
+        if (n.module === 'include_vars') for (const k of includedNames(n, pb)) names.add(k);
         if (n.loopControl?.loopVar) names.add(n.loopControl.loopVar);
         if (n.loopControl?.indexVar) names.add(n.loopControl.indexVar);
       }
@@ -57,7 +80,7 @@ function checkValue(value: unknown, owner: unknown, key: string | number, known:
   if (typeof value === 'string') {
     if (!asCondition && !isTemplate(value)) return;
     const src = asCondition && !/^\s*\{\{.*\}\}\s*$/s.test(value) ? `{{ ${value} }}` : value;
-    const missing = undefinedIn(src, (n) => (known.has(n) || n.startsWith('ansible_') ? ANY : undefined));
+    const missing = undefinedIn(src, (n) => (known.has(n) || known.has(ANY_NAME) || n.startsWith('ansible_') ? ANY : undefined));
     if (missing) {
       const near = suggest(missing, [...known]);
       problems.push(new InputError(`'${missing}' is undefined: no inventory, play, task, register, set_fact or -e variable has that name`, {

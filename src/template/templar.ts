@@ -14,6 +14,8 @@ export type { Lookup };
 export { TemplateError, undefinedIn };
 
 const SINGLE = /^\s*\{\{((?:(?!\{\{|\}\}).)*)\}\}\s*$/s;
+/** A value that is exactly one expression keeps its native type; with text around it (a trailing newline too) it is a string, as Ansible's. */
+const ONLY_EXPRESSION = /^\{\{((?:(?!\{\{|\}\}).)*)\}\}$/s;
 
 /** True when a string holds template syntax. */
 export function isTemplate(s: string): boolean {
@@ -74,7 +76,7 @@ export function condition(expr: unknown, lookup: Lookup): boolean {
 /** Renders one string: a lone `{{ expr }}` keeps its native type, anything else is a string. */
 export function renderString(src: string, lookup: Lookup): unknown {
   if (!isTemplate(src)) return src;
-  const single = SINGLE.exec(src);
+  const single = ONLY_EXPRESSION.exec(src);
   if (single && !src.includes('{%')) {
     const value = evaluate(single[1].trim(), lookup);
     if (value === undefined) throw new TemplateError(`the expression '${single[1].trim()}' is undefined`);

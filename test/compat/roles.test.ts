@@ -5,7 +5,8 @@
  * ansible-playbook and by jitsi-fleet from the same start: the same files
  * (bytes and modes), the same changes, and nothing changed on a second run.
  * Variable precedence shows in the files: play vars and the inventory over
- * role defaults, role vars over the inventory.
+ * role defaults, role vars over the inventory. include_vars reads files from
+ * the role's vars/ and the playbook's vars/.
  */
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import * as assert from 'uvu/assert';
 import { ANSIBLE_ENV, ROOT, runCli, runCommand } from '../helpers/cli.ts';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'roles');
-const FILES = ['motd', 'app.conf', 'greeting', 'extra', 'restarted'];
+const FILES = ['motd', 'app.conf', 'greeting', 'extra', 'restarted', 'included', 'extra-word'];
 let work = '';
 
 async function project(name: string): Promise<string> {
@@ -62,6 +63,8 @@ test('roles: the same files, modes and changes as ansible-playbook; precedence a
   assert.is(jf['app.conf'], "# jitsi_base: from the role's vars\nport = 5347\n", 'role vars over the inventory; a role default');
   assert.is(jf.greeting, 'greeting = hello from the inventory\n', 'the inventory over a role default');
   assert.is(jf.restarted, 'restarted with port 5347\n', "the role's handler ran");
+  assert.is(jf.included, 'read by include_vars / read by include_vars\n', 'include_vars, plain and under a name');
+  assert.is(jf['extra-word'], "from the role's vars/extra.yml\n", "include_vars in a role finds the role's vars/");
   assert.is(jf['mode of the directory'], '750', "the dependency's parameter over its default");
   assert.is(j.stats.localhost.changed, a.stats.localhost.changed, 'as many changes');
 });
