@@ -9,13 +9,13 @@
  * Prints medians and ratios, and writes bench/RESULTS.md.
  */
 import { cpus, totalmem } from 'node:os';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fleetInLab, inLab, labHome } from '../test/helpers/lab-cli.ts';
+import { fleetInLab, inLab } from '../test/helpers/lab-cli.ts';
 import { ROOT, runCommand } from '../test/helpers/cli.ts';
 import { Lab } from '../test/lab/lab.ts';
-import { playbook } from './play.ts';
+import { benchProject } from './play.ts';
 
 /** The failed results of a run, for the error message. */
 function failures(tool: Tool, stdout: string): string {
@@ -59,14 +59,7 @@ async function main(): Promise<void> {
     const stop = async () => lab.stop();
     process.once('SIGINT', () => void stop().then(() => process.exit(130)));
     try {
-      const home = await labHome(lab);
-      await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-      const dir = path.join(lab.dir, 'bench');
-      await mkdir(dir, { recursive: true });
-      const inv = path.join(dir, 'hosts.yml');
-      const play = path.join(dir, 'play.yml');
-      await writeFile(inv, lab.inventory({ bench: names }));
-      await writeFile(play, playbook());
+      const { dir, inv, play } = await benchProject(lab, names);
       await writeFile(path.join(dir, 'ansible.cfg'), `[defaults]\nforks = ${k}\nhost_key_checking = False\ngathering = explicit\nretry_files_enabled = False\ninterpreter_python = /usr/bin/python3\n\n[ssh_connection]\npipelining = True\n`);
       const env = { ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1' };
       const run = (tool: Tool, check: boolean) =>

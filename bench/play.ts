@@ -1,5 +1,9 @@
 /** The benchmark's playbook: 20 lineinfile/blockinfile/copy tasks over 6 files under /etc/bench. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { stringify } from 'yaml';
+import { labHome } from '../test/helpers/lab-cli.ts';
+import type { Lab } from '../test/lab/lab.ts';
 
 const FILES = ['jvb.conf', 'sip-communicator.properties', 'prosody.cfg.lua', 'jicofo.conf', 'nginx-site.conf', 'limits.conf'];
 
@@ -29,4 +33,17 @@ export function playbook(): string {
   ];
   for (const [f, block] of blocks) tasks.push({ name: `block in ${f}`, blockinfile: { path: `/etc/bench/${f}`, block } });
   return stringify([{ name: 'bench', hosts: 'bench', gather_facts: false, tasks }]);
+}
+
+/** The controller's side of a benchmark lab: known_hosts trusting every host, the inventory (group bench) and the play. */
+export async function benchProject(lab: Lab, names: string[]): Promise<{ dir: string; inv: string; play: string }> {
+  const home = await labHome(lab);
+  await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+  const dir = path.join(lab.dir, 'bench');
+  await mkdir(dir, { recursive: true });
+  const inv = path.join(dir, 'hosts.yml');
+  const play = path.join(dir, 'play.yml');
+  await writeFile(inv, lab.inventory({ bench: names }));
+  await writeFile(play, playbook());
+  return { dir, inv, play };
 }

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { fleetInLab, inLab } from '../test/helpers/lab-cli.ts';
 import { BIN, ROOT } from '../test/helpers/cli.ts';
 import { Lab } from '../test/lab/lab.ts';
-import { playbook } from './play.ts';
+import { benchProject } from './play.ts';
 
 const BEGIN = '<!-- scale:begin -->';
 const END = '<!-- scale:end -->';
@@ -56,15 +56,7 @@ async function main(): Promise<void> {
   console.log(`  lab up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   process.once('SIGINT', () => void lab.stop().then(() => process.exit(130)));
   try {
-    const home = path.join(lab.dir, 'home');
-    await mkdir(path.join(home, '.ssh'), { recursive: true, mode: 0o700 });
-    await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    const dir = path.join(lab.dir, 'bench');
-    await mkdir(dir, { recursive: true });
-    const inv = path.join(dir, 'hosts.yml');
-    const play = path.join(dir, 'play.yml');
-    await writeFile(inv, lab.inventory({ bench: names }));
-    await writeFile(play, playbook());
+    const { inv, play } = await benchProject(lab, names);
     await Promise.all(names.map((h) => lab.exec(h, 'mkdir -p /etc/bench')));
     const first = await fleetInLab(lab, ['run', play, '-i', inv, '--forks', '50', '--output', 'json']);
     if (first.code !== 0) throw new Error(`first run failed (exit ${first.code}): ${first.stderr.slice(-2000)}`);

@@ -33,22 +33,25 @@ interface PkgState {
 function probeCommand(names: string[], latest: boolean): string {
   const list = names.map(shellQuote).join(' ');
   return [
+    'command -v apt-get >/dev/null 2>&1 && echo "APTGET|yes"',
     `for p in ${list}; do s=$(dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}' "$p" 2>/dev/null); echo "PKG|$p|$s"; done`,
     latest ? `apt-cache policy ${list} 2>/dev/null | awk '/^[^ ]/ {p=$1; sub(":$","",p)} /Candidate:/ {print "CAND|" p "|" $2}'` : ':',
     'now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/partial 2>/dev/null | sort -n | tail -n1); echo "AGE|$(( now - ${t:-0} ))"',
   ].join('; ');
 }
 
-function parseProbe(stdout: string): { pkgs: Map<string, PkgState>; age: number } {
+function parseProbe(stdout: string): { pkgs: Map<string, PkgState>; age: number; aptGet: boolean } {
   const pkgs = new Map<string, PkgState>();
   let age = Infinity;
+  let aptGet = false;
   for (const line of stdout.split('\n')) {
     const [kind, a, b, c] = line.split('|');
     if (kind === 'PKG') pkgs.set(a, { installed: (b ?? '').startsWith('ii'), version: c || undefined });
     else if (kind === 'CAND' && pkgs.has(a)) pkgs.get(a)!.candidate = b === '(none)' ? undefined : b;
     else if (kind === 'AGE') age = Number(a);
+    else if (kind === 'APTGET') aptGet = true;
   }
-  return { pkgs, age };
+  return { pkgs, age, aptGet };
 }
 
 export const apt: ModuleDef<AptArgs> = {
@@ -71,7 +74,8 @@ export const apt: ModuleDef<AptArgs> = {
     const names = (Array.isArray(a.name) ? a.name : a.name ? a.name.split(',') : []).map((n) => n.trim()).filter(Boolean);
     const bare = names.map((n) => n.split('=')[0]);
     const probe = await ctx.probe(probeCommand(bare.length ? bare : ['apt'], a.state === 'latest'));
-    const { pkgs, age } = parseProbe(probe.stdout);
+    const { pkgs, age, aptGet } = parseProbe(probe.stdout);
+    if (!aptGet) return { changes: [], failed: true, msg: `${ctx.host} has no apt-get: jitsi-fleet manages packages with apt only (Debian, Ubuntu)` };
     const stale = Boolean(a.update_cache) && (a.cache_valid_time === undefined || age > a.cache_valid_time);
     let todo: string[];
     if (a.state === 'absent') todo = names.filter((_n, i) => pkgs.get(bare[i])?.installed);

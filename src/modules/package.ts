@@ -1,7 +1,7 @@
 /**
  * package: the generic package module, as Ansible's: it hands the work to the
  * host's package manager. jitsi-fleet knows apt (Debian, Ubuntu): on a host
- * without apt-get it says so, before changing anything.
+ * without apt-get, apt's own probe says so, before changing anything.
  *
  * ```yaml
  * - package: { name: [nginx, prosody], state: present }
@@ -30,8 +30,6 @@ export const packageModule: ModuleDef<PackageArgs> = {
   },
   async plan(a, ctx): Promise<Plan> {
     if (a.use !== 'auto' && a.use !== 'apt') return { changes: [], failed: true, msg: `package: use=${a.use} is not supported; jitsi-fleet manages packages with apt (use: auto or apt)` };
-    const probe = await ctx.probe('command -v apt-get >/dev/null 2>&1 && echo apt || echo none');
-    if (probe.stdout.trim() !== 'apt') return { changes: [], failed: true, msg: 'package: the host has no apt-get; jitsi-fleet manages packages with apt only (Debian, Ubuntu)' };
     const state = a.state === 'installed' ? 'present' : a.state === 'removed' ? 'absent' : a.state;
     return apt.plan({ name: a.name, state }, ctx);
   },

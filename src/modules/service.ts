@@ -17,14 +17,14 @@ export interface ServiceArgs {
   enabled?: boolean;
 }
 
-/** One command: which init, whether the unit/script exists, runs, is enabled. */
-function probe(name: string): string {
+/** One command: which init, whether the unit/script exists, runs, is enabled (and, under systemd, masked). */
+export function serviceProbe(name: string): string {
   const n = shellQuote(name);
   return [
     'if [ -d /run/systemd/system ]; then echo INIT=systemd;',
     `  systemctl cat ${n} >/dev/null 2>&1 && echo EXISTS=yes || echo EXISTS=no;`,
     `  systemctl is-active --quiet ${n} && echo ACTIVE=yes || echo ACTIVE=no;`,
-    `  [ "$(systemctl is-enabled ${n} 2>/dev/null)" = enabled ] && echo ENABLED=yes || echo ENABLED=no;`,
+    `  e=$(systemctl is-enabled ${n} 2>/dev/null); [ "$e" = enabled ] && echo ENABLED=yes || echo ENABLED=no; [ "$e" = masked ] && echo MASKED=yes;`,
     'else echo INIT=sysv;',
     `  [ -x /etc/init.d/${name.replace(/[^\w.@-]/g, '')} ] && echo EXISTS=yes || echo EXISTS=no;`,
     `  service ${n} status >/dev/null 2>&1 && echo ACTIVE=yes || echo ACTIVE=no;`,
@@ -48,42 +48,50 @@ export const service: ModuleDef<ServiceArgs> = {
     errorMessage: 'service needs state, enabled, or both',
   },
   async plan(a, ctx): Promise<Plan> {
-    const out = await ctx.probe(probe(a.name));
-    const facts = Object.fromEntries(out.stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
-    const systemd = facts.INIT === 'systemd';
-    const n = shellQuote(a.name);
-    if (facts.EXISTS !== 'yes') {
-      const verb = { started: 'start', stopped: 'stop', restarted: 'restart', reloaded: 'reload' }[a.state ?? 'started'];
-      return {
-        changes: [],
-        failed: true,
-        msg: `Could not find the requested service ${a.name}: ${systemd ? 'no systemd unit' : `no /etc/init.d/${a.name}`}`,
-        pending: { missing: `the service ${a.name} is not installed`, action: `${a.state ? verb : 'enable'} ${a.name}` },
-      };
-    }
-    const changes: Change[] = [];
-    const did: string[] = [];
-    const act = (verb: string) => {
-      changes.push({ kind: 'exec', command: systemd ? `systemctl ${verb} ${n}` : `service ${n} ${verb}` });
-      did.push(verb);
-    };
-    if (a.enabled !== undefined && (facts.ENABLED === 'yes') !== a.enabled) {
-      changes.push({ kind: 'exec', command: systemd ? `systemctl ${a.enabled ? 'enable' : 'disable'} ${n}` : `update-rc.d ${n} ${a.enabled ? 'enable' : 'disable'}` });
-      did.push(a.enabled ? 'enable' : 'disable');
-    }
-    const active = facts.ACTIVE === 'yes';
-    if (a.state === 'started' && !active) act('start');
-    else if (a.state === 'stopped' && active) act('stop');
-    else if (a.state === 'restarted') act('restart');
-    else if (a.state === 'reloaded') act(active ? 'reload' : 'start');
-    if (changes.length === 0) return { changes, msg: `${a.name} is already ${a.state ?? (a.enabled ? 'enabled' : 'disabled')}` };
-    return {
-      changes,
-      msg: `${did.join(' and ')} ${a.name}`,
-      finish(outcomes) {
-        const bad = outcomes.find((o) => o.code !== 0);
-        return bad ? { failed: true, changed: true, msg: `${did.join(' and ')} ${a.name} failed (exit ${bad.code}): ${(bad.stderr || bad.stdout).trim().split('\n').slice(-2).join(' ')}` } : { changed: true };
-      },
-    };
+    return planService(a, serviceFacts((await ctx.probe(serviceProbe(a.name))).stdout));
   },
 };
+
+/** What serviceProbe printed, as KEY → value. */
+export function serviceFacts(stdout: string): Record<string, string> {
+  return Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+}
+
+/** The plan for a service from its probed facts (shared with the systemd module, which probes once). */
+export function planService(a: ServiceArgs, facts: Record<string, string>): Plan {
+  const systemd = facts.INIT === 'systemd';
+  const n = shellQuote(a.name);
+  if (facts.EXISTS !== 'yes') {
+    const verb = { started: 'start', stopped: 'stop', restarted: 'restart', reloaded: 'reload' }[a.state ?? 'started'];
+    return {
+      changes: [],
+      failed: true,
+      msg: `Could not find the requested service ${a.name}: ${systemd ? 'no systemd unit' : `no /etc/init.d/${a.name}`}`,
+      pending: { missing: `the service ${a.name} is not installed`, action: `${a.state ? verb : 'enable'} ${a.name}` },
+    };
+  }
+  const changes: Change[] = [];
+  const did: string[] = [];
+  const act = (verb: string) => {
+    changes.push({ kind: 'exec', command: systemd ? `systemctl ${verb} ${n}` : `service ${n} ${verb}` });
+    did.push(verb);
+  };
+  if (a.enabled !== undefined && (facts.ENABLED === 'yes') !== a.enabled) {
+    changes.push({ kind: 'exec', command: systemd ? `systemctl ${a.enabled ? 'enable' : 'disable'} ${n}` : `update-rc.d ${n} ${a.enabled ? 'enable' : 'disable'}` });
+    did.push(a.enabled ? 'enable' : 'disable');
+  }
+  const active = facts.ACTIVE === 'yes';
+  if (a.state === 'started' && !active) act('start');
+  else if (a.state === 'stopped' && active) act('stop');
+  else if (a.state === 'restarted') act('restart');
+  else if (a.state === 'reloaded') act(active ? 'reload' : 'start');
+  if (changes.length === 0) return { changes, msg: `${a.name} is already ${a.state ?? (a.enabled ? 'enabled' : 'disabled')}` };
+  return {
+    changes,
+    msg: `${did.join(' and ')} ${a.name}`,
+    finish(outcomes) {
+      const bad = outcomes.find((o) => o.code !== 0);
+      return bad ? { failed: true, changed: true, msg: `${did.join(' and ')} ${a.name} failed (exit ${bad.code}): ${(bad.stderr || bad.stdout).trim().split('\n').slice(-2).join(' ')}` } : { changed: true };
+    },
+  };
+}

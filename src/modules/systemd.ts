@@ -10,7 +10,7 @@
  * ```
  */
 import { shellQuote } from '../util/shell-quote.ts';
-import { service } from './service.ts';
+import { planService, serviceFacts, serviceProbe } from './service.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 
 export interface SystemdArgs {
@@ -44,14 +44,15 @@ export const systemd: ModuleDef<SystemdArgs> = {
     errorMessage: 'systemd needs a name (with state, enabled or masked), or daemon_reload',
   },
   async plan(a, ctx): Promise<Plan> {
-    const probe = await ctx.probe(a.name ? `[ -d /run/systemd/system ] && echo INIT=systemd && echo "ENABLED=$(systemctl is-enabled ${shellQuote(a.name)} 2>/dev/null)" || echo INIT=other` : '[ -d /run/systemd/system ] && echo INIT=systemd || echo INIT=other');
-    const onSystemd = probe.stdout.includes('INIT=systemd');
+    // One round trip: the service module's probe (init, unit, state, enabled, masked), or only the init without a unit.
+    const facts = serviceFacts((await ctx.probe(a.name ? serviceProbe(a.name) : '[ -d /run/systemd/system ] && echo INIT=systemd || echo INIT=sysv')).stdout);
+    const onSystemd = facts.INIT === 'systemd';
     const wantsUnit = a.state !== undefined || a.enabled !== undefined || a.masked !== undefined;
     if (!onSystemd) {
       if (a.masked !== undefined) return { changes: [], failed: true, msg: `systemd is not running on ${ctx.host}: a unit cannot be masked there` };
       const note = a.daemon_reload || a.daemon_reexec ? ' (no systemd on this host: nothing to reload)' : '';
       if (!wantsUnit || !a.name) return { changes: [], msg: `nothing to do${note}` };
-      const plan = await service.plan({ name: a.name, state: a.state, enabled: a.enabled }, ctx);
+      const plan = planService({ name: a.name, state: a.state, enabled: a.enabled }, facts);
       return { ...plan, msg: plan.msg + note };
     }
     const changes: Change[] = [];
@@ -59,14 +60,14 @@ export const systemd: ModuleDef<SystemdArgs> = {
     if (a.daemon_reexec) changes.push({ kind: 'exec', command: 'systemctl daemon-reexec' });
     if (a.daemon_reload) changes.push({ kind: 'exec', command: 'systemctl daemon-reload' });
     const n = a.name ? shellQuote(a.name) : '';
-    const masked = /^ENABLED=masked/m.test(probe.stdout);
+    const masked = facts.MASKED === 'yes';
     if (a.name && a.masked !== undefined && a.masked !== masked) {
       changes.push({ kind: 'exec', command: `systemctl ${a.masked ? 'mask' : 'unmask'} ${n}` });
       did.push(a.masked ? 'mask' : 'unmask');
     }
     let unitPlan: Plan | undefined;
     if (a.name && (a.state !== undefined || a.enabled !== undefined) && !(a.masked === true)) {
-      unitPlan = await service.plan({ name: a.name, state: a.state, enabled: a.enabled }, ctx);
+      unitPlan = planService({ name: a.name, state: a.state, enabled: a.enabled }, facts);
       if (unitPlan.failed && !(did.includes('unmask') && unitPlan.pending)) return unitPlan;
       for (const c of unitPlan.changes) changes.push(c);
       if (unitPlan.changes.length) did.push(unitPlan.msg);

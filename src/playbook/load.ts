@@ -174,7 +174,16 @@ class Loader {
   private rolesSeen = new Set<string>();
 
   /** Where a role is: roles/ beside the playbook or the including file, the playbook's folder, ANSIBLE_ROLES_PATH, ~/.ansible/roles, /etc/ansible/roles. */
-  private async findRole(name: string, file: string): Promise<{ dir: string; looked: string[] }> {
+  private roleDirs = new Map<string, Promise<{ dir: string; looked: string[] }>>();
+  private findRole(name: string, file: string): Promise<{ dir: string; looked: string[] }> {
+    // Searched once per name and folder (roleOnce and role both ask).
+    const key = `${name}\0${path.dirname(file)}`;
+    let found = this.roleDirs.get(key);
+    if (!found) this.roleDirs.set(key, (found = this.searchRole(name, file)));
+    return found;
+  }
+
+  private async searchRole(name: string, file: string): Promise<{ dir: string; looked: string[] }> {
     const home = process.env.HOME ?? '';
     const bases = [
       path.join(this.playbookDir, 'roles'),
