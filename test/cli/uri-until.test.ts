@@ -8,7 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
+import path from 'node:path';
 import { hostResult, Project, statusOf } from '../helpers/project.ts';
+import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 
 let p: Project;
 let server: Server;
@@ -163,6 +165,28 @@ test('wait_for: a port that answers, one that does not (Ansible\'s timeout messa
   assert.is(statusOf(r.report, 'wait for it', 'h1'), 'ok');
   assert.ok(hostResult(r.report, 'wait for it', 'h1').result.elapsed >= 0);
   assert.match(hostResult(r.report, 'a file that stays', 'h1').msg, /^Timeout when waiting for file .*\/log to be absent$/);
+});
+
+test('in a terminal: a task retrying shows its retry under the host; Ctrl-C ends the wait at once (exit 130, the recap shown)', async () => {
+  await p.write('wait.yml', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: wait for a file that never comes
+      command: cat {{ files }}/never
+      register: out
+      failed_when: false
+      until: out.rc == 0
+      retries: 30
+      delay: 1
+`);
+  const started = Date.now();
+  const r = await inPty(['run', path.join(p.dir, 'wait.yml'), '-i', path.join(p.dir, 'hosts.yml')], { cwd: p.dir, ctrlC: 2500 });
+  assert.is(r.code, 130, r.text);
+  assert.ok(Date.now() - started < 15_000, 'the 30 s wait ended early');
+  assert.match(r.text, /retrying: wait for a file that never comes \(attempt \d+ of 31, every 1 s\) - out\.rc=1/);
+  assert.match(r.text, /RECAP/);
+  assert.not.match(r.text, STACK_TRACE);
 });
 
 test.run();
