@@ -4,7 +4,7 @@
 // assertion, then a table of suites and one closing line CI reads:
 // "N passed, N failed". Default dirs: unit, cli, compat, lab.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -58,10 +58,12 @@ const results = [];
 for (const dir of dirs) {
   const full = path.join(root, dir);
   if (!existsSync(full)) continue;
-  for (const name of readdirSync(full).filter((f) => /\.test\.js$/.test(f)).sort()) {
-    const label = `${path.basename(dir)}/${name.replace(/\.test\.js$/, '')}`;
+  // A folder of suites, or one suite file (`node test/run.js dist/test/lab/fleet.test.js`).
+  const files = statSync(full).isDirectory() ? readdirSync(full).filter((f) => /\.test\.js$/.test(f)).sort().map((f) => path.join(full, f)) : [full];
+  for (const file of files) {
+    const label = `${path.basename(path.dirname(file))}/${path.basename(file).replace(/\.test\.js$/, '')}`;
     process.stdout.write(`\n${paint(1, label)}\n`);
-    results.push({ label, ...(await runSuite(path.join(full, name))) });
+    results.push({ label, ...(await runSuite(file)) });
   }
 }
 

@@ -143,12 +143,12 @@ service jitsi-videobridge2 restart >/dev/null
   }
 
   /** The bridges jicofo sees in the brewery room now (their nicknames), waiting up to `ms` for `want` of them. */
-  async breweryOccupants(want?: number, ms = 45_000): Promise<string[]> {
+  async breweryOccupants(want?: number | ((seen: string[]) => boolean), ms = 45_000): Promise<string[]> {
     const deadline = Date.now() + ms;
     let seen: string[] = [];
     do {
       seen = (await this.lab.exec(this.main, 'cat /var/lib/jicofo/brewery 2>/dev/null')).stdout.split('\n').filter(Boolean);
-      if (want === undefined ? seen.length > 0 : seen.length >= want) return seen;
+      if (want === undefined ? seen.length > 0 : typeof want === 'function' ? want(seen) : seen.length >= want) return seen;
       await new Promise((res) => setTimeout(res, 500));
     } while (Date.now() < deadline);
     return seen;
