@@ -6,7 +6,7 @@
 import { ConnectionError } from '../errors.ts';
 import type { Lookup } from '../util/lookup.ts';
 import type { SshSettings } from './ssh-target.ts';
-import type { Become, Connection, ExecOptions, ExecResult, FileInfo, RunLockOptions, WriteOptions, WriteResult } from './types.ts';
+import type { BatchWrite, BatchWriteResult, Become, Connection, ExecOptions, ExecResult, FileInfo, RunLockOptions, WriteOptions, WriteResult } from './types.ts';
 
 export function connectionFactory(settings: SshSettings = {}): (host: string, vars: Lookup) => Connection {
   return (host, vars) => {
@@ -56,6 +56,10 @@ class Deferred implements Connection {
 
   writeFile(path: string, content: Buffer, opts?: WriteOptions): Promise<WriteResult> {
     return this.conn.writeFile(path, content, opts);
+  }
+
+  writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+    return this.conn.writeFiles(writes);
   }
 
   lock(opts: RunLockOptions): Promise<void> {

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../errors.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import { shlexSplit } from '../util/shlex.ts';
-import { RunLocked, StaleWrite, type RunLockOptions, type Become, type Connection, type ExecOptions, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from './types.ts';
+import { RunLocked, StaleWrite, type BatchWrite, type BatchWriteResult, type RunLockOptions, type Become, type Connection, type ExecOptions, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from './types.ts';
 
 
 /** A started command: its streams and its end. */
@@ -47,7 +47,7 @@ export function validateCommand(validate: string): string {
 }
 
 /** Builds the atomic write script: temp beside the target, verified by checksum, checked against the plan's base, renamed. */
-function writeScript(path: string, size: number, sha: string, opts: WriteOptions): string {
+function writeScript(path: string, size: number, sha: string, opts: WriteOptions, fill = 'cat > "$t"'): string {
   const lines = [
     'set -e',
     `p=${shellQuote(path)}`,
@@ -57,7 +57,7 @@ function writeScript(path: string, size: number, sha: string, opts: WriteOptions
     opts.makeParents ? 'mkdir -p -- "$d"' : '[ -d "$d" ] || { echo "directory $d does not exist" >&2; exit 3; }',
     't=$(mktemp "$d/.jitsi-fleet.XXXXXXXX")',
     "trap 'rm -f -- \"$t\"' EXIT HUP INT TERM PIPE",
-    'cat > "$t"',
+    fill,
     `[ "$(wc -c < "$t")" -eq ${size} ] || { echo "incomplete transfer" >&2; exit 4; }`,
     `printf '%s  %s\\n' ${sha} "$t" | sha256sum -c --status - || { echo "checksum mismatch" >&2; exit 4; }`,
     // One writer at a time in this directory, from the base check to the rename.
@@ -274,6 +274,62 @@ export abstract class ShellConnection implements Connection {
     const backup = /^BACKUP=(.*)$/m.exec(res.stdout);
     return backup ? { backupFile: backup[1] } : {};
   }
+
+  async writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+    if (writes.length === 0) return [];
+    const res = await this.exec('/bin/sh -s', { stdin: batchScript(writes), become: writes[0].opts.become });
+    const results: BatchWriteResult[] = parseBatchOutput(writes, res.stdout);
+    // The script itself failed before a write reported (sudo refused, no mktemp): the first write carries it.
+    if (res.code !== 0 && !results.some((r) => r.state !== 'not run')) {
+      results[0] = { state: 'failed', stale: false, msg: `writing ${writes[0].path} failed: ${res.stderr.trim() || `exit ${res.code}`}` };
+    }
+    return results;
+  }
+}
+
+/**
+ * Many writes in one script, read by sh from stdin: each write is the
+ * single-write script in a subshell, its bytes in a base64 here-document
+ * (any size, any bytes), its exit code and error printed on one line:
+ * `R <index> <code> <base64 of stderr>` (or `R <index> S`, not run).
+ */
+export function batchScript(writes: BatchWrite[]): string {
+  const end = `JITSI_FLEET_END_${randomBytes(8).toString('hex')}`;
+  const out = ['E=$(mktemp) || exit 1', 'trap \'rm -f -- "$E"\' EXIT', 'stop=0', 'sg=-1'];
+  writes.forEach((w, i) => {
+    const sha = createHash('sha256').update(w.content).digest('hex');
+    const b64 = w.content.toString('base64').replace(/.{1,76}/g, '$&\n');
+    const fill = `base64 -d > "$t" <<'${end}'\n${b64}${end}`;
+    out.push(
+      `if [ "$stop" = 0 ] || [ "$sg" = ${w.group} ]; then`,
+      `( ${writeScript(w.path, w.content.length, sha, w.opts, fill)}\n) </dev/null 2>"$E"`,
+      'rc=$?',
+      `printf 'R ${i} %s ' "$rc"; base64 -w0 < "$E"; echo`,
+      `if [ "$rc" != 0 ] && [ "$stop" = 0 ]; then stop=1; sg=${w.group}; fi`,
+      `else printf 'R ${i} S\\n'; fi`,
+    );
+  });
+  return out.join('\n') + '\n';
+}
+
+/** Parses what batchScript printed. */
+export function parseBatchOutput(writes: BatchWrite[], stdout: string): BatchWriteResult[] {
+  const results: BatchWriteResult[] = writes.map(() => ({ state: 'not run' }));
+  let backup: string | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('BACKUP=')) backup = line.slice(7);
+    const m = /^R (\d+) (S|\d+)(?: (\S*))?$/.exec(line);
+    if (!m) continue;
+    const i = Number(m[1]);
+    const done = backup;
+    backup = undefined;
+    if (m[2] === 'S' || i >= writes.length) continue;
+    const code = Number(m[2]);
+    const stderr = Buffer.from(m[3] ?? '', 'base64').toString('utf8').trim();
+    if (code === 0) results[i] = done ? { state: 'written', backupFile: done } : { state: 'written' };
+    else results[i] = { state: 'failed', stale: code === EXIT_STALE, msg: code === EXIT_STALE ? stderr : `writing ${writes[i].path} failed: ${stderr || `exit ${code}`}` };
+  }
+  return results;
 }
 
 /** A write the host refused (validation, permissions, missing directory). */

@@ -54,6 +54,24 @@ export interface WriteResult {
   backupFile?: string;
 }
 
+/** One file of a batch of writes (see Connection.writeFiles). */
+export interface BatchWrite {
+  path: string;
+  content: Buffer;
+  opts: WriteOptions;
+  /**
+   * Writes of one group go on after a failed one (the items of one loop);
+   * a failure stops every later group.
+   */
+  group: number;
+}
+
+/** What became of one write of a batch. */
+export type BatchWriteResult =
+  | { state: 'written'; backupFile?: string }
+  | { state: 'failed'; msg: string; stale: boolean }
+  | { state: 'not run' };
+
 export interface Connection {
   /** Inventory name of the host. */
   readonly host: string;
@@ -68,6 +86,12 @@ export interface Connection {
   readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>>;
   /** Replaces a file atomically: temp file beside it, old mode and owner kept, verified, renamed. */
   writeFile(path: string, content: Buffer, opts?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Many writes in one command (all with the become of the first), in order,
+   * each as writeFile does it (temp file, verified, renamed); after a failed
+   * write, only the writes of its own group still run.
+   */
+  writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]>;
   /**
    * Takes the host's run lock (one writing run per host at a time) and holds
    * it until close(), or until the connection drops. Throws RunLocked when

@@ -3,9 +3,10 @@
  * write; check mode never calls this, so a dry run cannot touch a host.
  */
 import { shellQuote } from '../util/shell-quote.ts';
-import type { Become, Connection, ExecResult, FileInfo } from '../connection/types.ts';
+import type { Become, Connection, ExecResult, FileInfo, WriteOptions } from '../connection/types.ts';
 import type { Change } from '../modules/types.ts';
 import type { FileView } from './file-view.ts';
+import type { WriteBehind } from './write-behind.ts';
 
 export interface Applied {
   outcomes: ExecResult[];
@@ -18,9 +19,7 @@ export async function applyChanges(conn: Connection, files: FileView, changes: C
   for (const c of changes) {
     if (c.kind === 'write') {
       const before = await files.get(c.path, become);
-      const res = await conn.writeFile(c.path, c.content, {
-        mode: c.mode, owner: c.owner, group: c.group, backup: c.backup, validate: c.validate, makeParents: c.makeParents, base: c.base, follow: c.follow, become,
-      });
+      const res = await conn.writeFile(c.path, c.content, writeOptions(c, become));
       backupFile = res.backupFile ?? backupFile;
       if (c.mode && !/^[0-7]{4}$/.test(c.mode)) files.forget(c.path);
       else files.record(c.path, afterWrite(before, c), become);
@@ -40,8 +39,29 @@ export async function applyChanges(conn: Connection, files: FileView, changes: C
   return { outcomes, backupFile };
 }
 
+type Write = Extract<Change, { kind: 'write' }>;
+
+function writeOptions(c: Write, become?: Become): WriteOptions {
+  return { mode: c.mode, owner: c.owner, group: c.group, backup: c.backup, validate: c.validate, makeParents: c.makeParents, base: c.base, follow: c.follow, become };
+}
+
+/**
+ * Write-behind: puts a plan's writes in the host's queue instead of sending
+ * them, and records what they will leave so later tasks plan against it.
+ */
+export async function queueWrites(queue: WriteBehind, files: FileView, changes: Change[], become: Become | undefined, owner: { taskId: number; item: number }): Promise<void> {
+  for (const c of changes) {
+    if (c.kind !== 'write') throw new Error(`only writes are queued, not ${c.kind}`);
+    const before = await files.get(c.path, become);
+    queue.add({ path: c.path, content: c.content, opts: writeOptions(c, become), group: owner.taskId, ...owner });
+    // A symbolic mode is resolved on the host: read the file again when a later task needs it.
+    if (c.mode && !/^[0-7]{4}$/.test(c.mode)) files.forget(c.path);
+    else files.record(c.path, afterWrite(before, c), become);
+  }
+}
+
 /** What a file is after a write (also what check mode pretends it is). */
-export function afterWrite(before: FileInfo, c: Extract<Change, { kind: 'write' }>): FileInfo {
+export function afterWrite(before: FileInfo, c: Write): FileInfo {
   const old = before.state === 'file' ? before : undefined;
   return {
     state: 'file',

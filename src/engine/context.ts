@@ -2,11 +2,12 @@
 import { RunLocked, type Connection } from '../connection/types.ts';
 import { ConnectionError, messageOf } from '../errors.ts';
 import type { Inventory, Vars, VarsDirs } from '../inventory/model.ts';
-import { emptyStats, type Emit, type HostStats, type RunEvent } from '../events/events.ts';
+import { emptyStats, type Emit, type HostStats, type RunEvent, type TaskOutcome } from '../events/events.ts';
 import type { Redactor } from '../events/redact.ts';
 import type { Keywords, Play, Playbook } from '../playbook/types.ts';
 import type { Lookup } from '../template/templar.ts';
 import { FileView } from './file-view.ts';
+import { WriteBehind } from './write-behind.ts';
 import type { TagFilter } from './tags.ts';
 import { groupNames, groupsVar, hostvarsProxy, rawLayer, scope } from './vars.ts';
 
@@ -24,6 +25,11 @@ export interface EngineOptions {
   playbookDirVars: VarsDirs;
   /** Makes the connection for a host from its variables (ansible_connection, ansible_host...). */
   connectionFor(host: string, vars: Lookup): Connection;
+  /**
+   * Send the file writes of consecutive tasks together (write-behind); off:
+   * each task's writes are sent before the next task starts.
+   */
+  writeBehind?: boolean;
   /** Set when the user asked to stop (first Ctrl-C): no new task starts. */
   stopRequested?: () => boolean;
   /**
@@ -51,12 +57,17 @@ export interface HostState {
   stats: HostStats;
   notified: Set<string>;
   conn?: Connection;
+  /** The write-behind queue in front of conn (conn is this queue). */
+  writes?: WriteBehind;
   files?: FileView;
   connecting?: Promise<void>;
   /** The run lock, taken before the first write. */
   locking?: Promise<void>;
   factsGathered?: boolean;
 }
+
+/** An event, or a task's outcome on a host with what counts it once it is final. */
+export type Held = { event: RunEvent } | { outcome: TaskOutcome; settle: (o: TaskOutcome) => void; rerun: () => Promise<TaskOutcome> };
 
 /** A marker that a host could not be reached; the task runner turns it into `unreachable`. */
 export class Unreachable extends Error {}
@@ -153,8 +164,22 @@ export class RunContext {
     while (Date.now() < until && !this.opts.stopRequested?.()) await new Promise((res) => setTimeout(res, Math.min(200, until - Date.now())));
   }
 
+  /**
+   * While a host's writes wait in its write-behind queue, events and task
+   * outcomes wait here, in order, until the engine releases them (knowing
+   * then which writes made it).
+   */
+  held?: Held[];
+
   emit(e: RunEvent): void {
-    this.opts.emit(this.opts.redactor.event(e));
+    const redacted = this.opts.redactor.event(e);
+    if (this.held) this.held.push({ event: redacted });
+    else this.opts.emit(redacted);
+  }
+
+  /** Reports an event already redacted (a held one). */
+  emitHeld(e: RunEvent): void {
+    this.opts.emit(e);
   }
 
   /** Opens (once) the connection of a host; an unreachable host throws Unreachable. */
@@ -162,7 +187,8 @@ export class RunContext {
     const h = this.host(name);
     if (h.unreachable) throw new Unreachable(`${name} is unreachable`);
     if (!h.conn) {
-      h.conn = this.opts.connectionFor(name, lookup);
+      h.writes = new WriteBehind(this.opts.connectionFor(name, lookup));
+      h.conn = h.writes;
       h.files = new FileView(h.conn);
       h.connecting = h.conn.connect();
     }

@@ -17,6 +17,7 @@ import { selected } from './tags.ts';
 import { TaskRunner, taskTitle } from './task-runner.ts';
 import { scope } from './vars.ts';
 import { boolKeyword, keywordBool } from './keywords.ts';
+import type { WriteBehind, WriteFailure } from './write-behind.ts';
 import type { Lookup } from '../util/lookup.ts';
 
 export interface RunResult {
@@ -31,6 +32,18 @@ export interface RunResult {
 }
 
 class PlayAborted extends Error {}
+
+/** Controller modules that must not run while writes wait (the user would see a pause with nothing reported before it). */
+const NOT_DEFERRED = new Set(['pause']);
+
+/** A task's outcome on a host where its queued write failed. */
+function failedWrite(o: TaskOutcome, f: WriteFailure): TaskOutcome {
+  const status = f.unreachable ? 'unreachable' : 'failed';
+  const first = [...f.items.values()][0] ?? 'the write failed';
+  if (!o.items) return { ...o, status, changed: false, msg: first, diff: [], result: { ...(o.result ?? {}), changed: false, failed: true, msg: first } };
+  const items = o.items.map((it, i) => (f.items.has(i) ? { ...it, status: 'failed' as const, msg: f.items.get(i)! } : it));
+  return { ...o, status, changed: false, msg: f.unreachable ? first : 'One or more items failed', diff: [], items, result: { ...(o.result ?? {}), changed: false, failed: true } };
+}
 
 /** Resolves every play's hosts before anything runs, so a bad pattern stops the run early. */
 export function resolvePlayHosts(opts: Pick<EngineOptions, 'inventory' | 'limit' | 'extraVars'>, play: Play): string[] {
@@ -150,7 +163,7 @@ export class Engine {
   private active(batch: string[], only?: Set<string>): string[] {
     return batch.filter((h) => {
       const s = this.ctx.host(h);
-      return !s.failed && !s.unreachable && (!only || only.has(h));
+      return !s.failed && !s.unreachable && !s.writes?.failure && (!only || only.has(h));
     });
   }
 
@@ -160,10 +173,83 @@ export class Engine {
     if (keywordBool(play.gatherFacts, this.playLookup(play))) await this.gather(play, batch, playHosts);
     await this.prefetch(play, batch, playHosts);
     const sections: Node[][] = [play.preTasks, play.tasks, play.postTasks];
-    for (const section of sections) {
-      await this.runNodes(section, base, play, batch, playHosts);
-      await this.flushHandlers(play, batch, playHosts);
-      if (this.stop()) return;
+    try {
+      for (const section of sections) {
+        await this.runNodes(section, base, play, batch, playHosts);
+        await this.flushHandlers(play, batch, playHosts);
+        if (this.stop()) return;
+      }
+    } finally {
+      // What the finished tasks queued goes to the hosts (also after a first Ctrl-C) before the play ends.
+      await this.flushWrites();
+    }
+  }
+
+  /**
+   * Whether a task's writes may wait in the write-behind queue: not where
+   * its own outcome must be known at once (ignore_errors, failed_when,
+   * until, a rescue or always around it, run_once, handlers, failure limits,
+   * delegation), never in check mode (nothing is written).
+   */
+  private mayDefer(task: TaskNode, frames: Keywords[], play: Play, handler: boolean): boolean {
+    if (this.opts.writeBehind === false || this.opts.check || handler) return false;
+    if (task.until || task.failedWhen || NOT_DEFERRED.has(task.module)) return false;
+    if (play.anyErrorsFatal !== undefined || play.maxFailPercentage !== undefined) return false;
+    for (const f of [...frames, task]) {
+      if (f.ignoreErrors !== undefined || f.delegateTo !== undefined || f.runOnce !== undefined || f.anyErrorsFatal !== undefined) return false;
+      if ((f as Partial<BlockNode>).kind === 'block' && ((f as BlockNode).rescue.length > 0 || (f as BlockNode).always.length > 0)) return false;
+    }
+    return true;
+  }
+
+  /** Sends every host's queued writes (one command per host, all at once), then releases what was held. */
+  private async flushWrites(): Promise<void> {
+    const queues = [...this.ctx.hosts.values()].map((h) => h.writes).filter((q): q is WriteBehind => q?.pending === true);
+    await Promise.all(queues.map((q) => q.flush().catch(() => {}))); // a failure is kept in q.failure
+    await this.release();
+  }
+
+  /**
+   * Reports what was held, in order, now that the writes are on the hosts:
+   * a task whose write failed on a host fails there (its message, its
+   * items), and what that host did after it in the meantime is dropped
+   * (nothing of it reached the host: its writes were not sent).
+   */
+  private async release(): Promise<void> {
+    const held = this.ctx.held;
+    if (!held) return;
+    if ([...this.ctx.hosts.values()].some((h) => h.writes?.pending)) return;
+    this.ctx.held = undefined;
+    // A file changed by someone else after it was read: that host's tasks from there on are planned again from fresh reads.
+    const replan = new Map<string, WriteFailure>();
+    for (const h of this.ctx.hosts.values()) {
+      if (!h.writes?.failure?.stale) continue;
+      replan.set(h.name, h.writes.failure);
+      h.writes.clearStale();
+      h.files?.forget();
+    }
+    const failure = (host: string) => this.ctx.host(host).writes?.failure;
+    const dropped = (host: string, taskId: number) => (failure(host)?.taskId ?? Infinity) < taskId;
+    for (const item of held) {
+      if ('event' in item) {
+        const e = item.event;
+        if (e.kind === 'task-start') this.ctx.emitHeld({ ...e, hosts: e.hosts.filter((h) => !dropped(h, e.taskId)) });
+        else if (e.kind !== 'task-retry' || !dropped(e.host, e.taskId)) this.ctx.emitHeld(e);
+        continue;
+      }
+      const o = item.outcome;
+      const stale = replan.get(o.host);
+      if (stale && o.taskId >= stale.taskId) {
+        this.ctx.host(o.host).failed = false;
+        const again = await item.rerun();
+        // Earlier items of the stale task were written: it changed the host.
+        if (stale.partial && o.taskId === stale.taskId && again.status === 'ok') Object.assign(again, { status: 'changed', changed: true });
+        if (!dropped(o.host, o.taskId)) item.settle(again);
+        continue;
+      }
+      if (dropped(o.host, o.taskId)) continue;
+      const f = failure(o.host);
+      item.settle(f && o.taskId === f.taskId ? failedWrite(o, f) : o);
     }
   }
 
@@ -183,6 +269,7 @@ export class Engine {
       if (this.stop()) return;
       if (this.active(batch, only).length === 0) return;
       if (node.kind === 'task' && node.module === 'meta') {
+        await this.flushWrites();
         if (await this.runMeta(node, frames, play, batch, playHosts, only)) return;
       } else if (node.kind === 'task') await this.guarded(node, () => this.runTask(node, frames, play, batch, playHosts, only));
       else if (node.kind === 'block') await this.runBlock(node, frames, play, batch, playHosts, only);
@@ -201,8 +288,12 @@ export class Engine {
 
   private async runBlock(node: BlockNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {
     const inner = [...frames, node];
+    // rescue and always start from what really happened on the hosts.
+    const guarded = node.rescue.length > 0 || node.always.length > 0;
+    if (guarded) await this.flushWrites();
     const entered = this.active(batch, only);
     await this.runNodes(node.block, inner, play, batch, playHosts, new Set(entered));
+    if (guarded) await this.flushWrites();
     const failedHere = entered.filter((h) => this.ctx.host(h).failed && !this.ctx.host(h).unreachable);
     if (node.rescue.length && failedHere.length) {
       for (const h of failedHere) {
@@ -244,11 +335,14 @@ export class Engine {
   private async runTask(task: TaskNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>, handler = false): Promise<void> {
     const tags = [...frames.flatMap((f) => f.tags ?? []), ...(task.tags ?? [])];
     if (!handler && !selected(tags, this.opts.tags)) return;
+    if (this.active(batch, only).length === 0) return;
+    const deferWrites = this.mayDefer(task, frames, play, handler);
+    if (!deferWrites) await this.flushWrites();
     const hosts = this.active(batch, only);
     if (hosts.length === 0) return;
     const id = ++this.taskCounter;
     const hostvars = this.ctx.hostvars(play, batch, playHosts);
-    const env = { ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: id, handler };
+    const env = { ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: id, handler, deferWrites };
     const runner = new TaskRunner(env, task);
     const runOnce = boolKeyword([...frames, task], 'runOnce', runner.lookup(hosts[0]), false);
     let title = taskTitle(task);
@@ -263,7 +357,17 @@ export class Engine {
     await forEachLimited(runOnce ? hosts.slice(0, 1) : hosts, this.opts.forks, async (h) => {
       const o = await runner.run(h);
       outcomes.set(h, o);
-      this.tally(task, frames, o, runner);
+      const queue = this.ctx.host(h).writes;
+      if (queue?.pending || queue?.failure) this.ctx.held ??= [];
+      if (!this.ctx.held) return this.tally(task, frames, o, runner);
+      // Held until its writes (and the earlier ones) are on the host; a failure stops the host now.
+      if (o.status === 'failed') this.ctx.host(h).failed = true;
+      this.ctx.held.push({
+        outcome: o,
+        settle: (final) => this.tally(task, frames, final, runner),
+        // Planned again from fresh reads, writing at once (after a stale write).
+        rerun: () => new TaskRunner({ ...env, deferWrites: false }, task).run(h),
+      });
     });
     if (runOnce) {
       const first = outcomes.get(hosts[0])!;
@@ -276,6 +380,9 @@ export class Engine {
       }
     }
     this.ctx.emit({ kind: 'task-end', taskId: id });
+    // A write failed on a host (found by a later read): settle it now. Else, the writes may have gone along the way.
+    if ([...this.ctx.hosts.values()].some((h) => h.writes?.failure)) await this.flushWrites();
+    else await this.release();
     this.checkFailureLimits(play, batch, task, frames, runner);
   }
 
@@ -326,6 +433,7 @@ export class Engine {
   }
 
   private async flushHandlers(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+    await this.flushWrites();
     for (const handler of play.handlers) {
       const names = [handler.name, ...(handler.listen ?? [])].filter((n): n is string => n !== undefined);
       const hosts = this.active(batch).filter((h) => names.some((n) => this.ctx.host(h).notified.has(n)));

@@ -12,7 +12,7 @@ import { checkArgs, normalizeArgs } from '../playbook/args.ts';
 import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
 import { condition, renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
 import { injectFault } from '../util/fault.ts';
-import { applyChanges, stageChanges } from './apply.ts';
+import { applyChanges, queueWrites, stageChanges } from './apply.ts';
 import { moduleContext, type ModuleTarget } from './module-context.ts';
 import { becomeFor, boolKeyword, inherited } from './keywords.ts';
 import { OMIT, Unreachable, type RunContext } from './context.ts';
@@ -27,6 +27,8 @@ export interface TaskEnv {
   frames: Keywords[];
   taskId: number;
   handler: boolean;
+  /** This task's file writes may wait in the host's write-behind queue (see write-behind.ts). */
+  deferWrites?: boolean;
 }
 
 
@@ -44,6 +46,9 @@ interface ItemResult {
 }
 
 export class TaskRunner {
+  /** The loop item being run on each host (-1: no loop), for the writes it queues. */
+  private readonly items = new Map<string, number>();
+
   constructor(private readonly env: TaskEnv, private readonly task: TaskNode) {}
 
   lookup(host: string, loopVars?: Vars): Lookup {
@@ -112,6 +117,7 @@ export class TaskRunner {
     let failed = false;
     let ran = false;
     for (const [index, item] of (items as unknown[]).entries()) {
+      this.items.set(host, index);
       const loopVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
       if (task.loopControl?.indexVar) loopVars[task.loopControl.indexVar] = index;
       const itemLookup = this.lookup(host, loopVars);
@@ -259,6 +265,8 @@ export class TaskRunner {
     } else {
       const targetLookup = target === host ? lookup : this.lookup(target);
       const { conn, files } = await this.env.ctx.connection(target, targetLookup);
+      const queue = this.env.ctx.host(target).writes;
+      if (queue) queue.current = this.env.taskId;
       mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files });
       try {
         plan = await mod.plan(args, mctx);
@@ -280,13 +288,11 @@ export class TaskRunner {
         predicted: true,
       };
     }
-    let status: Status;
     let changed = plan.changes.length > 0 || Boolean(plan.predicted);
     let msg = plan.msg;
     let failed = Boolean(plan.failed);
     let result: Record<string, unknown> = { ...(plan.result ?? {}) };
     if (plan.skipped) {
-      status = 'skipped';
       changed = false;
       result.skipped = true;
     } else if (!failed && changed) {
@@ -298,6 +304,12 @@ export class TaskRunner {
       } else {
         try {
           await this.env.ctx.writable(target);
+          const queue = this.env.ctx.host(target).writes;
+          if (this.env.deferWrites && target === host && queue && !plan.finish && plan.changes.every((c) => c.kind === 'write' && !c.backup)) {
+            // Sent with the writes of the next tasks; the engine holds this outcome until they are on the host.
+            await queueWrites(queue, files, plan.changes, become, { taskId: this.env.taskId, item: this.items.get(host) ?? -1 });
+            return this.settle(host, plan, check, diff, { changed, msg, failed, result, status: undefined });
+          }
           const applied = await applyChanges(conn, files, plan.changes, become);
           if (applied.backupFile) result.backup_file = applied.backupFile;
           if (plan.finish) {
@@ -323,6 +335,14 @@ export class TaskRunner {
         }
       }
     }
+    return this.settle(host, plan, check, diff, { changed, msg, failed, result, status: plan.skipped ? 'skipped' : undefined });
+  }
+
+  /** The end of execute: secrets, facts, changed_when/failed_when, the item's result. */
+  private settle(host: string, plan: Plan, _check: boolean, diff: boolean, r: { changed: boolean; msg: string; failed: boolean; result: Record<string, unknown>; status: Status | undefined }): ItemResult {
+    const task = this.task;
+    const opts = this.env.ctx.opts;
+    let { changed, msg, failed, result, status } = r;
     // Values under secret-looking names (set_fact jvb_secret, register admin_password) are secrets from now on.
     opts.redactor.addByName(result);
     if (task.register && SECRET_NAME.test(task.register)) {

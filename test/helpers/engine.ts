@@ -31,7 +31,7 @@ export interface MemoryRun {
 export async function runInMemory(
   playbook: string,
   inventory: string,
-  opts: { check?: boolean; diff?: boolean; hosts?: Map<string, MemoryHost>; extraVars?: Record<string, unknown> } = {},
+  opts: { check?: boolean; diff?: boolean; hosts?: Map<string, MemoryHost>; extraVars?: Record<string, unknown>; writeBehind?: boolean } = {},
 ): Promise<MemoryRun> {
   const dir = await mkdtemp(path.join(tmpdir(), 'jf-mem-'));
   try {
@@ -49,6 +49,7 @@ export async function runInMemory(
       tags: { only: [], skip: [] },
       extraVars: opts.extraVars ?? {},
       forks: 5,
+      writeBehind: opts.writeBehind,
       emit: (e) => events.push(e),
       redactor: new Redactor(),
       playbookDirVars: await loadVarsDirs(dir),

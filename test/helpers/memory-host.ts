@@ -1,5 +1,5 @@
 /** An in-memory host for unit tests of planning logic (never for end-to-end proof). */
-import type { Connection, ExecResult, FileInfo, WriteOptions, WriteResult } from '../../src/connection/types.ts';
+import type { BatchWrite, BatchWriteResult, Connection, ExecResult, FileInfo, WriteOptions, WriteResult } from '../../src/connection/types.ts';
 
 export class MemoryHost implements Connection {
   readonly files = new Map<string, FileInfo>();
@@ -12,6 +12,8 @@ export class MemoryHost implements Connection {
   answer: (command: string) => ExecResult = () => ({ code: 0, stdout: '', stderr: '' });
   readonly writes: string[] = [];
   readonly commands: string[] = [];
+  /** Every use of the host, in order: `exec <command>`, `read <paths>`, `write <path>`, `batch <paths>`. */
+  readonly log: string[] = [];
 
   constructor(readonly host = 'mem', initial: Record<string, string> = {}) {
     for (const [p, c] of Object.entries(initial)) this.put(p, c);
@@ -35,11 +37,13 @@ export class MemoryHost implements Connection {
   async exec(command: string): Promise<ExecResult> {
     this.commandsSent++;
     this.commands.push(command);
+    this.log.push(`exec ${command}`);
     return this.answer(command);
   }
 
   async readFiles(paths: string[], become?: { user: string }): Promise<Map<string, FileInfo>> {
     this.commandsSent++;
+    this.log.push(`read ${paths.join(' ')}`);
     this.reads.push({ paths, as: become?.user ?? this.user });
     const who = become?.user ?? this.user;
     return new Map(paths.map((p) => [p, this.rootOnly.has(p) && who !== 'root' ? { state: 'unreadable', reason: 'permission denied' } : (this.files.get(p) ?? { state: 'absent' })]));
@@ -50,9 +54,33 @@ export class MemoryHost implements Connection {
 
   async writeFile(path: string, content: Buffer, opts: WriteOptions = {}): Promise<WriteResult> {
     this.commandsSent++;
+    this.log.push(`write ${path}`);
     this.writes.push(path);
     const old = this.files.get(path);
     this.files.set(path, { state: 'file', content, mode: opts.mode ?? (old?.state === 'file' ? old.mode : '0644'), owner: 'root', group: 'root' });
     return {};
+  }
+
+  /** Paths whose write fails (the batch tests). */
+  readonly refuse = new Set<string>();
+  /** Each batch: the paths it held. */
+  readonly batches: string[][] = [];
+
+  async writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+    this.commandsSent++;
+    this.batches.push(writes.map((w) => w.path));
+    this.log.push(`batch ${writes.map((w) => w.path).join(' ')}`);
+    let stopGroup: number | undefined;
+    return writes.map((w) => {
+      if (stopGroup !== undefined && w.group !== stopGroup) return { state: 'not run' };
+      if (this.refuse.has(w.path)) {
+        stopGroup ??= w.group;
+        return { state: 'failed', stale: false, msg: `writing ${w.path} failed: refused` };
+      }
+      this.writes.push(w.path);
+      const old = this.files.get(w.path);
+      this.files.set(w.path, { state: 'file', content: w.content, mode: w.opts.mode ?? (old?.state === 'file' ? old.mode : '0644'), owner: 'root', group: 'root' });
+      return { state: 'written' };
+    });
   }
 }

@@ -1,0 +1,167 @@
+/**
+ * Write-behind: the file writes of consecutive tasks on a host go out
+ * together, in one command, when something needs the host again (a command,
+ * a read, a task that cannot wait) or the engine asks (handlers, a block
+ * with rescue, the end of a play). Each file is still written atomically
+ * and verified; a failed write stops the writes of later tasks, and the
+ * engine blames the task it belongs to (see Engine.release).
+ *
+ * The queue sits in front of the host's connection: every other use of the
+ * connection sends the queued writes first, so nothing on the host is done
+ * out of order.
+ */
+import type { BatchWrite, Become, Connection, ExecOptions, ExecResult, FileInfo, RunLockOptions, WriteOptions, WriteResult, BatchWriteResult } from '../connection/types.ts';
+
+/** One queued write: which task (and loop item) it belongs to. */
+export interface QueuedWrite extends BatchWrite {
+  taskId: number;
+  item: number;
+}
+
+/** Where a host's queued writes failed: the task, its failed items and why. */
+export interface WriteFailure {
+  taskId: number;
+  /** Loop item index -> message (-1: a task without loop). */
+  items: Map<number, string>;
+  /** The connection went away while the writes were sent: their fate is unknown. */
+  unreachable?: boolean;
+  /** The file changed on the host after it was read (nothing of this task on was written): plan again. */
+  stale?: boolean;
+  /** Some writes of the task (earlier loop items) are on the host. */
+  partial?: boolean;
+}
+
+/** A queued write of an earlier task failed: the task that asked for the host does not run there. */
+export class HostDropped extends Error {
+  constructor(host: string) {
+    super(`${host}: an earlier write failed`);
+  }
+}
+
+export class WriteBehind implements Connection {
+  private queue: QueuedWrite[] = [];
+  private flushing?: Promise<void>;
+  /** Set once a queued write failed; the host runs nothing more (but the rest of that task's loop, as Ansible). */
+  failure?: WriteFailure;
+  /** The task running on the host now. */
+  current?: number;
+
+  constructor(private readonly conn: Connection) {}
+
+  get host(): string {
+    return this.conn.host;
+  }
+
+  get user(): string {
+    return this.conn.user;
+  }
+
+  get commandsSent(): number {
+    return this.conn.commandsSent;
+  }
+
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** After a stale write: the engine plans the host's tasks again from fresh reads. */
+  clearStale(): void {
+    if (this.failure?.stale) this.failure = undefined;
+  }
+
+  /** Queues a write; it is sent at the next flush. */
+  private get dropped(): boolean {
+    return this.failure !== undefined && this.failure.taskId !== this.current;
+  }
+
+  add(w: QueuedWrite): void {
+    if (this.dropped) throw new HostDropped(this.host);
+    this.queue.push(w);
+  }
+
+  /**
+   * Sends the queued writes: one command per run of writes with the same
+   * become user. After a failure, throws HostDropped (the failure is in
+   * `failure`); a lost connection is kept as the failure of the first
+   * unsent write and rethrown.
+   */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.dropped) throw new HostDropped(this.host);
+    if (this.queue.length === 0) return;
+    const writes = this.queue;
+    this.queue = [];
+    this.flushing = this.send(writes);
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+    if (this.dropped) throw new HostDropped(this.host);
+  }
+
+  private async send(writes: QueuedWrite[]): Promise<void> {
+    let i = 0;
+    while (i < writes.length) {
+      const who = becomeKey(writes[i].opts.become);
+      let j = i;
+      while (j < writes.length && becomeKey(writes[j].opts.become) === who) j++;
+      const run = writes.slice(i, j);
+      let results: BatchWriteResult[];
+      try {
+        results = await this.conn.writeFiles(run);
+      } catch (e) {
+        this.failure = { taskId: run[0].taskId, items: new Map([[run[0].item, (e as Error).message]]), unreachable: true };
+        throw e;
+      }
+      run.forEach((w, k) => {
+        const r = results[k];
+        if (r.state !== 'failed') return;
+        this.failure ??= { taskId: w.taskId, items: new Map(), stale: r.stale, partial: run.some((x, j) => x.taskId === w.taskId && results[j].state === 'written') };
+        if (this.failure.taskId === w.taskId) this.failure.items.set(w.item, r.msg);
+      });
+      if (this.dropped || results.some((r) => r.state === 'not run')) return;
+      i = j;
+    }
+  }
+
+  async connect(): Promise<void> {
+    await this.conn.connect();
+  }
+
+  async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
+    await this.flush();
+    return this.conn.exec(command, opts);
+  }
+
+  async readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>> {
+    await this.flush();
+    return this.conn.readFiles(paths, become);
+  }
+
+  async writeFile(path: string, content: Buffer, opts?: WriteOptions): Promise<WriteResult> {
+    await this.flush();
+    return this.conn.writeFile(path, content, opts);
+  }
+
+  async writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+    await this.flush();
+    return this.conn.writeFiles(writes);
+  }
+
+  lock(opts: RunLockOptions): Promise<void> {
+    return this.conn.lock(opts);
+  }
+
+  unlock(): void {
+    this.conn.unlock();
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close();
+  }
+}
+
+function becomeKey(b: Become | undefined): string {
+  return b ? `${b.user}\0${b.password ?? ''}` : '';
+}
