@@ -243,6 +243,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
         connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
       }),
       stopRequested: () => interrupts > 0,
+      writeBehind: process.env.JITSI_FLEET_WRITE_BEHIND !== '0',
       runLock: values['no-lock'] ? undefined : { holder: lockHolder(positionals[0]), waitSeconds: lockWait },
     });
     let result;

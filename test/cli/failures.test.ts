@@ -56,6 +56,17 @@ setup(test, async () => {
     - name: never starts
       copy: { dest: "{{ files }}/should-not-exist", content: "x\\n" }
 `);
+  await p.write('batch-fail.yml', `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: first write
+      copy: { dest: "{{ files }}/batch-1", content: "1\\n" }
+    - name: second write
+      copy: { dest: "{{ files }}/no-such-dir/batch-2", content: "2\\n" }
+    - name: third write
+      copy: { dest: "{{ files }}/batch-3", content: "3\\n" }
+`);
   await p.write('huge.yml', `
 - hosts: h1
   gather_facts: false
@@ -85,6 +96,7 @@ const CASES: Case[] = [
   { name: 'a host unreachable', playbook: 'unreachable.yml', code: 4, says: /gone.*connection refused/, recap: true },
   { name: 'bad input found at run time', playbook: 'runtime-input.yml', code: 2, says: /after templating/, recap: true },
   { name: 'a template error in hosts:', playbook: 'hosts-template.yml', code: 1, says: /hosts-template\.yml:2:10: the play's hosts: 'bridges_group' is undefined/, recap: false },
+  { name: 'a write refused in a batch of writes', playbook: 'batch-fail.yml', code: 2, says: /second write.*directory \S*no-such-dir does not exist/, recap: true },
   { name: 'a template asking for more than memory holds', playbook: 'huge.yml', code: 2, says: /range\(0, 10000000000\) would make 10000000000 items/, recap: true },
   { name: 'a bug while a task plans', playbook: 'failed.yml', code: 70, says: /internal error: injected fault at 'task'.*This is a bug in jitsi-fleet/, recap: true, env: { JITSI_FLEET_FAULT: 'task' } },
   { name: 'a bug in the play loop', playbook: 'failed.yml', code: 70, says: /internal error in task 'boom' at .*failed\.yml:5:7: injected fault at 'engine'.*This is a bug/, recap: false, env: { JITSI_FLEET_FAULT: 'engine' } },
@@ -129,6 +141,21 @@ function runWith(args: string[], env: Record<string, string>, signalAfter?: numb
     child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
   });
 }
+
+test('a write refused in a batch: the first file is written, the third task never runs, the second is blamed (JSON)', async () => {
+  const { rm, readFile } = await import('node:fs/promises');
+  const { existsSync } = await import('node:fs');
+  await rm(path.join(p.files, 'batch-1'), { force: true });
+  const json = await runWith(['run', pb('batch-fail.yml'), '-i', inv(), '--output', 'json'], {});
+  assert.is(json.code, 2, json.stderr);
+  const report = JSON.parse(json.stdout);
+  const tasks = report.plays[0].tasks.map((t: { name: string; hosts: Record<string, { status: string }> }) => [t.name, t.hosts.h1?.status]);
+  assert.equal(tasks.filter(([, s]: [string, string | undefined]) => s !== undefined), [['first write', 'changed'], ['second write', 'failed']]);
+  assert.is(await readFile(path.join(p.files, 'batch-1'), 'utf8'), '1\n');
+  assert.not.ok(existsSync(path.join(p.files, 'batch-3')), 'the third write never reached the host');
+  assert.equal(report.stats.h1, { ...report.stats.h1, changed: 1, failed: 1 });
+  assert.is(report.commands.h1, 2, 'one read, one batch of writes');
+});
 
 test('Ctrl-C in a terminal: the running task ends, nothing new starts, recap, exit 130', async () => {
   const r = await inPty(['run', pb('slow.yml'), '-i', inv()], { ctrlC: 1000 });
