@@ -27,12 +27,16 @@ export function schemaKey(schema: object): string {
 
 /** The validator compiled at build time for this key, if there is one. */
 function compiledAhead(key: string): ValidateFunction | undefined {
-  try {
-    const m = require(`./validators/${key}.cjs`) as ValidateFunction | { default: ValidateFunction };
-    return typeof m === 'function' ? m : m.default;
-  } catch {
-    return undefined;
+  // Beside this module (dist/src/yaml/), or seen from the bundled CLI (dist/bundle/).
+  for (const dir of ['./validators/', '../src/yaml/validators/']) {
+    try {
+      const m = require(`${dir}${key}.cjs`) as ValidateFunction | { default: ValidateFunction };
+      return typeof m === 'function' ? m : m.default;
+    } catch {
+      // not there
+    }
   }
+  return undefined;
 }
 
 let ajvInstance: AjvType | undefined;
