@@ -124,9 +124,9 @@ connection per host (the whole no-change play reads every file it needs in one c
 
 ${cmdTable}
 `;
-  // Other benchmarks' sections (bench:status, bench:scale) are kept.
+  // Other benchmarks' sections (bench:status, bench:scale, bench:startup, notes on writes) are kept.
   const old = await readFile(String(values.out), 'utf8').catch(() => '');
-  const kept = [...old.matchAll(/<!-- (status|scale):begin -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+  const kept = [...old.matchAll(/<!-- (status|scale|startup|writes):begin -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
   await writeFile(String(values.out), kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
   console.log(`\nwritten to ${path.relative(process.cwd(), String(values.out))}`);
 }

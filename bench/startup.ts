@@ -1,0 +1,80 @@
+/**
+ * Start-up: `node -e 0`, `jitsi-fleet --version` and `jitsi-fleet validate
+ * playbooks/add-bridge.yml`, each run `reps` times as whole processes,
+ * medians of wall-clock time; the bundled CLI (dist/bundle) against the
+ * unbundled one (dist/src). Writes its section of bench/RESULTS.md.
+ *
+ *   npm run bench:startup [-- --reps 15]
+ */
+import { spawnSync } from 'node:child_process';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BIN, ROOT } from '../test/helpers/cli.ts';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(args: string[], reps: number): number {
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  }
+  return median(ms);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { reps: { type: 'string', default: '15' } } });
+  const reps = Number(values.reps);
+  const node = time(['-e', '0'], reps);
+  const version = time([BIN, '--version'], reps);
+  const validate = time([BIN, 'validate', 'playbooks/add-bridge.yml'], reps);
+  // The unbundled CLI: the bin falls back to dist/src when it is newer than the bundle.
+  const compiled = path.join(ROOT, 'dist', 'src', 'cli.js');
+  const bundle = path.join(ROOT, 'dist', 'bundle', 'cli.js');
+  const now = new Date();
+  await utimes(compiled, now, new Date(now.getTime() + 60_000));
+  let unbundled: number;
+  try {
+    unbundled = time([BIN, 'validate', 'playbooks/add-bridge.yml'], reps);
+  } finally {
+    await utimes(compiled, now, now);
+    await utimes(bundle, now, new Date(now.getTime() + 1000));
+  }
+  const f = (ms: number) => `${ms.toFixed(0)} ms`;
+  const x = (ms: number) => `${(ms / node).toFixed(1)}x`;
+  const section = `<!-- startup:begin -->
+## Start-up
+
+Run with \`npm run bench:startup\` on ${now.toISOString().slice(0, 10)}, ${cpus().length} cores, Node ${process.version}: whole processes,
+median of ${reps} runs each, wall clock.
+
+| command | time | against \`node -e 0\` |
+| --- | --- | --- |
+| \`node -e 0\` | ${f(node)} | 1.0x |
+| \`jitsi-fleet --version\` | ${f(version)} | ${x(version)} |
+| \`jitsi-fleet validate playbooks/add-bridge.yml\` (bundled, dist/bundle) | ${f(validate)} | ${x(validate)} |
+| the same, unbundled (dist/src) | ${f(unbundled)} | ${x(unbundled)} |
+
+\`validate\` reads and checks the whole playbook (3 plays, its task files and templates: YAML, JSON
+Schemas compiled at build time, every template parsed); it is work, not only loading.
+<!-- startup:end -->`;
+  console.log(section);
+  const file = path.join(ROOT, 'bench', 'RESULTS.md');
+  const old = await readFile(file, 'utf8');
+  const next = /<!-- startup:begin -->[\s\S]*?<!-- startup:end -->/.test(old)
+    ? old.replace(/<!-- startup:begin -->[\s\S]*?<!-- startup:end -->/, section)
+    : `${old.trimEnd()}\n\n${section}\n`;
+  await writeFile(file, next);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
