@@ -202,9 +202,14 @@ export class Engine {
     return true;
   }
 
+  /** Every host's write-behind queue. */
+  private queues(): WriteBehind[] {
+    return [...this.ctx.hosts.values()].flatMap((h) => (h.writes ? [h.writes] : []));
+  }
+
   /** Sends every host's queued writes (one command per host, all at once), then releases what was held. */
   private async flushWrites(): Promise<void> {
-    const queues = [...this.ctx.hosts.values()].map((h) => h.writes).filter((q): q is WriteBehind => q?.pending === true);
+    const queues = this.queues().filter((q) => q.pending);
     await Promise.all(queues.map((q) => q.flush().catch(() => {}))); // a failure is kept in q.failure
     await this.release();
   }
@@ -218,7 +223,7 @@ export class Engine {
   private async release(): Promise<void> {
     const held = this.ctx.held;
     if (!held) return;
-    if ([...this.ctx.hosts.values()].some((h) => h.writes?.pending)) return;
+    if (this.queues().some((q) => q.pending)) return;
     this.ctx.held = undefined;
     // A file changed by someone else after it was read: that host's tasks from there on are planned again from fresh reads.
     const replan = new Map<string, WriteFailure>();
@@ -335,8 +340,8 @@ export class Engine {
   private async runTask(task: TaskNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>, handler = false): Promise<void> {
     const tags = [...frames.flatMap((f) => f.tags ?? []), ...(task.tags ?? [])];
     if (!handler && !selected(tags, this.opts.tags)) return;
-    if (this.active(batch, only).length === 0) return;
     const deferWrites = this.mayDefer(task, frames, play, handler);
+    // Before a task that writes at once, the queued writes go first (they may also fail a host).
     if (!deferWrites) await this.flushWrites();
     const hosts = this.active(batch, only);
     if (hosts.length === 0) return;
@@ -381,7 +386,7 @@ export class Engine {
     }
     this.ctx.emit({ kind: 'task-end', taskId: id });
     // A write failed on a host (found by a later read): settle it now. Else, the writes may have gone along the way.
-    if ([...this.ctx.hosts.values()].some((h) => h.writes?.failure)) await this.flushWrites();
+    if (this.queues().some((q) => q.failure)) await this.flushWrites();
     else await this.release();
     this.checkFailureLimits(play, batch, task, frames, runner);
   }

@@ -308,7 +308,7 @@ export class TaskRunner {
           if (this.env.deferWrites && target === host && queue && !plan.finish && plan.changes.every((c) => c.kind === 'write' && !c.backup)) {
             // Sent with the writes of the next tasks; the engine holds this outcome until they are on the host.
             await queueWrites(queue, files, plan.changes, become, { taskId: this.env.taskId, item: this.items.get(host) ?? -1 });
-            return this.settle(host, plan, check, diff, { changed, msg, failed, result, status: undefined });
+            return this.settle(host, plan, diff, { changed, msg, failed, result, status: undefined });
           }
           const applied = await applyChanges(conn, files, plan.changes, become);
           if (applied.backupFile) result.backup_file = applied.backupFile;
@@ -335,11 +335,11 @@ export class TaskRunner {
         }
       }
     }
-    return this.settle(host, plan, check, diff, { changed, msg, failed, result, status: plan.skipped ? 'skipped' : undefined });
+    return this.settle(host, plan, diff, { changed, msg, failed, result, status: plan.skipped ? 'skipped' : undefined });
   }
 
   /** The end of execute: secrets, facts, changed_when/failed_when, the item's result. */
-  private settle(host: string, plan: Plan, _check: boolean, diff: boolean, r: { changed: boolean; msg: string; failed: boolean; result: Record<string, unknown>; status: Status | undefined }): ItemResult {
+  private settle(host: string, plan: Plan, diff: boolean, r: { changed: boolean; msg: string; failed: boolean; result: Record<string, unknown>; status: Status | undefined }): ItemResult {
     const task = this.task;
     const opts = this.env.ctx.opts;
     let { changed, msg, failed, result, status } = r;
