@@ -58,8 +58,8 @@ class Deferred implements Connection {
     return this.conn.writeFile(path, content, opts);
   }
 
-  writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
-    return this.conn.writeFiles(writes);
+  writeFiles(writes: BatchWrite[], opts?: { allOrNothing?: boolean }): Promise<BatchWriteResult[]> {
+    return this.conn.writeFiles(writes, opts);
   }
 
   lock(opts: RunLockOptions): Promise<void> {

@@ -46,8 +46,12 @@ export function validateCommand(validate: string): string {
   return words.map((w) => w.split('%s').map((part) => (part === '' ? '' : shellQuote(part))).join('"$t"') || "''").join(' ');
 }
 
-/** Builds the atomic write script: temp beside the target, verified by checksum, checked against the plan's base, renamed. */
-function writeScript(path: string, size: number, sha: string, opts: WriteOptions, fill = 'cat > "$t"'): string {
+/**
+ * The first half of an atomic write: the temp file beside the target, its
+ * bytes verified by checksum, the mode, owner and validation applied to it.
+ * Leaves `p` (the target, symlinks resolved when asked), `d` and `t`.
+ */
+function prepareScript(path: string, size: number, sha: string, opts: WriteOptions, fill: string): string[] {
   const lines = [
     'set -e',
     `p=${shellQuote(path)}`,
@@ -62,6 +66,24 @@ function writeScript(path: string, size: number, sha: string, opts: WriteOptions
     fill,
     // The checksum covers the size too.
     `printf '%s  %s\\n' ${sha} "$t" | sha256sum -c --status - || { echo "incomplete transfer: the ${size} bytes sent do not match their checksum" >&2; exit 4; }`,
+    'if [ -e "$p" ]; then chmod --reference="$p" -- "$t"; chown --reference="$p" -- "$t" 2>/dev/null || true',
+    // A batch works the default mode out once (jf_newmode).
+    'else chmod "${jf_newmode:-$(printf %o $(( 0666 & ~$(umask) )))}" -- "$t"; fi',
+  ];
+  if (opts.mode) lines.push(`chmod ${shellQuote(opts.mode)} -- "$t"`);
+  if (opts.owner || opts.group) lines.push(`chown ${shellQuote(`${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`)} -- "$t"`);
+  if (opts.validate) {
+    lines.push(`if ! out=$(${validateCommand(opts.validate)} 2>&1); then echo "validation failed: $out" >&2; exit 5; fi`);
+  }
+  return lines;
+}
+
+/**
+ * The second half: under the directory's lock, the check that the target is
+ * still what the plan was made from, the backup, and the rename.
+ */
+function commitScript(opts: WriteOptions): string[] {
+  const lines = [
     // One writer at a time in this directory, from the base check to the rename.
     'exec 9<"$d"',
     'if command -v flock >/dev/null 2>&1; then flock -w 60 9 || { echo "another process kept $d locked for 60 s" >&2; exit 6; }; fi',
@@ -74,21 +96,16 @@ function writeScript(path: string, size: number, sha: string, opts: WriteOptions
       `[ "\${cur%% *}" = ${opts.base.sha256} ] || { echo "$p was changed by someone else after this run read it" >&2; exit ${EXIT_STALE}; }`,
     );
   }
-  lines.push(
-    'if [ -e "$p" ]; then chmod --reference="$p" -- "$t"; chown --reference="$p" -- "$t" 2>/dev/null || true',
-    // A batch works the default mode out once (jf_newmode).
-    'else chmod "${jf_newmode:-$(printf %o $(( 0666 & ~$(umask) )))}" -- "$t"; fi',
-  );
-  if (opts.mode) lines.push(`chmod ${shellQuote(opts.mode)} -- "$t"`);
-  if (opts.owner || opts.group) lines.push(`chown ${shellQuote(`${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`)} -- "$t"`);
-  if (opts.validate) {
-    lines.push(`if ! out=$(${validateCommand(opts.validate)} 2>&1); then echo "validation failed: $out" >&2; exit 5; fi`);
-  }
   if (opts.backup) {
     lines.push('if [ -e "$p" ]; then b="$p.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b"; echo "BACKUP=$b"; fi');
   }
-  lines.push('sync -- "$t" 2>/dev/null || sync', 'mv -f -- "$t" "$p"', 'trap - EXIT');
-  return lines.join('\n');
+  lines.push('mv -f -- "$t" "$p"');
+  return lines;
+}
+
+/** Builds the atomic write script: temp beside the target, verified by checksum, checked against the plan's base, renamed. */
+function writeScript(path: string, size: number, sha: string, opts: WriteOptions, fill = 'cat > "$t"'): string {
+  return [...prepareScript(path, size, sha, opts, fill), 'sync -- "$t" 2>/dev/null || sync', ...commitScript(opts), 'trap - EXIT'].join('\n');
 }
 
 /** Parses what READ_SCRIPT printed. */
@@ -278,9 +295,10 @@ export abstract class ShellConnection implements Connection {
     return backup ? { backupFile: backup[1] } : {};
   }
 
-  async writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+  async writeFiles(writes: BatchWrite[], opts: { allOrNothing?: boolean } = {}): Promise<BatchWriteResult[]> {
     if (writes.length === 0) return [];
-    const res = await this.exec('/bin/sh -s', { stdin: batchScript(writes), become: writes[0].opts.become });
+    const script = opts.allOrNothing ? allOrNothingScript(writes) : batchScript(writes);
+    const res = await this.exec('/bin/sh -s', { stdin: script, become: writes[0].opts.become });
     const results: BatchWriteResult[] = parseBatchOutput(writes, res.stdout);
     // The script itself failed before a write reported (sudo refused, no mktemp): the first write carries it.
     if (res.code !== 0 && !results.some((r) => r.state !== 'not run')) {
@@ -301,15 +319,52 @@ export function batchScript(writes: BatchWrite[]): string {
   const out = ['E=$(mktemp) || exit 1', 'trap \'rm -f -- "$E"\' EXIT', 'stop=0', 'sg=-1', 'jf_newmode=$(printf %o $(( 0666 & ~$(umask) )))'];
   writes.forEach((w, i) => {
     const sha = createHash('sha256').update(w.content).digest('hex');
-    const b64 = w.content.toString('base64').replace(/.{1,76}/g, '$&\n');
-    const fill = `base64 -d > "$t" <<'${end}'\n${b64}${end}`;
     out.push(
       `if [ "$stop" = 0 ] || [ "$sg" = ${w.group} ]; then jf_n=${i}`,
-      `( ${writeScript(w.path, w.content.length, sha, w.opts, fill)}\n) </dev/null 2>"$E"`,
+      `( ${writeScript(w.path, w.content.length, sha, w.opts, hereDoc(w.content, end))}\n) </dev/null 2>"$E"`,
       'rc=$?',
       `printf 'R ${i} %s ' "$rc"; base64 -w0 < "$E"; echo`,
       `if [ "$rc" != 0 ] && [ "$stop" = 0 ]; then stop=1; sg=${w.group}; fi`,
       `else printf 'R ${i} S\\n'; fi`,
+    );
+  });
+  return out.join('\n') + '\n';
+}
+
+/** Writes `content` to "$t" from a base64 here-document ending at `end`. */
+function hereDoc(content: Buffer, end: string): string {
+  return `base64 -d > "$t" <<'${end}'\n${content.toString('base64').replace(/.{1,76}/g, '$&\n')}${end}`;
+}
+
+/**
+ * All or nothing: every temp file is made and verified first (a failure
+ * there removes them all and renames nothing), then one sync for all of
+ * them, then each is checked against its base and renamed in order. Output
+ * as batchScript's.
+ */
+export function allOrNothingScript(writes: BatchWrite[]): string {
+  const end = `JITSI_FLEET_END_${randomBytes(8).toString('hex')}`;
+  // The temps made so far are the positional parameters: the EXIT trap removes what was not renamed.
+  const out = ['set --', 'E=$(mktemp) || exit 1', 'trap \'rm -f -- "$E" "$@"\' EXIT HUP INT TERM PIPE', 'jf_newmode=$(printf %o $(( 0666 & ~$(umask) )))'];
+  writes.forEach((w, i) => {
+    const sha = createHash('sha256').update(w.content).digest('hex');
+    out.push(
+      `jf_n=${i}`,
+      `t_${i}=$( ( ${prepareScript(w.path, w.content.length, sha, w.opts, hereDoc(w.content, end)).join('\n')}\ntrap - EXIT; printf %s "$t"\n) </dev/null 2>"$E" ) || { rc=$?; printf 'R ${i} %s ' "$rc"; base64 -w0 < "$E"; echo; exit 0; }`,
+      `set -- "$@" "$t_${i}"`,
+    );
+  });
+  out.push('sync -- "$@" 2>/dev/null || sync');
+  writes.forEach((w, i) => {
+    out.push(
+      `( set -e; p=${shellQuote(w.path)}`,
+      w.opts.follow ? 'if [ -L "$p" ]; then p=$(readlink -f -- "$p"); fi' : ':',
+      `t=$t_${i}; d=\${t%/*}`,
+      ...commitScript(w.opts),
+      `) </dev/null 2>"$E"`,
+      'rc=$?',
+      `printf 'R ${i} %s ' "$rc"; base64 -w0 < "$E"; echo`,
+      'if [ "$rc" != 0 ]; then exit 0; fi',
     );
   });
   return out.join('\n') + '\n';

@@ -89,9 +89,11 @@ export interface Connection {
   /**
    * Many writes in one command (all with the become of the first), in order,
    * each as writeFile does it (temp file, verified, renamed); after a failed
-   * write, only the writes of its own group still run.
+   * write, only the writes of its own group still run. `allOrNothing`:
+   * every temp file is made and verified before the first rename, so a
+   * failure there writes nothing at all (groups do not apply).
    */
-  writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]>;
+  writeFiles(writes: BatchWrite[], opts?: { allOrNothing?: boolean }): Promise<BatchWriteResult[]>;
   /**
    * Takes the host's run lock (one writing run per host at a time) and holds
    * it until close(), or until the connection drops. Throws RunLocked when

@@ -107,9 +107,10 @@ export class WriteBehind implements Connection {
       let j = i;
       while (j < writes.length && becomeKey(writes[j].opts.become) === who) j++;
       const run = writes.slice(i, j);
-      let results: BatchWriteResult[];
+      let results: BatchWriteResult[] | undefined;
       try {
-        results = await this.conn.writeFiles(run);
+        results = await this.coalesced(run);
+        results ??= await this.conn.writeFiles(run);
       } catch (e) {
         this.failure = { taskId: run[0].taskId, items: new Map([[run[0].item, (e as Error).message]]), unreachable: true };
         throw e;
@@ -123,6 +124,41 @@ export class WriteBehind implements Connection {
       if (this.dropped || results.some((r) => r.state === 'not run')) return;
       i = j;
     }
+  }
+
+  /**
+   * Several tasks editing one file: the file is written once, with what the
+   * last of them left, all or nothing. When that fails before anything was
+   * renamed (a missing directory, a file changed meanwhile, a bad owner), the
+   * writes go again one by one, so that the failure is found at the task
+   * that met it first, exactly as without merging. Undefined: nothing to
+   * merge here (or a write that must run on its own: validate, backup,
+   * parents to make).
+   */
+  private async coalesced(run: QueuedWrite[]): Promise<BatchWriteResult[] | undefined> {
+    const byPath = new Map<string, QueuedWrite[]>();
+    for (const w of run) byPath.set(w.path, [...(byPath.get(w.path) ?? []), w]);
+    if (byPath.size === run.length) return undefined;
+    // Parents to make are only a question for a file that was absent (a failure after mkdir would leave them).
+    if (run.some((w) => w.opts.validate || w.opts.backup || (w.opts.makeParents && w.opts.base?.state !== 'file'))) return undefined;
+    if ([...byPath.values()].some((ws) => ws.some((w) => Boolean(w.opts.follow) !== Boolean(ws[0].opts.follow)))) return undefined;
+    // Each file once, where its last write was, from the base its first write was planned on.
+    const last = (ws: QueuedWrite[], key: 'mode' | 'owner' | 'group') => ws.reduce<string | undefined>((v, w) => w.opts[key] ?? v, undefined);
+    const paths = [...byPath.keys()].sort((a, b) => run.lastIndexOf(byPath.get(a)!.at(-1)!) - run.lastIndexOf(byPath.get(b)!.at(-1)!));
+    const merged = paths.map((p) => {
+      const ws = byPath.get(p)!;
+      const final = ws.at(-1)!;
+      const opts = { ...final.opts, base: ws[0].opts.base, makeParents: ws[0].opts.makeParents, mode: last(ws, 'mode'), owner: last(ws, 'owner'), group: last(ws, 'group') };
+      return { path: p, content: final.content, group: final.group, opts };
+    });
+    const results = await this.conn.writeFiles(merged, { allOrNothing: true });
+    if (!results.some((r) => r.state === 'written')) return undefined;
+    // Something was renamed before a failure (a file changed during the run): each write gets its file's fate.
+    const fate = new Map(paths.map((p, k) => [p, results[k]]));
+    return run.map((w) => {
+      const r = fate.get(w.path)!;
+      return r.state === 'failed' && byPath.get(w.path)![0] !== w ? { state: 'not run' } : r;
+    });
   }
 
   async connect(): Promise<void> {
@@ -144,9 +180,9 @@ export class WriteBehind implements Connection {
     return this.conn.writeFile(path, content, opts);
   }
 
-  async writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+  async writeFiles(writes: BatchWrite[], opts?: { allOrNothing?: boolean }): Promise<BatchWriteResult[]> {
     await this.flush();
-    return this.conn.writeFiles(writes);
+    return this.conn.writeFiles(writes, opts);
   }
 
   lock(opts: RunLockOptions): Promise<void> {

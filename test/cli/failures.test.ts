@@ -67,6 +67,17 @@ setup(test, async () => {
     - name: third write
       copy: { dest: "{{ files }}/batch-3", content: "3\\n" }
 `);
+  await p.write('merged-fail.yml', `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: line x
+      lineinfile: { path: "{{ files }}/merged.conf", line: x, create: true }
+    - name: into a missing folder
+      copy: { dest: "{{ files }}/no-such-dir/m", content: "m\\n" }
+    - name: line y
+      lineinfile: { path: "{{ files }}/merged.conf", line: y }
+`);
   await p.write('huge.yml', `
 - hosts: h1
   gather_facts: false
@@ -97,6 +108,7 @@ const CASES: Case[] = [
   { name: 'bad input found at run time', playbook: 'runtime-input.yml', code: 2, says: /after templating/, recap: true },
   { name: 'a template error in hosts:', playbook: 'hosts-template.yml', code: 1, says: /hosts-template\.yml:2:10: the play's hosts: 'bridges_group' is undefined/, recap: false },
   { name: 'a write refused in a batch of writes', playbook: 'batch-fail.yml', code: 2, says: /second write.*directory \S*no-such-dir does not exist/, recap: true },
+  { name: 'a write refused between two edits of one file (a merged write)', playbook: 'merged-fail.yml', code: 2, says: /into a missing folder.*directory \S*no-such-dir does not exist/, recap: true },
   { name: 'a template asking for more than memory holds', playbook: 'huge.yml', code: 2, says: /range\(0, 10000000000\) would make 10000000000 items/, recap: true },
   { name: 'a bug while a task plans', playbook: 'failed.yml', code: 70, says: /internal error: injected fault at 'task'.*This is a bug in jitsi-fleet/, recap: true, env: { JITSI_FLEET_FAULT: 'task' } },
   { name: 'a bug in the play loop', playbook: 'failed.yml', code: 70, says: /internal error in task 'boom' at .*failed\.yml:5:7: injected fault at 'engine'.*This is a bug/, recap: false, env: { JITSI_FLEET_FAULT: 'engine' } },
@@ -155,6 +167,18 @@ test('a write refused in a batch: the first file is written, the third task neve
   assert.not.ok(existsSync(path.join(p.files, 'batch-3')), 'the third write never reached the host');
   assert.equal(report.stats.h1, { ...report.stats.h1, changed: 1, failed: 1 });
   assert.is(report.commands.h1, 2, 'one read, one batch of writes');
+});
+
+test('one file edited by two tasks around a refused write: nothing of the merged write lands, then one by one the first task\'s edit is kept and the refused task blamed', async () => {
+  const { readFile, writeFile } = await import('node:fs/promises');
+  await writeFile(path.join(p.files, 'merged.conf'), 'seed\n');
+  const json = await runWith(['run', pb('merged-fail.yml'), '-i', inv(), '--output', 'json'], {});
+  assert.is(json.code, 2, json.stderr);
+  const report = JSON.parse(json.stdout);
+  const ran = report.plays[0].tasks.flatMap((t: { name: string; hosts: Record<string, { status: string }> }) => (t.hosts.h1 ? [[t.name, t.hosts.h1.status]] : []));
+  assert.equal(ran, [['line x', 'changed'], ['into a missing folder', 'failed']]);
+  assert.is(await readFile(path.join(p.files, 'merged.conf'), 'utf8'), 'seed\nx\n', 'the first edit only: line y never ran');
+  assert.is(report.commands.h1, 3, 'one read, the merged write (nothing renamed), the writes one by one');
 });
 
 test('Ctrl-C in a terminal: the running task ends, nothing new starts, recap, exit 130', async () => {

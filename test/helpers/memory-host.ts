@@ -66,10 +66,14 @@ export class MemoryHost implements Connection {
   /** Each batch: the paths it held. */
   readonly batches: string[][] = [];
 
-  async writeFiles(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+  async writeFiles(writes: BatchWrite[], opts: { allOrNothing?: boolean } = {}): Promise<BatchWriteResult[]> {
     this.commandsSent++;
     this.batches.push(writes.map((w) => w.path));
-    this.log.push(`batch ${writes.map((w) => w.path).join(' ')}`);
+    this.log.push(`${opts.allOrNothing ? 'all-or-nothing' : 'batch'} ${writes.map((w) => w.path).join(' ')}`);
+    const refused = writes.findIndex((w) => this.refuse.has(w.path));
+    if (opts.allOrNothing && refused >= 0) {
+      return writes.map((w, i) => (i === refused ? { state: 'failed', stale: false, msg: `writing ${w.path} failed: refused` } : { state: 'not run' }));
+    }
     let stopGroup: number | undefined;
     return writes.map((w) => {
       if (stopGroup !== undefined && w.group !== stopGroup) return { state: 'not run' };

@@ -36,13 +36,13 @@ const FOUR = `
       copy: { dest: /etc/other.conf, content: "other\\n" }
 `;
 
-test('four writing tasks: one read and one batch per host, every task reported changed, in order', async () => {
+test('four writing tasks: one read and one batch per host (a file two tasks edit written once), every task reported changed, in order', async () => {
   const r = await runInMemory(FOUR, INV, { hosts: hosts() });
   assert.is(r.code, 0);
   for (const h of ['h1', 'h2']) {
     const m = r.hosts.get(h)!;
-    assert.equal(m.log.map((l) => l.split(' ')[0]), ['read', 'batch'], `${h}: ${m.log.join(' | ')}`);
-    assert.equal(m.batches, [['/etc/new.conf', '/etc/a.conf', '/etc/a.conf', '/etc/other.conf']]);
+    assert.equal(m.log.map((l) => l.split(' ')[0]), ['read', 'all-or-nothing'], `${h}: ${m.log.join(' | ')}`);
+    assert.equal(m.batches, [['/etc/new.conf', '/etc/a.conf', '/etc/other.conf']]);
     assert.is(m.text('/etc/a.conf'), 'one\ntwo\nthree\n', 'the second edit planned against the first');
     for (const t of ['t1', 't2', 't3', 't4']) assert.is(r.outcome(t, h)?.status, 'changed', `${t} on ${h}`);
     assert.is(r.result.stats[h].changed, 4);
@@ -61,6 +61,7 @@ test('a write that fails in the batch: its task fails on that host, later tasks 
   assert.is(r.outcome('t3', 'h1'), undefined, 't3 did not run on h1');
   assert.is(r.outcome('t4', 'h1'), undefined, 't4 did not run on h1');
   const h1 = r.hosts.get('h1')!;
+  assert.equal(h1.log.map((l) => l.split(' ')[0]), ['read', 'all-or-nothing', 'batch'], 'the merged write wrote nothing; one by one, the failure is found at its first task');
   assert.is(h1.text('/etc/new.conf'), 'new\n');
   assert.is(h1.text('/etc/other.conf'), undefined, 'nothing after the failed write reached h1');
   assert.equal(r.result.stats.h1, { ...r.result.stats.h1, ok: 1, changed: 1, failed: 1 });
