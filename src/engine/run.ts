@@ -86,6 +86,8 @@ function batchesOf(hosts: string[], serial: (number | string)[] | undefined): st
 export class Engine {
   private readonly ctx: RunContext;
   private taskCounter = 0;
+  /** The run locks of every host (Engine.run starts taking them; runBatch waits for them). */
+  private locks: Promise<void> = Promise.resolve();
   private interrupted = false;
   /** Tasks that failed through a bug of ours: the run exits 70. */
   private internalErrors = 0;
@@ -112,10 +114,10 @@ export class Engine {
       throw new InputError(`--limit '${this.opts.limit}' leaves no host to run on`);
     }
     try {
-      // Every host's run lock first, in one go (not in check mode).
+      // Every host's run lock first, in one go (not in check mode); the first batch reads its files meanwhile (runBatch).
       const firstPlay = new Map<string, Play>();
       playbook.plays.forEach((p, i) => playHosts[i].forEach((h) => firstPlay.has(h) || firstPlay.set(h, p)));
-      await this.ctx.lockAll([...firstPlay.keys()], (h) => {
+      this.locks = this.ctx.lockAll([...firstPlay.keys()], (h) => {
         const play = firstPlay.get(h)!;
         const hosts = playHosts[playbook.plays.indexOf(play)];
         return this.ctx.lookup(h, { play, batch: hosts, playHosts: hosts });
@@ -144,6 +146,7 @@ export class Engine {
         emit({ kind: 'play-end', name: play.name });
       }
     } finally {
+      await this.locks.catch(() => {});
       await this.ctx.closeAll();
     }
     const stats: Record<string, HostStats> = {};
@@ -170,8 +173,15 @@ export class Engine {
   private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
     for (const h of batch) this.ctx.host(h);
     const base: Keywords[] = [{ tags: play.tags, become: play.become, becomeUser: play.becomeUser }];
-    if (keywordBool(play.gatherFacts, this.playLookup(play))) await this.gather(play, batch, playHosts);
-    await this.prefetch(play, batch, playHosts);
+    // No task starts before every lock is settled; reading needs no lock (a write checks that the file is still what was read).
+    const gather = keywordBool(play.gatherFacts, this.playLookup(play));
+    await Promise.all([
+      this.locks,
+      (async () => {
+        if (gather) await this.gather(play, batch, playHosts);
+        await this.prefetch(play, batch, playHosts);
+      })(),
+    ]);
     const sections: Node[][] = [play.preTasks, play.tasks, play.postTasks];
     try {
       for (const section of sections) {
