@@ -337,35 +337,69 @@ function hereDoc(content: Buffer, end: string): string {
 }
 
 /**
- * All or nothing: every temp file is made and verified first (a failure
- * there removes them all and renames nothing), then one sync for all of
- * them, then each is checked against its base and renamed in order. Output
- * as batchScript's.
+ * All or nothing, step by step for all the files at once (the fewest
+ * processes: a first run's writes are mostly process start-ups on the host):
+ * every temp file is made, filled and given its mode first, then all are
+ * verified by one sha256sum and flushed by one sync, and only then is each
+ * checked against its base (under its directory's lock) and renamed, in
+ * order. A failure before the first rename removes every temp file and
+ * renames nothing. Output as batchScript's: `R <index> <code> <base64 of
+ * the error>`, one line per file renamed or failed; no line: not run.
  */
 export function allOrNothingScript(writes: BatchWrite[]): string {
   const end = `JITSI_FLEET_END_${randomBytes(8).toString('hex')}`;
+  const q = shellQuote;
   // The temps made so far are the positional parameters: the EXIT trap removes what was not renamed.
-  const out = ['set --', 'E=$(mktemp) || exit 1', 'trap \'rm -f -- "$E" "$@"\' EXIT HUP INT TERM PIPE', 'jf_newmode=$(printf %o $(( 0666 & ~$(umask) )))'];
+  const out = [
+    'set --',
+    'E=$(mktemp) || exit 1',
+    'trap \'rm -f -- "$E" "$@"\' EXIT HUP INT TERM PIPE',
+    'jf_fail() { rc=$1; shift; printf \'R %s %s \' "$jf_i" "$rc"; printf \'%s\' "$*" | base64 -w0; echo; exit 0; }',
+    'jf_err() { cat -- "$E"; }',
+    'jf_new=',
+  ];
+  // 1. Temp files beside their targets, filled.
   writes.forEach((w, i) => {
-    const sha = createHash('sha256').update(w.content).digest('hex');
     out.push(
-      `jf_n=${i}`,
-      `t_${i}=$( ( ${prepareScript(w.path, w.content.length, sha, w.opts, hereDoc(w.content, end)).join('\n')}\ntrap - EXIT; printf %s "$t"\n) </dev/null 2>"$E" ) || { rc=$?; printf 'R ${i} %s ' "$rc"; base64 -w0 < "$E"; echo; exit 0; }`,
-      `set -- "$@" "$t_${i}"`,
+      `jf_i=${i}; p=${q(w.path)}`,
+      w.opts.follow ? 'if [ -L "$p" ]; then p=$(readlink -f -- "$p") || jf_fail 3 "cannot resolve the symlink $p"; fi' : ':',
+      w.opts.notSymlink ? 'if [ -L "$p" ]; then jf_fail 3 "$p is a symlink: written one task at a time"; fi' : ':',
+      'case $p in */*) d=${p%/*}; d=${d:-/} ;; *) d=. ;; esac',
+      w.opts.makeParents ? '[ -d "$d" ] || mkdir -p -- "$d" 2>"$E" || jf_fail 3 "$(jf_err)"' : '[ -d "$d" ] || jf_fail 3 "directory $d does not exist"',
+      `p_${i}=$p; d_${i}=$d; t=$d/.jitsi-fleet.$$.${i}`,
+      'set -C; if ! { true > "$t"; } 2>/dev/null; then set +C; t=$(mktemp "$d/.jitsi-fleet.XXXXXXXX" 2>"$E") || jf_fail 3 "$(jf_err)"; fi; set +C',
+      `t_${i}=$t; set -- "$@" "$t"`,
+      `base64 -d > "$t" 2>"$E" <<'${end}' || jf_fail 4 "$(jf_err)"\n${w.content.toString('base64').replace(/.{1,76}/g, '$&\n')}${end}`,
+      // An existing file's mode and owner are kept; new files get the default mode, all in one chmod below.
+      `if [ -e "$p" ]; then chmod --reference="$p" -- "$t" 2>"$E" || jf_fail 3 "$(jf_err)"; chown --reference="$p" -- "$t" 2>/dev/null || true; else jf_new="$jf_new \\"\\$t_${i}\\""; fi`,
     );
   });
+  // 2. Every byte as sent (one sha256sum; on a mismatch, the first file that differs is named).
+  out.push(`if ! sha256sum -c --status 2>/dev/null <<${end}`);
+  writes.forEach((w, i) => out.push(`${createHash('sha256').update(w.content).digest('hex')}  $t_${i}`));
+  out.push(end, 'then');
+  writes.forEach((w, i) => out.push(`  jf_i=${i}; printf '%s  %s\\n' ${createHash('sha256').update(w.content).digest('hex')} "$t_${i}" | sha256sum -c --status - 2>/dev/null || jf_fail 4 "incomplete transfer: the ${w.content.length} bytes sent do not match their checksum"`));
+  out.push('fi');
+  // 3. Modes: the default for the new files at once, then what the tasks asked for.
+  out.push('jf_i=0', 'if [ -n "$jf_new" ]; then eval "chmod \\"\\$(printf %o \\$(( 0666 & ~\\$(umask) )))\\" --$jf_new" 2>"$E" || jf_fail 3 "$(jf_err)"; fi');
+  writes.forEach((w, i) => {
+    if (w.opts.mode) out.push(`jf_i=${i}; chmod ${q(w.opts.mode)} -- "$t_${i}" 2>"$E" || jf_fail 3 "$(jf_err)"`);
+    if (w.opts.owner || w.opts.group) out.push(`jf_i=${i}; chown ${q(`${w.opts.owner ?? ''}${w.opts.group ? ':' + w.opts.group : ''}`)} -- "$t_${i}" 2>"$E" || jf_fail 3 "$(jf_err)"`);
+  });
   out.push('sync -- "$@" 2>/dev/null || sync');
+  // 4. Each file, in order: under its directory's lock, still what the plan was made from; renamed.
+  out.push('jf_locked=');
   writes.forEach((w, i) => {
     out.push(
-      `( set -e; p=${shellQuote(w.path)}`,
-      w.opts.follow ? 'if [ -L "$p" ]; then p=$(readlink -f -- "$p"); fi' : ':',
-      `t=$t_${i}; d=\${t%/*}`,
-      ...commitScript(w.opts),
-      `) </dev/null 2>"$E"`,
-      'rc=$?',
-      `printf 'R ${i} %s ' "$rc"; base64 -w0 < "$E"; echo`,
-      'if [ "$rc" != 0 ]; then exit 0; fi',
+      `jf_i=${i}; p=$p_${i}; d=$d_${i}`,
+      'if [ "$d" != "$jf_locked" ]; then exec 9<"$d"; if command -v flock >/dev/null 2>&1; then flock -w 60 9 || jf_fail 6 "another process kept $d locked for 60 s"; fi; jf_locked=$d; fi',
     );
+    if (w.opts.base?.state === 'absent') {
+      out.push(`if [ -e "$p" ] || [ -L "$p" ]; then jf_fail ${EXIT_STALE} "$p was created by someone else after this run read it"; fi`);
+    } else if (w.opts.base?.state === 'file') {
+      out.push(`cur=$(sha256sum < "$p" 2>/dev/null) || cur=absent`, `[ "\${cur%% *}" = ${w.opts.base.sha256} ] || jf_fail ${EXIT_STALE} "$p was changed by someone else after this run read it"`);
+    }
+    out.push(`mv -f -- "$t_${i}" "$p" 2>"$E" || jf_fail 1 "$(jf_err)"`, `echo 'R ${i} 0 '`);
   });
   return out.join('\n') + '\n';
 }

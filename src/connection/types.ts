@@ -47,6 +47,8 @@ export interface WriteOptions {
   base?: { state: 'absent' } | { state: 'file'; sha256: string };
   /** Write to a symlink's target, keeping the link. */
   follow?: boolean;
+  /** Fail, writing nothing, when the path is a symlink (a merged write of tasks that differ in follow). */
+  notSymlink?: boolean;
   become?: Become;
 }
 

@@ -127,28 +127,36 @@ export class WriteBehind implements Connection {
   }
 
   /**
-   * Several tasks editing one file: the file is written once, with what the
-   * last of them left, all or nothing. When that fails before anything was
-   * renamed (a missing directory, a file changed meanwhile, a bad owner), the
-   * writes go again one by one, so that the failure is found at the task
-   * that met it first, exactly as without merging. Undefined: nothing to
-   * merge here (or a write that must run on its own: validate, backup,
-   * parents to make).
+   * The writes as one all-or-nothing step (the cheapest on the host), each
+   * file once with what the last task editing it left. When that fails
+   * before anything was renamed (a missing directory, a file changed
+   * meanwhile, a bad owner), the writes go again one by one, so that the
+   * failure is found at the task that met it first, exactly as without
+   * merging. Undefined: a write that must run on its own (validate, backup,
+   * parents to make for a new file).
    */
   private async coalesced(run: QueuedWrite[]): Promise<BatchWriteResult[] | undefined> {
     const byPath = new Map<string, QueuedWrite[]>();
     for (const w of run) byPath.set(w.path, [...(byPath.get(w.path) ?? []), w]);
-    if (byPath.size === run.length) return undefined;
     // Parents to make are only a question for a file that was absent (a failure after mkdir would leave them).
     if (run.some((w) => w.opts.validate || w.opts.backup || (w.opts.makeParents && w.opts.base?.state !== 'file'))) return undefined;
-    if ([...byPath.values()].some((ws) => ws.some((w) => Boolean(w.opts.follow) !== Boolean(ws[0].opts.follow)))) return undefined;
     // Each file once, where its last write was, from the base its first write was planned on.
     const last = (ws: QueuedWrite[], key: 'mode' | 'owner' | 'group') => ws.reduce<string | undefined>((v, w) => w.opts[key] ?? v, undefined);
     const paths = [...byPath.keys()].sort((a, b) => run.lastIndexOf(byPath.get(a)!.at(-1)!) - run.lastIndexOf(byPath.get(b)!.at(-1)!));
     const merged = paths.map((p) => {
       const ws = byPath.get(p)!;
       const final = ws.at(-1)!;
-      const opts = { ...final.opts, base: ws[0].opts.base, makeParents: ws[0].opts.makeParents, mode: last(ws, 'mode'), owner: last(ws, 'owner'), group: last(ws, 'group') };
+      // Tasks that differ in following a symlink (copy and lineinfile) agree when the path is no symlink; else it goes one by one.
+      const mixed = ws.some((w) => Boolean(w.opts.follow) !== Boolean(ws[0].opts.follow));
+      const opts = {
+        ...final.opts,
+        base: ws[0].opts.base,
+        makeParents: ws[0].opts.makeParents,
+        mode: last(ws, 'mode'),
+        owner: last(ws, 'owner'),
+        group: last(ws, 'group'),
+        ...(mixed ? { follow: false, notSymlink: true } : {}),
+      };
       return { path: p, content: final.content, group: final.group, opts };
     });
     const results = await this.conn.writeFiles(merged, { allOrNothing: true });

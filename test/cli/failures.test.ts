@@ -166,7 +166,7 @@ test('a write refused in a batch: the first file is written, the third task neve
   assert.is(await readFile(path.join(p.files, 'batch-1'), 'utf8'), '1\n');
   assert.not.ok(existsSync(path.join(p.files, 'batch-3')), 'the third write never reached the host');
   assert.equal(report.stats.h1, { ...report.stats.h1, changed: 1, failed: 1 });
-  assert.is(report.commands.h1, 2, 'one read, one batch of writes');
+  assert.is(report.commands.h1, 3, 'one read, the writes all or nothing (nothing renamed), then one by one');
 });
 
 test('one file edited by two tasks around a refused write: nothing of the merged write lands, then one by one the first task\'s edit is kept and the refused task blamed', async () => {

@@ -118,10 +118,10 @@ test('a command, ignore_errors and handlers: the queued writes go first, and onl
   const h1 = r.hosts.get('h1')!;
   assert.equal(h1.log, [
     'read /etc/w1 /etc/w2 /etc/w3 /etc/w4',
-    'batch /etc/w1 /etc/w2', // before the command
+    'all-or-nothing /etc/w1 /etc/w2', // before the command
     'exec exec /bin/true',
     'read /etc/w3', // the command may have changed any file
-    'batch /etc/w3', // before the task with ignore_errors, which needs its own outcome at once
+    'all-or-nothing /etc/w3', // before the task with ignore_errors, which needs its own outcome at once
     'read /etc/w4',
     'write /etc/w4',
     'exec exec restart-it',
