@@ -12,6 +12,8 @@ import type { RunResult } from './engine/run.ts';
 import { isFleetError, messageOf, type FleetError } from './errors.ts';
 import { parseExtraVars } from './extra-vars.ts';
 import { DEFAULT_INVENTORY, loadInventory } from './inventory/load.ts';
+import { findAnsibleConfig, loadAnsibleConfig, type AnsibleConfig } from './ansible-cfg.ts';
+import type { Inventory } from './inventory/model.ts';
 import { inventoryGraph, inventoryHost, inventoryList } from './inventory/report.ts';
 import { loadVarsDirs } from './inventory/vars-dirs.ts';
 import type { RunEvent } from './events/events.ts';
@@ -154,6 +156,36 @@ async function pickRenderer(mode: string): Promise<Renderer> {
   return new (await import('./output/plain.ts')).PlainRenderer();
 }
 
+/**
+ * ansible.cfg where Ansible would find it, read once: its inventory, forks and roles_path are
+ * defaults below the command line and the environment; remote_user, private_key_file and
+ * become are variables of every host below the inventory's own.
+ */
+let configRead: AnsibleConfig | null | undefined;
+function ansibleConfig(): AnsibleConfig | undefined {
+  if (configRead !== undefined) return configRead ?? undefined;
+  const file = findAnsibleConfig();
+  configRead = file ? loadAnsibleConfig(file) : null;
+  if (configRead) {
+    if (configRead.ignored.length) process.stderr.write(`note: ${configRead.file}: not used by jitsi-fleet: ${configRead.ignored.join(', ')}\n`);
+    if (configRead.rolesPath && process.env.ANSIBLE_ROLES_PATH === undefined) process.env.ANSIBLE_ROLES_PATH = configRead.rolesPath.join(':');
+    if (configRead.hostKeyChecking === false && process.env.ANSIBLE_HOST_KEY_CHECKING === undefined) process.env.ANSIBLE_HOST_KEY_CHECKING = 'False';
+  }
+  return configRead ?? undefined;
+}
+
+function inventoryPath(given: unknown): string {
+  return (given as string | undefined) ?? ansibleConfig()?.inventory ?? DEFAULT_INVENTORY;
+}
+
+/** The config's host defaults, as variables of the group all where the inventory does not set them. */
+function withConfigDefaults(inv: Inventory): Inventory {
+  const defaults = ansibleConfig()?.hostDefaults ?? {};
+  const all = inv.groups.get('all');
+  if (all) for (const [k, v] of Object.entries(defaults)) if (!(k in all.vars)) all.vars[k] = v;
+  return inv;
+}
+
 function parseHostKeyChecking(v: unknown): HostKeyChecking | undefined {
   if (v === undefined) return undefined;
   if (v === 'yes' || v === 'accept-new' || v === 'no') return v;
@@ -185,7 +217,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
     return 0;
   }
   if (positionals.length !== 1) throw new InputError(`expected one playbook, got ${positionals.length}`, { hint: `jitsi-fleet ${forceCheck ? 'check' : 'run'} playbooks/add-bridge.yml` });
-  const forks = values.forks === undefined ? 5 : Number(values.forks);
+  const forks = values.forks === undefined ? ansibleConfig()?.forks ?? 5 : Number(values.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive whole number, got '${values.forks}'`);
   const lockWait = values['lock-wait'] === undefined ? 300 : Number(values['lock-wait']);
   if (!Number.isFinite(lockWait) || lockWait < 0) throw new InputError(`--lock-wait must be a number of seconds (0: do not wait), got '${values['lock-wait']}'`);
@@ -197,7 +229,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
     import('./connection/factory.ts'),
   ]);
   const playbook = await loadPlaybook(positionals[0], { catalog });
-  const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  const inventory = withConfigDefaults(await loadInventory(inventoryPath(values.inventory)));
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
   const playbookDirVars = await loadVarsDirs(playbook.dir);
   checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars, { hostsOf: (p) => resolvePlayHosts({ inventory, extraVars, limit: values.limit as string | undefined }, p) });
@@ -270,7 +302,7 @@ async function validateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new InputError('name at least one playbook to validate');
-  const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  const inventory = withConfigDefaults(await loadInventory(inventoryPath(values.inventory)));
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
   const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { resolvePlayHosts }] = await Promise.all([
     import('./playbook/load.ts'),
@@ -316,7 +348,7 @@ async function inventoryCommand(argv: string[]): Promise<number> {
     console.log(HELP.inventory);
     return 0;
   }
-  const inv = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  const inv = await loadInventory(inventoryPath(values.inventory));
   if (values.list) console.log(JSON.stringify(inventoryList(inv), null, 4));
   else if (values.host !== undefined) {
     if (!inv.hosts.has(values.host as string)) throw new InputError(`no host named '${values.host}' in the inventory`);
@@ -354,7 +386,7 @@ async function statusCommand(argv: string[]): Promise<number> {
   if (!Number.isFinite(interval) || interval < 0.5) throw new InputError(`--interval must be a number of seconds (at least 0.5), got '${values.interval}'`);
   const ci = process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
   const chosen = mode === 'auto' ? (process.stdout.isTTY && !ci ? 'pretty' : 'plain') : mode;
-  const inventory = await loadInventory((values.inventory as string | undefined) ?? DEFAULT_INVENTORY);
+  const inventory = withConfigDefaults(await loadInventory(inventoryPath(values.inventory)));
   const { fleetStatus, MAIN_GROUP, BRIDGE_GROUP } = await import('./fleet/status.ts');
   const render = await import('./fleet/status-render.ts');
   const { selectHosts } = await import('./inventory/pattern.ts');

@@ -64,6 +64,8 @@ export interface HostState {
   /** The run lock, taken before the first write. */
   locking?: Promise<void>;
   factsGathered?: boolean;
+  /** The last task that failed on the host and its result: ansible_failed_task and ansible_failed_result in a rescue. */
+  lastFailure?: { task: Record<string, unknown>; result: Record<string, unknown> };
 }
 
 /** An event, or a task's outcome on a host with what counts it once it is final. */

@@ -14,6 +14,9 @@ dev=$(echo "$r" | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'); gw=$(echo "$r" | sed -
 [ -n "$dev" ] || dev=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $2; exit}')
 addr=$(ip -4 -o addr show dev "$dev" scope global 2>/dev/null | awk '{print $4; exit}')
 echo "ipv4_interface=$dev"; echo "ipv4_gateway=$gw"; echo "ipv4_address=\${addr%/*}"
+py=$(command -v python3 2>/dev/null || command -v python 2>/dev/null)
+[ -n "$py" ] && echo "python=$py $("$py" -c 'import sys; print(*sys.version_info[:5])' 2>/dev/null)"
+echo "user_home=$HOME"; echo "user_uid=$(id -u)"; echo "user_gid=$(id -g)"
 `;
 
 const FAMILY: Record<string, string> = { debian: 'Debian', ubuntu: 'Debian', raspbian: 'Debian', fedora: 'RedHat', centos: 'RedHat', rhel: 'RedHat', rocky: 'RedHat', almalinux: 'RedHat', alpine: 'Alpine', arch: 'Archlinux' };
@@ -43,6 +46,22 @@ export async function gatherFacts(conn: Connection, become?: Become): Promise<Re
     distribution_major_version: (version || '').split('.')[0],
     service_mgr: kv.service_mgr,
     user_id: kv.user,
+    ...pythonFacts(kv.python),
+    user_dir: kv.user_home,
+    user_uid: kv.user_uid === undefined ? undefined : Number(kv.user_uid),
+    user_gid: kv.user_gid === undefined ? undefined : Number(kv.user_gid),
     default_ipv4: kv.ipv4_address ? { address: kv.ipv4_address, interface: kv.ipv4_interface, gateway: kv.ipv4_gateway || undefined } : {},
+  };
+}
+
+/** ansible_python and the interpreter Ansible would have discovered (python3 on the host), when the host has one. */
+function pythonFacts(line: string | undefined): Record<string, unknown> {
+  const [executable, major, minor, micro, releaselevel, serial] = (line ?? '').split(' ');
+  if (!executable || major === undefined) return {};
+  const version = { major: Number(major), minor: Number(minor), micro: Number(micro), releaselevel, serial: Number(serial) };
+  return {
+    python: { executable, type: 'cpython', version, version_info: [version.major, version.minor, version.micro, releaselevel, version.serial] },
+    python_version: `${major}.${minor}.${micro}`,
+    discovered_interpreter_python: executable,
   };
 }

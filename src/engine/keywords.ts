@@ -32,7 +32,7 @@ export function inherited<K extends keyof Keywords>(frames: Keywords[], key: K):
 }
 
 /** The innermost value of a boolean keyword, resolved; `fallback` when no frame sets it. */
-export function boolKeyword(frames: Keywords[], key: 'become' | 'ignoreErrors' | 'noLog' | 'checkMode' | 'diff' | 'runOnce' | 'anyErrorsFatal', lookup: Lookup, fallback: boolean): boolean {
+export function boolKeyword(frames: Keywords[], key: 'become' | 'ignoreErrors' | 'ignoreUnreachable' | 'noLog' | 'checkMode' | 'diff' | 'runOnce' | 'anyErrorsFatal', lookup: Lookup, fallback: boolean): boolean {
   const v = inherited(frames, key);
   return v === undefined ? fallback : keywordBool(v, lookup);
 }

@@ -206,7 +206,7 @@ export class Engine {
     if (task.until || task.failedWhen || NOT_DEFERRED.has(task.module)) return false;
     if (play.anyErrorsFatal !== undefined || play.maxFailPercentage !== undefined) return false;
     for (const f of [...frames, task]) {
-      if (f.ignoreErrors !== undefined || f.delegateTo !== undefined || f.runOnce !== undefined || f.anyErrorsFatal !== undefined) return false;
+      if (f.ignoreErrors !== undefined || f.ignoreUnreachable !== undefined || f.delegateTo !== undefined || f.runOnce !== undefined || f.anyErrorsFatal !== undefined) return false;
       if ((f as Partial<BlockNode>).kind === 'block' && ((f as BlockNode).rescue.length > 0 || (f as BlockNode).always.length > 0)) return false;
     }
     return true;
@@ -316,6 +316,8 @@ export class Engine {
         s.failed = false;
         s.stats.failed--;
         s.stats.rescued++;
+        // In a rescue, what failed: Ansible's ansible_failed_task and ansible_failed_result.
+        if (s.lastFailure) Object.assign(s.facts, { ansible_failed_task: s.lastFailure.task, ansible_failed_result: s.lastFailure.result });
       }
       await this.runNodes(node.rescue, inner, play, batch, playHosts, new Set(failedHere));
     }
@@ -405,6 +407,19 @@ export class Engine {
   private tally(task: TaskNode, frames: Keywords[], o: TaskOutcome, runner: TaskRunner): void {
     const s = this.ctx.host(o.host);
     if (o.status === 'unreachable') {
+      let ignoreUnreachable = false;
+      try {
+        ignoreUnreachable = boolKeyword([...frames, task], 'ignoreUnreachable', runner.lookup(o.host), false);
+      } catch {
+        // not ignored
+      }
+      if (ignoreUnreachable) {
+        // ignore_unreachable: the task is counted as ignored and the host goes on (Ansible's).
+        o.ignored = true;
+        s.stats.ignored++;
+        this.emitResult(o);
+        return;
+      }
       this.ctx.markUnreachable(o.host, o.msg);
       this.emitResult(o);
       return;
@@ -422,6 +437,10 @@ export class Engine {
       } else {
         s.failed = true;
         s.stats.failed++;
+        s.lastFailure = {
+          task: { name: task.name ?? o.task, action: task.module, args: task.args, ...(task.register ? { register: task.register } : {}) },
+          result: { ...(o.result ?? {}), msg: o.result?.msg ?? o.msg, failed: true, changed: false },
+        };
       }
     } else if (o.status === 'skipped') s.stats.skipped++;
     else {

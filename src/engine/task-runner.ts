@@ -10,8 +10,10 @@ import type { ItemOutcome, Status, TaskOutcome } from '../events/events.ts';
 import { NO_LOG_MESSAGE, SECRET_NAME } from '../events/redact.ts';
 import { checkArgs, normalizeArgs } from '../playbook/args.ts';
 import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
-import { condition, renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
+import { condition, queryLookup, renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
+import { toBool } from '../template/filters.ts';
 import { injectFault } from '../util/fault.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import { applyChanges, queueWrites, stageChanges } from './apply.ts';
 import { moduleContext, type ModuleTarget } from './module-context.ts';
 import { becomeFor, boolKeyword, inherited } from './keywords.ts';
@@ -88,6 +90,8 @@ export class TaskRunner {
       const internal = isBug(e);
       if (internal && process.env.JITSI_FLEET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
       const msg = describeFailure(e, task);
+      // A task that failed before its module ran (a template error) is registered too, as Ansible's.
+      if (this.task.register && !internal) this.env.ctx.host(host).facts[this.task.register] = { failed: true, changed: false, msg: noLog ? NO_LOG_MESSAGE : msg };
       return { ...base, status: 'failed', changed: false, msg: noLog ? NO_LOG_MESSAGE : msg, diff: [], durationMs: Date.now() - started, ...(internal ? { internal: true } : {}) };
     }
   }
@@ -106,9 +110,12 @@ export class TaskRunner {
       return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
     }
     let items = renderDeep(task.loop, lookup);
+    if (task.loopKind && task.loopKind !== 'loop') {
+      // with_<lookup>: query(lookup, terms), the terms a list (a lone value is one term), as Ansible's.
+      items = queryLookup(task.loopKind.replace(/^with_/, ''), Array.isArray(items) ? items : [items], lookup);
+    }
     if (typeof items === 'string') throw new TemplateError(`loop must be a list; the template gave a string: ${JSON.stringify(items).slice(0, 80)}`);
     if (!Array.isArray(items)) throw new TemplateError(`loop must be a list, got ${items === null ? 'null' : typeof items}`);
-    if (task.loopKind === 'with_items') items = items.flatMap((i) => (Array.isArray(i) ? i : [i]));
     const loopVar = task.loopControl?.loopVar ?? 'item';
     const results: Record<string, unknown>[] = [];
     const outcomes: ItemOutcome[] = [];
@@ -116,10 +123,30 @@ export class TaskRunner {
     let changed = false;
     let failed = false;
     let ran = false;
-    for (const [index, item] of (items as unknown[]).entries()) {
+    const lc = task.loopControl;
+    const extended = lc?.extended !== undefined && toBool(renderString(String(lc.extended), lookup));
+    const allItems = lc?.extendedAllitems === undefined || toBool(renderString(String(lc.extendedAllitems), lookup));
+    const pause = lc?.pause === undefined ? 0 : Number(renderString(String(lc.pause), lookup));
+    if (!Number.isFinite(pause) || pause < 0) throw new InputError(`loop_control.pause must be a number of seconds, got '${lc?.pause}'`, { location: task.location });
+    const list = items as unknown[];
+    for (const [index, item] of list.entries()) {
+      if (index > 0 && pause > 0) await this.env.ctx.sleep(pause * 1000);
       this.items.set(host, index);
       const loopVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
-      if (task.loopControl?.indexVar) loopVars[task.loopControl.indexVar] = index;
+      if (lc?.indexVar) {
+        loopVars[lc.indexVar] = index;
+        loopVars.ansible_index_var = lc.indexVar;
+      }
+      if (extended) {
+        // loop_control.extended: Ansible's ansible_loop.
+        loopVars.ansible_loop = {
+          ...(allItems ? { allitems: list } : {}),
+          index: index + 1, index0: index, revindex: list.length - index, revindex0: list.length - index - 1,
+          first: index === 0, last: index === list.length - 1, length: list.length,
+          ...(index > 0 ? { previtem: list[index - 1] } : {}),
+          ...(index < list.length - 1 ? { nextitem: list[index + 1] } : {}),
+        };
+      }
       const itemLookup = this.lookup(host, loopVars);
       const label = task.loopControl?.label !== undefined ? String(renderString(task.loopControl.label, itemLookup)) : typeof item === 'string' ? item : JSON.stringify(item);
       if (!this.whenHolds(frames, itemLookup)) {
@@ -136,8 +163,7 @@ export class TaskRunner {
       failed ||= r.status === 'failed';
     }
     const allSkipped = !ran;
-    const result: Record<string, unknown> = { results, changed, msg: failed ? 'One or more items failed' : 'All items completed', skipped: allSkipped };
-    if (failed) result.failed = true;
+    const result: Record<string, unknown> = { results, changed, failed, msg: failed ? 'One or more items failed' : 'All items completed', skipped: allSkipped };
     if (task.register) state.facts[task.register] = result;
     const status: Status = failed ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
     return { status, changed, msg: String(result.msg), diff: diffs, items: outcomes, result };
@@ -218,6 +244,7 @@ export class TaskRunner {
    * main server) must each see the others' edits.
    */
   private async runItem(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
+    if (this.task.argsError) return { status: 'failed', changed: false, msg: this.task.argsError, diff: [], result: { failed: true, changed: false, msg: this.task.argsError } };
     const delegate = inherited(frames, 'delegateTo');
     if (delegate === undefined) return this.replanIfStale(host, frames, lookup);
     const target = String(renderString(String(delegate), lookup));
@@ -279,6 +306,7 @@ export class TaskRunner {
       }
     }
     for (const s of plan.secrets ?? []) opts.redactor.add(s);
+    if (task.async !== undefined && !plan.failed && !plan.skipped) plan = asyncPlan(plan, task, lookup);
     // Check mode: what an earlier, unpredictable task (a package install) would create is not there yet.
     const unsure = mctx ? this.env.ctx.host(target).files?.unsureSince : undefined;
     if (plan.pending && check && unsure) {
@@ -350,8 +378,8 @@ export class TaskRunner {
     }
     const facts = result.ansible_facts as Vars | undefined;
     if (facts && !failed) Object.assign(this.env.ctx.host(host).facts, facts);
-    result = { ...result, changed, msg };
-    if (failed) result.failed = true;
+    // Every result has changed and failed, as Ansible's (`'failed' in r` is true).
+    result = { ...result, changed, msg, failed };
     // changed_when / failed_when see the result under the register name.
     if (task.changedWhen || task.failedWhen) {
       const regVars: Vars = task.register ? { [task.register]: result } : {};
@@ -361,7 +389,6 @@ export class TaskRunner {
       if (task.failedWhen) failed = task.failedWhen.some((c) => condition(c, condLookup));
       result.changed = changed;
       result.failed = failed;
-      if (!failed && task.failedWhen) delete result.failed;
     }
     status ??= failed ? 'failed' : changed ? 'changed' : 'ok';
     if (failed) status = 'failed';
@@ -397,4 +424,31 @@ function describeFailure(e: unknown, task: TaskNode): string {
 /** Errors that mean the host went away (as opposed to a command failing). */
 function isConnectionLoss(e: unknown): boolean {
   return e instanceof Error && (e.name === 'ConnectionError' || (e as { kind?: string }).kind === 'connection');
+}
+
+/**
+ * `async: N` on command and shell: with `poll` above 0 the command runs to its end within N
+ * seconds (what Ansible's polling amounts to); with `poll: 0` it is started in the background
+ * and the task goes on at once, its result saying started (async_status is not supported).
+ */
+function asyncPlan(plan: Plan, task: TaskNode, lookup: Lookup): Plan {
+  const seconds = Number(renderString(String(task.async), lookup));
+  const poll = task.poll === undefined ? 15 : Number(renderString(String(task.poll), lookup));
+  if (!Number.isFinite(seconds) || seconds < 0 || !Number.isFinite(poll) || poll < 0) throw new InputError(`async and poll must be numbers of seconds, got async: ${task.async}, poll: ${task.poll}`, { location: task.location });
+  const wrap = (command: string) =>
+    poll === 0
+      ? `setsid /bin/sh -c ${shellQuote(`${seconds > 0 ? `timeout ${seconds} ` : ''}/bin/sh -c ${shellQuote(command)}`)} </dev/null >/dev/null 2>&1 &`
+      : seconds > 0 ? `timeout ${seconds} /bin/sh -c ${shellQuote(command)}` : command;
+  const changes = plan.changes.map((c) => (c.kind === 'exec' ? { ...c, command: wrap(c.command), ...(poll === 0 ? { stdin: undefined } : {}) } : c));
+  const jobId = `j${Math.floor(Math.random() * 1e12)}.${process.pid}`;
+  return {
+    ...plan,
+    changes,
+    finish(outs) {
+      if (poll === 0) return { changed: true, msg: '', result: { ansible_job_id: jobId, started: 1, finished: 0 } };
+      if (outs.some((o) => o.code === 124) && seconds > 0) return { failed: true, changed: false, msg: `async task did not complete within the requested time - ${seconds}s`, result: { ansible_job_id: jobId, finished: 1 } };
+      const r = plan.finish ? plan.finish(outs) : { changed: true };
+      return { ...r, result: { ...(r.result ?? {}), ansible_job_id: jobId, finished: 1 } };
+    },
+  };
 }

@@ -49,7 +49,8 @@ function makeModule(name: 'command' | 'shell'): ModuleDef<CommandArgs> {
       properties: {
         _raw_params: { type: 'string' },
         cmd: { type: 'string' },
-        ...(name === 'command' ? { argv: { type: 'array', items: { type: 'string' } } } : { executable: { type: 'string' } }),
+        ...(name === 'command' ? { argv: { type: 'array', items: { type: 'string' } } } : {}),
+        executable: { type: 'string' },
         chdir: { type: 'string' },
         creates: { type: 'string' },
         removes: { type: 'string' },
@@ -87,7 +88,9 @@ function makeModule(name: 'command' | 'shell'): ModuleDef<CommandArgs> {
           const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s);
           const stdout = strip(out.stdout);
           const stderr = strip(out.stderr);
-          const result = { rc: out.code, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr), cmd: a.argv ?? (name === 'shell' ? text : shlexWords(text!)), delta: `${(Date.now() - started) / 1000}s` };
+          const result: Record<string, unknown> = { rc: out.code, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr), cmd: a.argv ?? (name === 'shell' ? text : shlexWords(text!)), delta: `${(Date.now() - started) / 1000}s` };
+          // Ansible's command ignores executable (since 2.4) and says so.
+          if (name === 'command' && a.executable !== undefined) result.warnings = [`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${a.executable}'.`];
           return out.code === 0
             ? { changed: true, msg: '', result }
             : { failed: true, changed: true, msg: `non-zero return code ${out.code}${stderr ? ': ' + stderr.split('\n').slice(-1)[0] : ''}`, result };

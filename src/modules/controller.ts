@@ -15,9 +15,12 @@ import type { ModuleDef } from './types.ts';
 export const setFact: ModuleDef<Record<string, unknown>> = {
   name: 'set_fact',
   controller: true,
-  schema: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+  // A name may be templated (`until_path_{{ idx }}`); it is checked once rendered.
+  schema: { type: 'object', minProperties: 1, propertyNames: { pattern: '^([A-Za-z_][A-Za-z0-9_]*|.*\\{\\{.*)$' } },
   async plan(a) {
-    const { cacheable: _c, ...facts } = a;
+    const { cacheable: _c, ...given } = a;
+    // As Ansible's set_fact (non-native Jinja): the strings true/false/yes/no become booleans.
+    const facts = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, typeof v === 'string' && ['true', 'false', 'yes', 'no'].includes(v.toLowerCase()) ? ['true', 'yes'].includes(v.toLowerCase()) : v]));
     return { changes: [], msg: `set ${Object.keys(facts).join(', ')}`, result: { ansible_facts: facts } };
   },
 };
@@ -104,5 +107,16 @@ export const pause: ModuleDef<{ seconds?: number | string; minutes?: number | st
     await new Promise((res) => setTimeout(res, Math.floor(seconds) * 1000));
     const stop = new Date();
     return { changes: [], msg: `Paused for ${a.minutes !== undefined ? `${Number(a.minutes)} minutes` : `${Math.floor(seconds)} seconds`}`, result: { start: start.toISOString(), stop: stop.toISOString(), delta: Math.round((stop.getTime() - start.getTime()) / 1000), user_input: '', echo: true } };
+  },
+};
+
+/** ping: the host answers (its connection is up by the time a task runs); `data: crash` fails, as Ansible's. */
+export const ping: ModuleDef<{ data: string }> = {
+  name: 'ping',
+  controller: true,
+  schema: { type: 'object', additionalProperties: false, properties: { data: { type: 'string', default: 'pong' } } },
+  async plan(a) {
+    if (a.data === 'crash') return { changes: [], failed: true, msg: 'boom' };
+    return { changes: [], msg: a.data, result: { ping: a.data } };
   },
 };

@@ -10,7 +10,7 @@
  * - include_vars: { file: secrets.yml, name: secrets }
  * ```
  */
-import { access } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadYamlFile } from '../yaml/source.ts';
 import type { ModuleDef, Plan } from './types.ts';
@@ -18,7 +18,34 @@ import type { ModuleDef, Plan } from './types.ts';
 export interface IncludeVarsArgs {
   _raw_params?: string;
   file?: string;
+  dir?: string;
   name?: string;
+  files_matching?: string;
+  ignore_files?: string[];
+  extensions: string[];
+  depth: number;
+  ignore_unknown_extensions: boolean;
+}
+
+/** The files of a `dir:`, as Ansible reads them: sorted by name, folders after their files, down to `depth` (0: all). */
+async function filesOf(dir: string, a: IncludeVarsArgs, level = 1): Promise<string[]> {
+  const names = (await readdir(dir)).sort();
+  const out: string[] = [];
+  const subdirs: string[] = [];
+  for (const n of names) {
+    const p = path.join(dir, n);
+    if ((await stat(p)).isDirectory()) {
+      if (a.depth === 0 || level < a.depth) subdirs.push(p);
+      continue;
+    }
+    // As Ansible's: each ignore_files entry is a regular expression the name ends with; files_matching is searched in the name.
+    if (a.ignore_files?.some((pat) => new RegExp(`${pat}$`).test(n))) continue;
+    if (a.files_matching !== undefined && !new RegExp(a.files_matching).test(n)) continue;
+    if (!a.extensions.includes(path.extname(n).slice(1))) continue;
+    out.push(p);
+  }
+  for (const d of subdirs) out.push(...(await filesOf(d, a, level + 1)));
+  return out;
 }
 
 async function find(file: string, dirs: string[]): Promise<string | undefined> {
@@ -41,11 +68,36 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
   schema: {
     type: 'object',
     additionalProperties: false,
-    properties: { _raw_params: { type: 'string' }, file: { type: 'string' }, name: { type: 'string', pattern: '^[A-Za-z_]\\w*$' } },
-    oneOf: [{ required: ['_raw_params'] }, { required: ['file'] }],
-    errorMessage: 'include_vars needs the file: free form or file: (dir, files_matching are not supported)',
+    properties: {
+      _raw_params: { type: 'string' },
+      file: { type: 'string' },
+      dir: { type: 'string' },
+      name: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
+      files_matching: { type: 'string' },
+      ignore_files: { type: 'array', items: { type: 'string' } },
+      extensions: { type: 'array', items: { type: 'string' }, default: ['json', 'yaml', 'yml'] },
+      depth: { type: 'integer', minimum: 0, default: 0 },
+      ignore_unknown_extensions: { type: 'boolean', default: false },
+    },
+    oneOf: [{ required: ['_raw_params'] }, { required: ['file'] }, { required: ['dir'] }],
+    errorMessage: 'include_vars needs the file (free form or file:) or a dir:',
   },
   async plan(a, ctx): Promise<Plan> {
+    if (a.dir !== undefined) {
+      const dirs = path.isAbsolute(a.dir) ? [a.dir] : ctx.searchDirs.flatMap((d) => [path.join(d, 'vars', a.dir!), path.join(d, a.dir!)]);
+      let found: string | undefined;
+      for (const d of dirs) if (!found && (await stat(d).then((s) => s.isDirectory(), () => false))) found = d;
+      if (!found) return { changes: [], failed: true, msg: `${a.dir} directory does not exist` };
+      const files = await filesOf(found, a);
+      const vars: Record<string, unknown> = {};
+      for (const f of files) {
+        const data = await loadYamlFile(f);
+        if (data !== null && (typeof data !== 'object' || Array.isArray(data))) return { changes: [], failed: true, msg: `${f} must be stored as a dictionary/hash` };
+        Object.assign(vars, data ?? {});
+      }
+      const facts = a.name ? { [a.name]: vars } : vars;
+      return { changes: [], msg: `read ${Object.keys(vars).length} variables from ${files.length} files in ${found}`, result: { ansible_facts: facts, ansible_included_var_files: files } };
+    }
     const want = (a.file ?? a._raw_params)!.trim();
     const found = await find(want, ctx.searchDirs);
     if (!found) return { changes: [], failed: true, msg: `Could not find or access '${want}' (looked in ${ctx.searchDirs.map((d) => path.join(d, 'vars')).join(', ')} and those folders)` };

@@ -8,7 +8,7 @@ import { hocon } from './hocon.ts';
 import { service } from './service.ts';
 import { ufw } from './ufw.ts';
 import { command, shell } from './command.ts';
-import { assert, debug, fail, pause, setFact } from './controller.ts';
+import { assert, debug, fail, pause, ping, setFact } from './controller.ts';
 import { packageModule } from './package.ts';
 import { copy } from './copy.ts';
 import { lineinfile } from './lineinfile.ts';
@@ -21,9 +21,11 @@ import { file } from './file.ts';
 import { waitFor } from './wait-for.ts';
 import { systemd } from './systemd.ts';
 import { includeVars } from './include-vars.ts';
+import { replace } from './replace.ts';
+import { group, user } from './user.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -45,9 +47,9 @@ export function moduleNames(): string[] {
 
 /** Well-known Ansible modules we do not support yet: named in the error instead of "unknown". */
 export const KNOWN_UNSUPPORTED = new Set([
-  'apt_key', 'user', 'group',
+  'apt_key',
   'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'cron',
-  'replace', 'setup', 'ping',
+  'setup',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));
 

@@ -12,8 +12,10 @@ const TRUE = ['yes', 'on', '1', 'true', 'y', 't'];
 const FALSE = ['no', 'off', '0', 'false', 'n', 'f'];
 
 function typesOf(prop: unknown): string[] {
-  const t = (prop as { type?: string | string[] } | undefined)?.type;
-  return t === undefined ? [] : Array.isArray(t) ? t : [t];
+  const p = prop as { type?: string | string[]; anyOf?: unknown[]; oneOf?: unknown[] } | undefined;
+  const t = p?.type;
+  const own = t === undefined ? [] : Array.isArray(t) ? t : [t];
+  return [...own, ...[...(p?.anyOf ?? []), ...(p?.oneOf ?? [])].flatMap(typesOf)];
 }
 
 /** Resolves aliases and converts values as Ansible's argument spec does. */
@@ -30,6 +32,7 @@ export function normalizeArgs(mod: ModuleDef<any>, raw: Record<string, unknown>)
         if (TRUE.includes(low)) value = true;
         else if (FALSE.includes(low)) value = false;
       } else if (types.includes('integer') && !types.includes('string') && /^-?\d+$/.test(value)) value = Number(value);
+      else if (types.includes('number') && !types.includes('string') && /^-?\d+(\.\d+)?$/.test(value)) value = Number(value);
     } else if (typeof value === 'number' && types.includes('string') && !types.includes('integer') && !types.includes('number') && key !== 'mode') {
       value = String(value);
     } else if (typeof value === 'boolean' && types.includes('string') && !types.includes('boolean')) {

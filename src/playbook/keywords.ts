@@ -1,4 +1,8 @@
 /** The play and task keywords we support, and Ansible's that we refuse by name. */
+import { lookupNames } from '../template/lookups.ts';
+
+/** `with_<lookup>` loops: one per lookup plugin we have (`with_items`, `with_dict`, `with_sequence`, ...). */
+export const WITH_KEYS = lookupNames().map((n) => `with_${n}`);
 
 export const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'gather_facts', 'serial',
@@ -6,13 +10,13 @@ export const PLAY_KEYS = [
 ];
 
 export const TASK_KEYS = [
-  'name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'changed_when', 'failed_when',
-  'ignore_errors', 'tags', 'become', 'become_user', 'delegate_to', 'run_once', 'no_log', 'check_mode', 'diff',
-  'vars', 'args', 'until', 'retries', 'delay',
+  'name', 'when', 'loop', ...WITH_KEYS, 'loop_control', 'register', 'notify', 'changed_when', 'failed_when',
+  'ignore_errors', 'ignore_unreachable', 'tags', 'become', 'become_user', 'delegate_to', 'run_once', 'no_log', 'check_mode', 'diff',
+  'vars', 'args', 'until', 'retries', 'delay', 'async', 'poll',
 ];
 
 export const BLOCK_KEYS = [
-  'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log',
+  'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'ignore_unreachable', 'no_log',
   'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal',
 ];
 
@@ -26,8 +30,6 @@ export const ROLE_ACTIONS = ['import_role', 'include_role', 'ansible.builtin.imp
 export const UNSUPPORTED_KEYS: Record<string, string> = {
   strategy: 'only the linear strategy is supported',
   environment: 'environment is not supported; set variables in the command (shell: FOO=bar cmd)',
-  async: 'async tasks are not supported',
-  poll: 'async tasks are not supported',
   throttle: 'throttle is not supported; use --forks',
   local_action: "local_action is not supported; use delegate_to: localhost",
   connection: 'set the connection with ansible_connection in the inventory',
@@ -38,7 +40,6 @@ export const UNSUPPORTED_KEYS: Record<string, string> = {
   remote_user: 'set the user with ansible_user in the inventory',
   become_method: 'only sudo is supported for become',
   become_flags: 'become_flags are not supported',
-  ignore_unreachable: 'ignore_unreachable is not supported',
   debugger: 'the task debugger is not supported',
   import_playbook: 'import_playbook goes at the top level of a playbook (a list of plays), not among tasks',
   include: "'include' was removed from Ansible; use import_tasks or include_tasks",
@@ -52,6 +53,6 @@ export const UNSUPPORTED_KEYS: Record<string, string> = {
 };
 
 export function unsupportedWith(key: string): string | undefined {
-  if (key.startsWith('with_') && key !== 'with_items') return `${key} is not supported; use loop (with_items is supported)`;
+  if (key.startsWith('with_') && !WITH_KEYS.includes(key)) return `${key} is not supported; use loop, or one of ${WITH_KEYS.join(', ')}`;
   return UNSUPPORTED_KEYS[key] || undefined;
 }

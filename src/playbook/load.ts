@@ -12,7 +12,7 @@ import { suggest } from '../util/suggest.ts';
 import { loadYamlFile, locate } from '../yaml/source.ts';
 import { checkArgs, normalizeArgs } from './args.ts';
 import { checkConditions, checkNotify, checkTemplates, isMapping, moduleArgNames, rejectUnknownKeys, where, type Raw } from './checks.ts';
-import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TASK_KEYS, unsupportedWith } from './keywords.ts';
+import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TASK_KEYS, unsupportedWith, WITH_KEYS } from './keywords.ts';
 import { parseKv } from './kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
@@ -38,6 +38,7 @@ function keywordsOf(raw: Raw): Keywords {
     becomeUser: raw.become_user as string | undefined,
     vars: (raw.vars as Raw | undefined) ?? undefined,
     ignoreErrors: raw.ignore_errors as boolean | string | undefined,
+    ignoreUnreachable: raw.ignore_unreachable as boolean | string | undefined,
     noLog: raw.no_log as boolean | string | undefined,
     checkMode: raw.check_mode as boolean | string | undefined,
     diff: raw.diff as boolean | string | undefined,
@@ -340,7 +341,14 @@ class Loader {
     if (isMapping(raw.args)) args = { ...(raw.args as Raw), ...args };
     const normalized = normalizeArgs(mod, args);
     const argsRoot = isMapping(rawArgs) ? rawArgs : raw;
-    checkArgs(mod, normalized, { templated: false, root: argsRoot, location: where(raw, file, moduleKey) });
+    let argsError: string | undefined;
+    try {
+      checkArgs(mod, normalized, { templated: false, root: argsRoot, location: where(raw, file, moduleKey) });
+    } catch (e) {
+      // A task whose failure the play expects (ignore_errors) fails when it runs, as under Ansible, instead of stopping the whole playbook.
+      if (!(e instanceof InputError) || raw.ignore_errors === undefined || raw.ignore_errors === false) throw e;
+      argsError = e.message;
+    }
     checkTemplates(raw, undefined, undefined, file);
     checkConditions(asConditions(raw.when), raw, 'when');
     checkConditions(asConditions(raw.changed_when), raw, 'changed_when');
@@ -349,8 +357,13 @@ class Loader {
     if ((raw.retries !== undefined || raw.delay !== undefined) && raw.until === undefined) {
       throw new InputError('retries and delay need until: the condition that ends the retries', { location: where(raw, file, raw.retries !== undefined ? 'retries' : 'delay'), hint: 'until: result is succeeded' });
     }
-    const loopKey = 'loop' in raw ? 'loop' : 'with_items' in raw ? 'with_items' : undefined;
-    if ('loop' in raw && 'with_items' in raw) throw new InputError('a task takes loop or with_items, not both', { location: where(raw, file, 'with_items') });
+    if ((raw.async !== undefined || raw.poll !== undefined) && !['command', 'shell'].includes(mod.name)) {
+      throw new InputError(`async is supported for command and shell only, not ${mod.name}`, { location: where(raw, file, raw.async !== undefined ? 'async' : 'poll') });
+    }
+    if (raw.poll !== undefined && raw.async === undefined) throw new InputError('poll needs async', { location: where(raw, file, 'poll') });
+    const loopKeys = Object.keys(raw).filter((k) => k === 'loop' || WITH_KEYS.includes(k));
+    if (loopKeys.length > 1) throw new InputError(`a task takes one loop; this one has ${loopKeys.join(' and ')}`, { location: where(raw, file, loopKeys[1]) });
+    const loopKey = loopKeys[0];
     const lc = raw.loop_control as Raw | undefined;
     if (lc && !loopKey) throw new InputError('loop_control needs a loop', { location: where(raw, file, 'loop_control') });
     return {
@@ -361,7 +374,16 @@ class Loader {
       args: normalized,
       loop: loopKey ? raw[loopKey] : undefined,
       loopKind: loopKey as TaskNode['loopKind'],
-      loopControl: lc ? { label: lc.label as string | undefined, loopVar: lc.loop_var as string | undefined, indexVar: lc.index_var as string | undefined } : undefined,
+      loopControl: lc
+        ? {
+            label: lc.label as string | undefined,
+            loopVar: lc.loop_var as string | undefined,
+            indexVar: lc.index_var as string | undefined,
+            pause: lc.pause as number | string | undefined,
+            extended: lc.extended as boolean | string | undefined,
+            extendedAllitems: lc.extended_allitems as boolean | string | undefined,
+          }
+        : undefined,
       register: raw.register as string | undefined,
       notify: raw.notify === undefined ? undefined : Array.isArray(raw.notify) ? raw.notify.map(String) : [String(raw.notify)],
       listen: raw.listen === undefined ? undefined : Array.isArray(raw.listen) ? raw.listen.map(String) : [String(raw.listen)],
@@ -370,6 +392,8 @@ class Loader {
       until: raw.until === undefined ? undefined : { conditions: asConditions(raw.until)!, retries: raw.retries as number | string | undefined, delay: raw.delay as number | string | undefined },
       location,
       argsLocation: where(raw, file, moduleKey),
+      ...(argsError ? { argsError } : {}),
+      ...(raw.async !== undefined ? { async: raw.async as number | string, poll: raw.poll as number | string | undefined } : {}),
       raw,
       ...keywordsOf(raw),
     };

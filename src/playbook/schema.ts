@@ -44,7 +44,14 @@ export const taskSchema = {
     loop_control: {
       type: 'object',
       additionalProperties: false,
-      properties: { label: { type: 'string' }, loop_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' }, index_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' } },
+      properties: {
+        label: { type: 'string' },
+        loop_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
+        index_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
+        pause: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string' }] },
+        extended: { anyOf: [{ type: 'boolean' }, { type: 'string' }] },
+        extended_allitems: { anyOf: [{ type: 'boolean' }, { type: 'string' }] },
+      },
     },
     register: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
     notify: strOrList,

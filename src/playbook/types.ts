@@ -10,6 +10,7 @@ export interface Keywords {
   becomeUser?: string;
   vars?: Record<string, unknown>;
   ignoreErrors?: boolean | string;
+  ignoreUnreachable?: boolean | string;
   noLog?: boolean | string;
   checkMode?: boolean | string;
   diff?: boolean | string;
@@ -31,9 +32,14 @@ export interface TaskNode extends Keywords {
   mod: ModuleDef<any>;
   args: Record<string, unknown>;
   loop?: unknown;
-  /** `with_items` flattens one level, `loop` does not. */
-  loopKind?: 'loop' | 'with_items';
-  loopControl?: { label?: string; loopVar?: string; indexVar?: string };
+  /** `loop` (the list as it is) or `with_<lookup>` (the items that lookup makes of the terms: with_items flattens one level). */
+  loopKind?: string;
+  /** `async: N` and `poll: M` (command and shell). */
+  async?: number | string;
+  poll?: number | string;
+  /** Bad arguments of a task under ignore_errors: it fails with this message when it runs. */
+  argsError?: string;
+  loopControl?: { label?: string; loopVar?: string; indexVar?: string; pause?: number | string; extended?: boolean | string; extendedAllitems?: boolean | string };
   register?: string;
   notify?: string[];
   listen?: string[];

@@ -92,12 +92,16 @@ function checkValue(value: unknown, owner: unknown, key: string | number, known:
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) checkValue(v, value, k, known, asCondition);
 }
 
+/** A failure the play expects and handles: under ignore_errors, or in a block with a rescue. Such tasks may use what is undefined on purpose. */
+const tolerated = (raw: Record<string, unknown>) => raw.ignore_errors !== undefined && raw.ignore_errors !== false && raw.ignore_errors !== 'false';
+
 function checkNodes(nodes: Node[], known: Set<string>): void {
   for (const n of nodes) {
+    if (tolerated(n.raw)) continue;
     const raw = n.kind === 'task' ? n.raw : undefined;
     checkConditions(n, known);
     if (n.kind === 'include') checkValue(n.raw, n.raw, '', known);
-    if (n.kind === 'block') checkNodes([...n.block, ...n.rescue, ...n.always], known);
+    if (n.kind === 'block') checkNodes(n.rescue.length > 0 ? [...n.rescue, ...n.always] : [...n.block, ...n.always], known);
     else if (n.kind === 'include') checkNodes(n.tasks, known);
     else if (raw) {
       for (const [k, v] of Object.entries(raw)) {

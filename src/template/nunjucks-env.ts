@@ -4,10 +4,11 @@
  * tests and globals (lookup, range with a size limit, dict), compiled
  * templates cached.
  */
-import { readFileSync } from 'node:fs';
 import nunjucks from 'nunjucks';
 import { installFilters, installTests } from './filters.ts';
 import { TemplateError } from './template-error.ts';
+import { lookup as lookupPlugin, query as queryPlugin, type LookupContext } from './lookups.ts';
+import type { Lookup } from '../util/lookup.ts';
 
 nunjucks.installJinjaCompat();
 
@@ -50,6 +51,96 @@ runtime.memberLookup = (obj: unknown, val: string) => {
     return (...args: unknown[]) => STRING_METHODS[val](obj, ...args);
   }
   return compatMemberLookup(obj, val);
+};
+
+/** Python's `==`: values, not identities (lists and dicts compared item by item; True == 1; '1' != 1). */
+export function pyEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const num = (v: unknown) => (typeof v === 'boolean' ? Number(v) : v);
+  if ((typeof a === 'number' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'boolean')) return num(a) === num(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEqual(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && pyEqual((a as any)[k], (b as any)[k]));
+  }
+  return false;
+}
+
+/** Python's ordering: numbers, strings, lists item by item; other pairs are a TypeError, as Python's. */
+function pyOrder(a: unknown, b: unknown): number {
+  const num = (v: unknown) => (typeof v === 'boolean' ? Number(v) : v);
+  const x = num(a);
+  const y = num(b);
+  if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
+  if (Array.isArray(x) && Array.isArray(y)) {
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      if (!pyEqual(x[i], y[i])) return pyOrder(x[i], y[i]);
+    }
+    return x.length - y.length;
+  }
+  const t = (v: unknown) => (v === null || v === undefined ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v);
+  throw new TemplateError(`'<' not supported between instances of '${t(a)}' and '${t(b)}'`);
+}
+
+/** A chain of comparisons as Python evaluates it: `a < b < c` is `a < b and b < c`. */
+runtime.pyCompare = (...chain: unknown[]) => {
+  for (let i = 0; i + 2 < chain.length; i += 2) {
+    const [a, op, b] = [chain[i], chain[i + 1] as string, chain[i + 2]];
+    let ok: boolean;
+    if (op === '==' || op === '===') ok = pyEqual(a, b);
+    else if (op === '!=' || op === '!==') ok = !pyEqual(a, b);
+    else {
+      const c = pyOrder(a, b);
+      ok = op === '<' ? c < 0 : op === '>' ? c > 0 : op === '<=' ? c <= 0 : c >= 0;
+    }
+    if (!ok) return false;
+  }
+  return true;
+};
+
+/** Python's `in`: by value in lists, substring in strings, key in dicts. */
+runtime.inOperator = (key: unknown, val: unknown) => {
+  if (Array.isArray(val)) return val.some((x) => pyEqual(x, key));
+  if (typeof val === 'string') {
+    if (typeof key !== 'string') throw new TemplateError(`'in <string>' requires string as left operand, not ${key === null ? 'NoneType' : typeof key}`);
+    return val.includes(key);
+  }
+  if (val && typeof val === 'object') return Object.prototype.hasOwnProperty.call(val, String(key));
+  throw new TemplateError(`argument of type '${val === null || val === undefined ? 'NoneType' : typeof val}' is not iterable`);
+};
+
+type CompilerProto = { compile(n: unknown, f: unknown): void; _emit(s: string): void; _compileAggregate(n: unknown, f: unknown, a?: string, b?: string): void };
+const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto & Record<string, unknown> } } }).compiler.Compiler.prototype;
+compilerProto.compileCompare = function (this: CompilerProto, node: { expr: unknown; ops: { type: string; expr: unknown }[] }, frame: unknown) {
+  this._emit('runtime.pyCompare(');
+  this.compile(node.expr, frame);
+  for (const op of node.ops) {
+    this._emit(`, ${JSON.stringify(op.type)}, `);
+    this.compile(op.expr, frame);
+  }
+  this._emit(')');
+};
+// Tests with several arguments (`x is version('1.0', '>=')`): nunjucks compiled the argument list without commas.
+compilerProto.compileIs = function (this: CompilerProto, node: { left: unknown; right: { name?: { value: string }; value?: string; args?: unknown } }, frame: unknown) {
+  const name = node.right.name ? node.right.name.value : node.right.value;
+  this._emit(`runtime.callTest(env, ${JSON.stringify(name)}, context, `);
+  this.compile(node.left, frame);
+  if (node.right.args) {
+    this._emit(',');
+    this._compileAggregate(node.right.args, frame);
+  }
+  this._emit(') === true');
+};
+runtime.callTest = (environment: { getTest(n: string): ((...a: unknown[]) => unknown) | undefined }, name: string, context: unknown, ...args: unknown[]) => {
+  let test: ((...a: unknown[]) => unknown) | undefined;
+  try {
+    test = environment.getTest(name);
+  } catch {
+    test = undefined;
+  }
+  if (!test) throw new TemplateError(`no test named '${name}'`);
+  return Boolean(test.call(context, ...args));
 };
 
 /** Python's repr of a value inside a container, as Jinja2 prints lists and dicts. */
@@ -121,11 +212,30 @@ installFilters(env, (name, value, args) => {
   if (!test) throw new TemplateError(`no test named '${name}'`);
   return Boolean(test(value, ...args));
 });
-env.addGlobal('lookup', (plugin: string, ...terms: unknown[]) => {
-  if (plugin === 'env') return terms.map((t) => process.env[String(t)] ?? '').join(',');
-  if (plugin === 'file') return terms.map((t) => readFileSync(String(t), 'utf8').replace(/\n$/, '')).join(',');
-  throw new TemplateError(`lookup plugin '${plugin}' is not supported (supported: env, file)`);
+/** The variables of the template being rendered (set by the renderer), for the lookup plugins. */
+export const renderState: { vars?: Lookup; render?: (text: string, vars: Lookup) => string } = {};
+function lookupContext(): LookupContext {
+  const vars = renderState.vars ?? (() => undefined);
+  return { vars, render: (text, v) => (renderState.render ? renderState.render(text, v) : text) };
+}
+function splitKeywords(args: unknown[]): [unknown[], Record<string, unknown>] {
+  const last = args[args.length - 1] as Record<string, unknown> | undefined;
+  if (last && typeof last === 'object' && last.__keywords) {
+    const { __keywords, ...kw } = last;
+    return [args.slice(0, -1), kw];
+  }
+  return [args, {}];
+}
+env.addGlobal('lookup', (plugin: string, ...args: unknown[]) => {
+  const [terms, kw] = splitKeywords(args);
+  return lookupPlugin(String(plugin), terms, kw, lookupContext());
 });
+for (const name of ['query', 'q']) {
+  env.addGlobal(name, (plugin: string, ...args: unknown[]) => {
+    const [terms, kw] = splitKeywords(args);
+    return queryPlugin(String(plugin), terms, kw, lookupContext());
+  });
+}
 /** Items a template may make with range() at once: more would exhaust memory before it failed. */
 export const MAX_RANGE = 1_000_000;
 env.addGlobal('range', (start: number, stop?: number, step = 1) => {

@@ -4,10 +4,11 @@
  * is exactly one `{{ expr }}` yields the expression's native value, and an
  * undefined variable is an error that names it.
  */
-import { BaseFrame, cleanMessage, compile } from './nunjucks-env.ts';
+import { BaseFrame, cleanMessage, compile, renderState } from './nunjucks-env.ts';
 import { toBool } from './filters.ts';
 import { TemplateError } from './template-error.ts';
 import { undefinedIn } from './undefined.ts';
+import { query } from './lookups.ts';
 import type { Lookup } from '../util/lookup.ts';
 
 export type { Lookup };
@@ -36,6 +37,8 @@ function renderWith(src: string, lookup: Lookup, captured?: { value?: unknown })
   const tmpl = compile(src);
   const frame = makeFrame(lookup);
   if (captured) (frame.variables as Record<string, unknown>).__capture = (v: unknown) => { captured.value = v; return ''; };
+  const outer = renderState.vars;
+  renderState.vars = lookup;
   try {
     return (tmpl as unknown as { render(ctx: object, frame: unknown): string }).render({}, frame);
   } catch (e) {
@@ -45,8 +48,12 @@ function renderWith(src: string, lookup: Lookup, captured?: { value?: unknown })
     if (missing) throw new TemplateError(`'${missing}' is undefined`, missing);
     if (err.undefinedValue || /undefined value/.test(err.message)) throw new TemplateError('the template outputs an undefined value');
     throw new TemplateError(cleanMessage(e));
+  } finally {
+    renderState.vars = outer;
   }
 }
+
+renderState.render = (text, vars) => renderWith(text, vars);
 
 /** Evaluates one Jinja2 expression (e.g. a `when:` condition) to its native value. */
 export function evaluate(expr: string, lookup: Lookup): unknown {
@@ -67,7 +74,9 @@ export function condition(expr: unknown, lookup: Lookup): boolean {
   const single = SINGLE.exec(s);
   if (single) s = single[1].trim();
   const v = evaluate(s, lookup);
-  if (typeof v === 'string') return toBool(v) || (v !== '' && !['false', 'no', 'off', '0', 'n', 'f'].includes(v.toLowerCase()) && v.toLowerCase() !== 'none');
+  // A bare expression is Jinja's truth (a non-empty string is true, "false" too); a "{{ expr }}"
+  // condition is rendered first, and the text it gives is read again (Ansible 2.14's two steps).
+  if (typeof v === 'string') return single ? toBool(v) || (v !== '' && !['false', 'no', 'off', '0', 'n', 'f'].includes(v.toLowerCase()) && v.toLowerCase() !== 'none') : v !== '';
   if (Array.isArray(v)) return v.length > 0;
   if (v && typeof v === 'object') return Object.keys(v).length > 0;
   return Boolean(v);
@@ -111,4 +120,9 @@ export function syntaxProblem(src: string): string | undefined {
 /** Renders a whole template file's text (the `template` module). */
 export function renderFile(text: string, lookup: Lookup): string {
   return renderWith(text, lookup);
+}
+
+/** `query(name, *terms)` with the given variables: the items of a `with_<name>` loop. */
+export function queryLookup(name: string, terms: unknown[], lookup: Lookup): unknown[] {
+  return query(name, terms, {}, { vars: lookup, render: (text, vars) => renderWith(text, vars) });
 }

@@ -65,6 +65,10 @@ function findUndefined(node: AstNode | undefined, lookup: Lookup, bound: Set<str
       const testArgs = right.typename === 'FunCall' ? (((right.args as AstNode).children as AstNode[]) ?? []) : [];
       return visit(node.left) ?? testArgs.map(visit).find(Boolean);
     }
+    case 'KeywordArgs': {
+      // `f(x, name=value)`: the names are the callee's parameters, only the values are used.
+      return (((node.children as AstNode[]) ?? []).map((pair) => visit(pair.value)).find(Boolean));
+    }
     case 'InlineIf': {
       return visit(node.cond);
     }

@@ -86,4 +86,67 @@ test('systemd where systemd is not running: daemon_reload says there is nothing 
   assert.match(hostResult(r.report, 'mask', 'h1').msg, /systemd is not running on h1: a unit cannot be masked there/);
 });
 
+test('stat, replace, async, with_ loops, rescue variables, bad arguments under ignore_errors, results with failed and changed', async () => {
+  const f = p.files;
+  await p.write('play.yml', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "${f}/conf", content: "a=1\\nb=2\\n# tail\\nc=3\\n", mode: "0640" }
+    - name: stat it
+      stat: { path: "${f}/conf" }
+      register: st
+    - name: a missing path
+      stat: { path: "${f}/nope" }
+      register: missing
+    - name: replace after the marker
+      replace: { path: "${f}/conf", regexp: '^(\\w)=(\\d)$', replace: '\\2=\\1', after: '# tail' }
+      register: rep
+    - name: replace again
+      replace: { path: "${f}/conf", regexp: '^(\\w)=(\\d)$', replace: '\\2=\\1', after: '# tail' }
+      register: rep2
+    - name: background
+      shell: sleep 1; echo done > ${f}/bg
+      async: 10
+      poll: 0
+      register: bg
+    - name: wait for it
+      wait_for: { path: "${f}/bg", search_regex: done, timeout: 10 }
+    - name: sequence
+      debug: { msg: "{{ item }}" }
+      with_sequence: start=1 end=3 format=n%02d
+      register: seq
+    - name: dict
+      debug: { msg: "{{ item.key }}={{ item.value }}" }
+      with_dict: { x: 1 }
+      register: dct
+    - name: a bad argument, failure expected
+      file: { path: "${f}/x", state: nonsense }
+      ignore_errors: true
+      register: bad
+    - block:
+        - name: this one fails
+          command: /bin/false
+      rescue:
+        - name: what failed
+          set_fact: { failed_name: "{{ ansible_failed_task.name }}", failed_rc: "{{ ansible_failed_result.rc }}" }
+    - assert:
+        that:
+          - st.stat.exists and st.stat.isreg and not st.stat.isdir and st.stat.mode == '0640'
+          - st.stat.size == 19 and st.stat.checksum | length == 40 and st.stat.pw_name is string
+          - not missing.stat.exists
+          - rep is changed and rep.msg == '1 replacements made' and rep2 is not changed
+          - "'failed' in rep2 and not rep2.failed"
+          - bg.started == 1 and bg.finished == 0
+          - seq.results | map(attribute='msg') | list == ['n01', 'n02', 'n03']
+          - dct.results[0].msg == 'x=1'
+          - bad is failed
+          - failed_name == 'this one fails' and failed_rc | int == 1
+`);
+  const r = await p.json('play.yml');
+  assert.is(r.code, 0, JSON.stringify(r.report).slice(-3000) + r.stderr);
+  assert.is(statusOf(r.report, 'a bad argument, failure expected', 'h1'), 'failed');
+  assert.is(await p.read('conf'), 'a=1\nb=2\n# tail\n3=c\n');
+});
+
 test.run();

@@ -1,7 +1,7 @@
 /** Templating: native values, lazy variables, filters this field uses, undefined errors that name the variable. */
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
-import { condition, renderString } from '../../src/template/templar.ts';
+import { condition, queryLookup, renderString } from '../../src/template/templar.ts';
 import { scope } from '../../src/engine/vars.ts';
 
 const vars = scope([
@@ -82,6 +82,46 @@ test('values printed inside text as Jinja2 prints them: True/False, Python lists
   assert.is(renderString('d={{ d }}', lookup), `d={'k': "it's", 'n': [1]}`);
   assert.is(renderString('[{{ none }}]', lookup), '[]');
   assert.equal(renderString('{{ l }}', lookup), ['a', 1, null, true], 'a lone expression keeps its native value');
+});
+
+test("Python's comparisons: lists and dicts by value, chains, in by value, True == 1 but '1' != 1", () => {
+  const vars: Record<string, unknown> = { l: ['one', 'two'], d: { a: 1 }, v: '2.14.1', s: 'false' };
+  const lookup = (n: string) => vars[n];
+  assert.is(condition("l == ['one', 'two']", lookup), true);
+  assert.is(condition("l != ['one', 'two']", lookup), false);
+  assert.is(condition("d == {'a': 1}", lookup), true);
+  assert.is(condition("d == {'a': 2}", lookup), false);
+  assert.is(condition('1 < 2 < 3', lookup), true);
+  assert.is(condition('3 > 2 > 5', lookup), false, 'a chain is a < b and b < c, not (a < b) < c');
+  assert.is(condition('[1, 2] in [[1, 2]]', lookup), true);
+  assert.is(condition("'1' == 1", lookup), false);
+  assert.is(condition('true == 1', lookup), true);
+  assert.is(condition('[1, 2] < [1, 3]', lookup), true);
+  assert.throws(() => condition("1 < 'a'", lookup), /not supported between instances of 'int' and 'str'|not supported/);
+  assert.is(condition("v is version('2.14', '>=')", lookup), true, 'a test with two arguments');
+  assert.is(condition("'ABC' is match('abc', ignorecase=True)", lookup), true, 'keyword arguments are no variables');
+  assert.is(condition('s', lookup), true, 'a bare non-empty string is true, "false" too (Jinja)');
+  assert.is(condition('{{ s }}', lookup), false, 'a rendered "false" is read again as false');
+});
+
+test('lookups and with_ loops: sequence, dict, together, nested, subelements, indexed_items, pipe, vars', () => {
+  const vars: Record<string, unknown> = { d: { a: 1, b: 2 }, users: [{ name: 'x', g: ['1', '2'] }, { name: 'y', g: [] }] };
+  const lookup = (n: string) => vars[n];
+  assert.equal(queryLookup('sequence', ['start=1 end=3 format=h%02d'], lookup), ['h01', 'h02', 'h03']);
+  assert.equal(queryLookup('sequence', ['count=3 start=10 stride=5'], lookup), ['10', '15', '20']);
+  assert.equal(queryLookup('sequence', ['4-8/2'], lookup), ['4', '6', '8']);
+  assert.throws(() => queryLookup('sequence', ['start=5 end=1'], lookup), /stride negative/);
+  assert.equal(queryLookup('dict', [vars.d], lookup), [{ key: 'a', value: 1 }, { key: 'b', value: 2 }]);
+  assert.equal(queryLookup('together', [[1, 2], ['a']], lookup), [[1, 'a'], [2, null]]);
+  assert.equal(queryLookup('nested', [[1, 2], ['a', 'b']], lookup), [[1, 'a'], [1, 'b'], [2, 'a'], [2, 'b']]);
+  assert.equal(queryLookup('subelements', [vars.users, 'g'], lookup), [[(vars.users as any)[0], '1'], [(vars.users as any)[0], '2']]);
+  assert.equal(queryLookup('indexed_items', [['a', 'b']], lookup), [[0, 'a'], [1, 'b']]);
+  assert.equal(queryLookup('items', [1, [2, [3]]], lookup), [1, 2, [3]], 'items flattens one level');
+  assert.is(renderString("{{ lookup('pipe', 'printf \"a\\nb\\n\"') }}", lookup), 'a\nb');
+  assert.equal(renderString("{{ query('vars', 'd') }}", lookup), [{ a: 1, b: 2 }]);
+  assert.is(renderString("{{ lookup('sequence', 'count=3') }}", lookup), '1,2,3', 'lookup joins strings with commas');
+  assert.equal(renderString("{{ lookup('sequence', 'count=2', wantlist=True) }}", lookup), ['1', '2']);
+  assert.throws(() => renderString("{{ lookup('nope', 1) }}", lookup), /lookup plugin 'nope' is not supported/);
 });
 
 test.run();

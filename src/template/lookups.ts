@@ -1,0 +1,247 @@
+/**
+ * Ansible's lookup plugins that run on the controller (`lookup('x', ...)`,
+ * `query('x', ...)`, and the `with_x:` loops, which are `query('x', ...)`).
+ * Each takes the terms and keyword arguments and gives a list; `lookup`
+ * joins a list of strings with commas unless `wantlist=True`, as Ansible's.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { TemplateError } from './template-error.ts';
+import type { Lookup } from '../util/lookup.ts';
+
+type Kwargs = Record<string, unknown>;
+type Plugin = (terms: unknown[], kw: Kwargs, ctx: LookupContext) => unknown[];
+
+export interface LookupContext {
+  /** The variables of the task being templated. */
+  vars: Lookup;
+  /** Renders a template text with those variables (the `template` lookup). */
+  render(text: string, vars: Lookup): string;
+}
+
+const flattenOnce = (terms: unknown[]) => terms.flatMap((t) => (Array.isArray(t) ? t : [t]));
+function flattenDeep(terms: unknown[]): unknown[] {
+  return terms.flatMap((t) => (Array.isArray(t) ? flattenDeep(t) : [t]));
+}
+
+/** Where Ansible looks for a relative file of a lookup: the role's (or playbook's) `sub` folder, the role, the playbook's folder. */
+export function searchPath(ctx: LookupContext, sub: 'files' | 'templates' | 'vars', name: string): string | undefined {
+  if (path.isAbsolute(name)) return name;
+  const dirs = [ctx.vars('role_path'), ctx.vars('playbook_dir')].filter((d): d is string => typeof d === 'string');
+  for (const d of dirs) {
+    for (const candidate of [path.join(d, sub, name), path.join(d, name)]) if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function mustFind(ctx: LookupContext, sub: 'files' | 'templates', name: string, plugin: string): string {
+  const p = searchPath(ctx, sub, name);
+  if (!p || !existsSync(p)) throw new TemplateError(`The '${plugin}' lookup could not find the file '${name}' (looked in the role's and the playbook's ${sub}/ and folder)`);
+  return p;
+}
+
+/** `with_sequence` / `lookup('sequence', 'start=1 end=10 stride=2 format=x%02d')`, or the short forms `count=N`, `1-10/2:x%d`. */
+function sequence(terms: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const term of terms) {
+    const text = String(term).trim();
+    let start = 1;
+    let end: number | undefined;
+    let count: number | undefined;
+    let stride = 1;
+    let format = '%d';
+    const short = /^(?:(0x[0-9a-f]+|0o?[0-7]+|-?\d+)-)?(0x[0-9a-f]+|0o?[0-7]+|-?\d+)(?:\/(-?\d+))?(?::(.+))?$/i.exec(text);
+    const num = (s: string) => (/^0x/i.test(s) ? Number.parseInt(s, 16) : /^0o?[0-7]+$/.test(s) && s.length > 1 ? Number.parseInt(s.replace(/^0o?/, ''), 8) : Number.parseInt(s, 10));
+    if (short && !text.includes('=')) {
+      if (short[1] !== undefined) start = num(short[1]);
+      end = num(short[2]);
+      if (short[3] !== undefined) stride = Number(short[3]);
+      if (short[4] !== undefined) format = short[4];
+    } else {
+      for (const part of text.split(/\s+/).filter(Boolean)) {
+        const eq = part.indexOf('=');
+        if (eq < 0) throw new TemplateError(`the sequence lookup takes key=value arguments (start, end, count, stride, format); got '${part}'`);
+        const [k, v] = [part.slice(0, eq), part.slice(eq + 1)];
+        if (k === 'start') start = num(v);
+        else if (k === 'end') end = num(v);
+        else if (k === 'count') count = num(v);
+        else if (k === 'stride') stride = num(v);
+        else if (k === 'format') format = v;
+        else throw new TemplateError(`the sequence lookup has no argument '${k}' (start, end, count, stride, format)`);
+      }
+    }
+    if (count !== undefined && end !== undefined) throw new TemplateError("can't specify both count and end in with_sequence");
+    if (count !== undefined) {
+      if (count === 0) continue;
+      end = start + (count - 1) * stride;
+    }
+    if (end === undefined) throw new TemplateError('must specify count or end in with_sequence');
+    if ([start, end, stride].some((n) => Number.isNaN(n))) throw new TemplateError(`can't parse the sequence '${text}'`);
+    if (stride === 0) continue;
+    if (stride > 0 ? end < start : end > start) throw new TemplateError(stride > 0 ? 'to count backwards make stride negative' : 'to count forward don\'t make stride negative');
+    if (Math.abs((end - start) / stride) > 1_000_000) throw new TemplateError('the sequence would make more than 1,000,000 items');
+    for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(pyFormat(format, i));
+  }
+  return out;
+}
+
+/** printf-style formatting of one integer, as Python's `%` (the sequence lookup's format). */
+function pyFormat(format: string, n: number): string {
+  let used = false;
+  const s = format.replace(/%([-0 +#]*)(\d*)(?:\.(\d+))?([dixXofeEs%])/g, (_m, flags: string, width: string, _prec: string, conv: string) => {
+    if (conv === '%') return '%';
+    used = true;
+    let body = conv === 'x' ? n.toString(16) : conv === 'X' ? n.toString(16).toUpperCase() : conv === 'o' ? n.toString(8) : conv === 'f' ? n.toFixed(6) : String(n);
+    const w = Number(width || 0);
+    if (body.length < w) body = flags.includes('-') ? body.padEnd(w) : flags.includes('0') ? (n < 0 ? '-' + body.slice(1).padStart(w - 1, '0') : body.padStart(w, '0')) : body.padStart(w);
+    return body;
+  });
+  if (!used) throw new TemplateError(`bad formatting string: ${format}`);
+  return s;
+}
+
+function subelements(terms: unknown[], kw: Kwargs): unknown[] {
+  const [list, key, flags] = terms as [unknown, unknown, unknown];
+  const skipMissing = Boolean((flags as Kwargs | undefined)?.skip_missing ?? kw.skip_missing);
+  const elements = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : undefined;
+  if (!elements) throw new TemplateError('subelements lookup expects a list (or dict) as its first term');
+  if (typeof key !== 'string') throw new TemplateError('subelements lookup expects a key (string) as its second term');
+  const out: unknown[] = [];
+  for (const el of elements) {
+    if (el && typeof el === 'object' && (el as Kwargs).skipped === true) continue;
+    let sub: unknown = el;
+    for (const part of key.split('.')) {
+      if (!sub || typeof sub !== 'object' || !(part in (sub as Kwargs))) {
+        if (skipMissing) {
+          sub = undefined;
+          break;
+        }
+        throw new TemplateError(`could not find '${key}' key in iterated item '${JSON.stringify(el)}'`);
+      }
+      sub = (sub as Kwargs)[part];
+    }
+    if (sub === undefined) continue;
+    if (!Array.isArray(sub)) throw new TemplateError(`the key ${key} should point to a list, got '${JSON.stringify(sub)}'`);
+    for (const s of sub) out.push([el, s]);
+  }
+  return out;
+}
+
+function glob(pattern: string): string[] {
+  const dir = path.dirname(pattern);
+  const re = new RegExp('^' + path.basename(pattern).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^') + '$');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => re.test(n)).map((n) => path.join(dir, n)).filter((p) => statSync(p).isFile()).sort();
+}
+
+const PLUGINS: Record<string, Plugin> = {
+  items: (terms) => flattenOnce(terms),
+  list: (terms) => terms,
+  flattened: (terms) => flattenDeep(terms),
+  indexed_items: (terms) => flattenOnce(terms).map((x, i) => [i, x]),
+  dict: (terms) =>
+    terms.flatMap((t) => {
+      if (!t || typeof t !== 'object' || Array.isArray(t)) throw new TemplateError(`with_dict expects a dict, got ${JSON.stringify(t)}`);
+      return Object.entries(t).map(([key, value]) => ({ key, value }));
+    }),
+  together: (terms) => {
+    const lists = terms.map((t) => (Array.isArray(t) ? t : [t]));
+    if (lists.length === 0) throw new TemplateError('with_together requires at least one element in each list');
+    const n = Math.max(...lists.map((l) => l.length));
+    return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)));
+  },
+  nested: (terms) => {
+    const lists = terms.map((t) => (Array.isArray(t) ? t : [t]));
+    if (lists.length === 0) throw new TemplateError('with_nested requires at least one element in the nested list');
+    return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((a) => l.map((x) => [...a, x])), [[]]);
+  },
+  cartesian: (terms, kw, ctx) => PLUGINS.nested(terms, kw, ctx),
+  sequence: (terms) => sequence(terms),
+  subelements: (terms, kw) => subelements(terms, kw),
+  fileglob: (terms, _kw, ctx) =>
+    flattenOnce(terms).flatMap((t) => {
+      const p = String(t);
+      if (path.isAbsolute(p)) return glob(p);
+      const dirs = [ctx.vars('role_path'), ctx.vars('playbook_dir')].filter((d): d is string => typeof d === 'string');
+      for (const d of dirs) {
+        const found = glob(path.join(d, 'files', p));
+        if (found.length > 0) return found;
+        const here = glob(path.join(d, p));
+        if (here.length > 0) return here;
+      }
+      return [];
+    }),
+  file: (terms, kw, ctx) =>
+    flattenOnce(terms).map((t) => {
+      const text = readFileSync(mustFind(ctx, 'files', String(t), 'file'), 'utf8');
+      const rstrip = kw.rstrip === undefined ? true : Boolean(kw.rstrip);
+      const lstrip = Boolean(kw.lstrip);
+      let s = rstrip ? text.trimEnd() : text;
+      if (lstrip) s = s.trimStart();
+      return s;
+    }),
+  env: (terms, kw) => flattenOnce(terms).map((t) => process.env[String(t)] ?? (kw.default !== undefined ? kw.default : '')),
+  pipe: (terms) => flattenOnce(terms).map((t) => run(String(t)).replace(/\s+$/, '')),
+  lines: (terms) => flattenOnce(terms).flatMap((t) => run(String(t)).split('\n').filter((l, i, all) => l !== '' || i < all.length - 1)),
+  template: (terms, kw, ctx) =>
+    flattenOnce(terms).map((t) => {
+      const file = mustFind(ctx, 'templates', String(t), 'template');
+      const extra = (kw.template_vars ?? {}) as Kwargs;
+      return ctx.render(readFileSync(file, 'utf8'), (n) => (n in extra ? extra[n] : ctx.vars(n)));
+    }),
+  vars: (terms, kw, ctx) =>
+    flattenOnce(terms).map((t) => {
+      const v = ctx.vars(String(t));
+      if (v !== undefined) return v;
+      if ('default' in kw) return kw.default;
+      throw new TemplateError(`No variable found with this name: ${String(t)}`);
+    }),
+};
+
+function run(command: string): string {
+  try {
+    return execFileSync('/bin/sh', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { status?: number; stderr?: string };
+    throw new TemplateError(`lookup_plugin.pipe(${command}) returned ${err.status ?? '?'}${err.stderr ? `: ${err.stderr.trim()}` : ''}`);
+  }
+}
+
+export function isLookupPlugin(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(PLUGINS, short(name));
+}
+
+export function lookupNames(): string[] {
+  return Object.keys(PLUGINS).sort();
+}
+
+const short = (name: string) => name.replace(/^ansible\.builtin\./, '');
+
+/** `query(name, *terms, **kw)`: always a list. */
+export function query(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext): unknown[] {
+  const plugin = PLUGINS[short(name)];
+  if (!plugin) throw new TemplateError(`lookup plugin '${name}' is not supported (supported: ${lookupNames().join(', ')})`);
+  return plugin(terms, kw, ctx);
+}
+
+/** `lookup(name, *terms, **kw)`: strings joined with commas unless wantlist=True, as Ansible's. */
+export function lookup(name: string, terms: unknown[], kw: Kwargs, ctx: LookupContext): unknown {
+  const { wantlist, errors, ...rest } = kw;
+  let list: unknown[];
+  try {
+    list = query(name, terms, rest, ctx);
+  } catch (e) {
+    if (errors === 'ignore') return null;
+    if (errors === 'warn') return null;
+    throw e;
+  }
+  if (wantlist) return list;
+  if (list.every((x) => typeof x === 'string')) return list.join(',');
+  return list.length === 1 ? list[0] : list;
+}
