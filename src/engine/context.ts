@@ -124,6 +124,8 @@ export class RunContext {
       inventory_dir: inv.sources[0] ? inv.sources[0].replace(/\/[^/]*$/, '') : undefined,
       omit: OMIT,
       ansible_version: { full: '2.14.0', major: 2, minor: 14, string: '2.14.0 (jitsi-fleet)' },
+      // Ansible's default ansible_managed string (templates write it into a comment).
+      ansible_managed: 'Ansible managed',
     });
   }
 

@@ -36,6 +36,6 @@ export function moduleContext(opts: {
     },
     vars: opts.vars,
     searchDirs: opts.searchDirs,
-    renderTemplate: (text) => renderFile(text, opts.vars),
+    renderTemplate: (text, dir) => renderFile(text, opts.vars, dir ? [dir] : []),
   };
 }

@@ -243,6 +243,27 @@ export class TaskRunner {
    * the same file on the delegate (e.g. adding their line to a list on the
    * main server) must each see the others' edits.
    */
+  /**
+   * `environment` of the play, blocks, includes and the task, merged (the inner wins), as the
+   * `export` lines that go before the commands the task runs. Other modules' work is not affected.
+   */
+  private environment(frames: Keywords[], lookup: Lookup): string {
+    const layers = [this.env.play.environment, ...frames.map((f) => f.environment)].filter((e) => e !== undefined);
+    if (layers.length === 0) return '';
+    const merged: Record<string, unknown> = {};
+    for (const layer of layers) {
+      const v = renderDeep(layer, lookup);
+      if (v === null || v === undefined || v === '') continue;
+      if (typeof v !== 'object' || Array.isArray(v)) throw new InputError(`environment must be a mapping of variable names to values, got ${JSON.stringify(v).slice(0, 80)}`, { location: this.task.location });
+      Object.assign(merged, v);
+    }
+    const lines = Object.entries(merged).map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new InputError(`environment: '${k}' is not a variable name`, { location: this.task.location });
+      return `export ${k}=${shellQuote(v === true ? 'True' : v === false ? 'False' : v === null ? '' : String(v))}; `;
+    });
+    return lines.join('');
+  }
+
   private async runItem(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
     if (this.task.argsError) return { status: 'failed', changed: false, msg: this.task.argsError, diff: [], result: { failed: true, changed: false, msg: this.task.argsError } };
     const delegate = inherited(frames, 'delegateTo');
@@ -306,6 +327,8 @@ export class TaskRunner {
       }
     }
     for (const s of plan.secrets ?? []) opts.redactor.add(s);
+    const environment = this.environment(frames, lookup);
+    if (environment && !plan.failed && !plan.skipped) plan = { ...plan, changes: plan.changes.map((c) => (c.kind === 'exec' ? { ...c, command: `${environment}${c.command}` } : c)) };
     if (task.async !== undefined && !plan.failed && !plan.skipped) plan = asyncPlan(plan, task, lookup);
     // Check mode: what an earlier, unpredictable task (a package install) would create is not there yet.
     const unsure = mctx ? this.env.ctx.host(target).files?.unsureSince : undefined;
@@ -339,7 +362,10 @@ export class TaskRunner {
             return this.settle(host, plan, diff, { changed, msg, failed, result, status: undefined });
           }
           const applied = await applyChanges(conn, files, plan.changes, become);
-          if (applied.backupFile) result.backup_file = applied.backupFile;
+          if (applied.backupFile) {
+            if ('backup' in result) result.backup = applied.backupFile;
+            else result.backup_file = applied.backupFile;
+          }
           if (plan.finish) {
             const fin = plan.finish(applied.outcomes);
             failed = Boolean(fin.failed);
@@ -390,6 +416,8 @@ export class TaskRunner {
       result.changed = changed;
       result.failed = failed;
     }
+    // With diff on (--diff or the task's diff: true), the result carries Ansible's diff entries.
+    if (diff && plan.diff?.length && !failed) result.diff = plan.diff.map((d) => ({ before_header: d.path, after_header: d.path, before: d.before, after: d.after }));
     status ??= failed ? 'failed' : changed ? 'changed' : 'ok';
     if (failed) status = 'failed';
     // A failed task reports no change (its registered result keeps what the module said, as Ansible's).

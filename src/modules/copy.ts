@@ -8,6 +8,7 @@
  *     mode: "0644"
  * ```
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findSource } from './source-file.ts';
@@ -38,8 +39,20 @@ export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext
     if (!attrsDiffer(info, mode, a.owner, a.group)) return { changes: [], msg: `${dest} exists and force is off` };
     return { changes: [{ kind: 'attributes', path: dest, mode, owner: a.owner, group: a.group }], msg: 'ownership, perms or SE linux context changed' };
   }
+  // Ansible's keys: the new file's checksum (sha1), md5sum, size, state and mode.
+  const mode = normalizeMode(a.mode) ?? (info.state === 'file' ? info.mode : undefined);
   const plan = planTextFile({ ...a, path: dest }, info, content, info.state === 'absent' ? `${what} created` : `${what} updated`, {
-    extra: { dest },
+    extra: {
+      dest,
+      checksum: createHash('sha1').update(bytes).digest('hex'),
+      md5sum: createHash('md5').update(bytes).digest('hex'),
+      size: bytes.length,
+      state: 'file',
+      ...(mode ? { mode } : {}),
+      ...(a.owner ?? (info.state === 'file' ? info.owner : undefined) ? { owner: a.owner ?? (info as { owner: string }).owner } : {}),
+      ...(a.group ?? (info.state === 'file' ? info.group : undefined) ? { group: a.group ?? (info as { group: string }).group } : {}),
+      ...(a.src ? { src: a.src } : {}),
+    },
   });
   if (plan.changes.length === 0) plan.msg = `${dest} already has this content`;
   return plan;

@@ -123,9 +123,16 @@ export const file: ModuleDef<FileArgs> = {
       recurse: { type: 'boolean', default: false },
       follow: { type: 'boolean', default: true },
       force: { type: 'boolean', default: false },
+      // Ansible's internal diff probe: accepted, nothing to do with it here.
+      _diff_peek: { type: 'boolean' },
+      access_time: { type: 'string' },
+      modification_time: { type: 'string' },
     },
   },
   async plan(a, ctx): Promise<Plan> {
+    if ((a as { access_time?: string; modification_time?: string }).access_time !== undefined || (a as { modification_time?: string }).modification_time !== undefined) {
+      if (![(a as { access_time?: string }).access_time, (a as { modification_time?: string }).modification_time].every((t) => t === undefined || t === 'preserve')) return { changes: [], failed: true, msg: 'access_time and modification_time other than preserve are not supported by jitsi-fleet' };
+    }
     const plan = await planFile(a, ctx);
     if (plan.changes.length === 0) return plan;
     return {

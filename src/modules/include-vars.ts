@@ -25,6 +25,7 @@ export interface IncludeVarsArgs {
   extensions: string[];
   depth: number;
   ignore_unknown_extensions: boolean;
+  hash_behaviour?: 'replace' | 'merge';
 }
 
 /** The files of a `dir:`, as Ansible reads them: sorted by name, folders after their files, down to `depth` (0: all). */
@@ -78,6 +79,7 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
       extensions: { type: 'array', items: { type: 'string' }, default: ['json', 'yaml', 'yml'] },
       depth: { type: 'integer', minimum: 0, default: 0 },
       ignore_unknown_extensions: { type: 'boolean', default: false },
+      hash_behaviour: { enum: ['replace', 'merge'] },
     },
     oneOf: [{ required: ['_raw_params'] }, { required: ['file'] }, { required: ['dir'] }],
     errorMessage: 'include_vars needs the file (free form or file:) or a dir:',
@@ -95,7 +97,7 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
         if (data !== null && (typeof data !== 'object' || Array.isArray(data))) return { changes: [], failed: true, msg: `${f} must be stored as a dictionary/hash` };
         Object.assign(vars, data ?? {});
       }
-      const facts = a.name ? { [a.name]: vars } : vars;
+      const facts = merged(a, ctx.vars, a.name ? { [a.name]: vars } : vars);
       return { changes: [], msg: `read ${Object.keys(vars).length} variables from ${files.length} files in ${found}`, result: { ansible_facts: facts, ansible_included_var_files: files } };
     }
     const want = (a.file ?? a._raw_params)!.trim();
@@ -104,7 +106,23 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
     const data = await loadYamlFile(found);
     if (data !== null && (typeof data !== 'object' || Array.isArray(data))) return { changes: [], failed: true, msg: `${found} must be a mapping of variables` };
     const vars = (data ?? {}) as Record<string, unknown>;
-    const facts = a.name ? { [a.name]: vars } : vars;
+    const facts = merged(a, ctx.vars, a.name ? { [a.name]: vars } : vars);
     return { changes: [], msg: `read ${Object.keys(vars).length} variables from ${path.relative(process.cwd(), found) || found}`, result: { ansible_facts: facts, ansible_included_var_files: [found] } };
   },
 };
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isMap(out[k]) && isMap(v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+/** hash_behaviour: merge: dicts read are merged into the values the host has, recursively. */
+function merged(a: IncludeVarsArgs, vars: (name: string) => unknown, facts: Record<string, unknown>): Record<string, unknown> {
+  if (a.hash_behaviour !== 'merge') return facts;
+  return Object.fromEntries(Object.entries(facts).map(([k, v]) => {
+    const old = vars(k);
+    return [k, isMap(old) && isMap(v) ? deepMerge(old, v) : v];
+  }));
+}

@@ -183,7 +183,7 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
     if (a.state === 'absent') {
       if (info.state === 'absent') return { changes: [], msg: 'file not present' };
       const { lines, found } = planAbsent(a, readLines(textOf(info)!));
-      const plan = planTextFile(a, info, lines.join(''), `${found} line(s) removed`, { extra: { found }, follow: true });
+      const plan = planTextFile(a, info, lines.join(''), `${found} line(s) removed`, { extra: { found, backup: '' }, follow: true });
       if (found === 0) plan.msg = plan.msg || `no line matches, nothing to remove from ${a.path}`;
       return plan;
     }
@@ -191,7 +191,8 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
     const { lines, msg, changed } = planPresent(a, readLines(textOf(info) ?? ''));
     const reason = a.backrefs && !changed ? `regexp matches no line of ${a.path}; backrefs leaves it unchanged` : `line already present in ${a.path}`;
     if (!changed && info.state === 'absent') return { changes: [], msg: reason };
-    const plan = planTextFile(a, info, changed ? lines.join('') : textOf(info)!, msg, { makeParents: true, follow: true });
+    // `backup` (the backup file's path, or empty) is in every result, as Ansible's lineinfile.
+    const plan = planTextFile(a, info, changed ? lines.join('') : textOf(info)!, msg, { makeParents: true, follow: true, extra: { backup: '' } });
     if (plan.changes.length === 0) plan.msg = reason;
     return plan;
   },

@@ -9,6 +9,7 @@
  * ```
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { planContent, type CopyArgs } from './copy.ts';
 import { findSource } from './source-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
@@ -31,7 +32,7 @@ export const template: ModuleDef<CopyArgs & { src: string }> = {
   async plan(a, ctx) {
     const found = await findSource(a.src, ctx.searchDirs, 'templates');
     if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/templates').join(', ')})` };
-    const text = ctx.renderTemplate(await readFile(found, 'utf8'));
+    const text = ctx.renderTemplate(await readFile(found, 'utf8'), path.dirname(found));
     return planContent(a, Buffer.from(text, 'utf8'), ctx, 'file');
   },
 };

@@ -76,6 +76,7 @@ export function planTextFile(
   msg: string,
   opts: { makeParents?: boolean; extra?: Record<string, unknown>; follow?: boolean } = {},
 ): Plan {
+  if (args.validate !== undefined && !args.validate.includes('%s')) return { changes: [], failed: true, msg: `validate must contain %s: ${args.validate}` };
   const before = textOf(info);
   const mode = normalizeMode(args.mode);
   const contentChanged = before !== after;

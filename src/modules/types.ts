@@ -81,7 +81,8 @@ export interface ModuleContext {
   /** Folder to resolve relative `src` against (the playbook's or the task file's). */
   searchDirs: string[];
   /** Render a template file's text with the task's variables. */
-  renderTemplate(text: string): string;
+  /** Renders a template's text; `dir` (the template's folder) is searched first by its includes. */
+  renderTemplate(text: string, dir?: string): string;
 }
 
 export interface ModuleDef<A = Record<string, unknown>> {

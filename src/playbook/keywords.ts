@@ -6,21 +6,21 @@ export const WITH_KEYS = lookupNames().map((n) => `with_${n}`);
 
 export const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'gather_facts', 'serial',
-  'max_fail_percentage', 'any_errors_fatal', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags',
+  'max_fail_percentage', 'any_errors_fatal', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags', 'environment',
 ];
 
 export const TASK_KEYS = [
   'name', 'when', 'loop', ...WITH_KEYS, 'loop_control', 'register', 'notify', 'changed_when', 'failed_when',
   'ignore_errors', 'ignore_unreachable', 'tags', 'become', 'become_user', 'delegate_to', 'run_once', 'no_log', 'check_mode', 'diff',
-  'vars', 'args', 'until', 'retries', 'delay', 'async', 'poll',
+  'vars', 'args', 'until', 'retries', 'delay', 'async', 'poll', 'environment',
 ];
 
 export const BLOCK_KEYS = [
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'ignore_unreachable', 'no_log',
-  'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal',
+  'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal', 'environment',
 ];
 
-export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once'];
+export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once', 'environment'];
 
 export const INCLUDE_ACTIONS = ['import_tasks', 'include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_tasks'];
 
@@ -29,7 +29,6 @@ export const ROLE_ACTIONS = ['import_role', 'include_role', 'ansible.builtin.imp
 /** Ansible keywords that exist but that jitsi-fleet does not support (yet): refused, never ignored. */
 export const UNSUPPORTED_KEYS: Record<string, string> = {
   strategy: 'only the linear strategy is supported',
-  environment: 'environment is not supported; set variables in the command (shell: FOO=bar cmd)',
   throttle: 'throttle is not supported; use --forks',
   local_action: "local_action is not supported; use delegate_to: localhost",
   connection: 'set the connection with ansible_connection in the inventory',

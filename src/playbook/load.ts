@@ -39,6 +39,7 @@ function keywordsOf(raw: Raw): Keywords {
     vars: (raw.vars as Raw | undefined) ?? undefined,
     ignoreErrors: raw.ignore_errors as boolean | string | undefined,
     ignoreUnreachable: raw.ignore_unreachable as boolean | string | undefined,
+    environment: raw.environment as Record<string, unknown> | string | undefined,
     noLog: raw.no_log as boolean | string | undefined,
     checkMode: raw.check_mode as boolean | string | undefined,
     diff: raw.diff as boolean | string | undefined,
@@ -344,16 +345,16 @@ class Loader {
     let argsError: string | undefined;
     try {
       checkArgs(mod, normalized, { templated: false, root: argsRoot, location: where(raw, file, moduleKey) });
+      checkTemplates(raw, undefined, undefined, file);
+      checkConditions(asConditions(raw.when), raw, 'when');
+      checkConditions(asConditions(raw.changed_when), raw, 'changed_when');
+      checkConditions(asConditions(raw.failed_when), raw, 'failed_when');
+      checkConditions(asConditions(raw.until), raw, 'until');
     } catch (e) {
       // A task whose failure the play expects (ignore_errors) fails when it runs, as under Ansible, instead of stopping the whole playbook.
       if (!(e instanceof InputError) || raw.ignore_errors === undefined || raw.ignore_errors === false) throw e;
       argsError = e.message;
     }
-    checkTemplates(raw, undefined, undefined, file);
-    checkConditions(asConditions(raw.when), raw, 'when');
-    checkConditions(asConditions(raw.changed_when), raw, 'changed_when');
-    checkConditions(asConditions(raw.failed_when), raw, 'failed_when');
-    checkConditions(asConditions(raw.until), raw, 'until');
     if ((raw.retries !== undefined || raw.delay !== undefined) && raw.until === undefined) {
       throw new InputError('retries and delay need until: the condition that ends the retries', { location: where(raw, file, raw.retries !== undefined ? 'retries' : 'delay'), hint: 'until: result is succeeded' });
     }
@@ -456,6 +457,7 @@ class Loader {
       serial,
       maxFailPercentage: mfp === undefined ? undefined : Number(String(mfp).replace('%', '')),
       anyErrorsFatal: raw.any_errors_fatal as boolean | string | undefined,
+      environment: raw.environment as Record<string, unknown> | string | undefined,
       tags: asList(raw.tags),
       preTasks,
       tasks,

@@ -11,6 +11,8 @@ export interface Keywords {
   vars?: Record<string, unknown>;
   ignoreErrors?: boolean | string;
   ignoreUnreachable?: boolean | string;
+  /** Variables for the environment of the commands a task runs (merged from play to task, inner wins). */
+  environment?: Record<string, unknown> | string;
   noLog?: boolean | string;
   checkMode?: boolean | string;
   diff?: boolean | string;
@@ -94,6 +96,7 @@ export interface Play {
   serial?: (number | string)[];
   maxFailPercentage?: number;
   anyErrorsFatal?: boolean | string;
+  environment?: Record<string, unknown> | string;
   tags: string[];
   preTasks: Node[];
   tasks: Node[];

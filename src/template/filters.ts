@@ -3,9 +3,12 @@
  * top of nunjucks' built-ins (default, join, trim, lower, upper, int, length,
  * first, last, list, replace, ...).
  */
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
-import { stringify as toYaml } from 'yaml';
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { parse as parseYamlText, parseAllDocuments, stringify as toYaml } from 'yaml';
 import { shellQuote } from '../util/shell-quote.ts';
 
 /** Python-flavoured regex → JS regex: named groups and inline flags. */
@@ -146,7 +149,86 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   f('ternary', (v: unknown, a: unknown, b: unknown) => (v ? a : b));
   f('type_debug', (v: unknown) => (v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : Number.isInteger(v) ? 'int' : 'float'));
   f('split', (v: string, sep?: string) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(sep)));
-  f('password_hash', () => { throw new Error('the password_hash filter is not supported'); });
+  // The rest of Ansible's everyday filters.
+  f('extract', (key: unknown, container: any, morekeys?: unknown) => {
+    let v = container?.[key as string];
+    for (const k of morekeys === undefined ? [] : Array.isArray(morekeys) ? morekeys : [morekeys]) v = v?.[k as string];
+    return v;
+  });
+  const digest = (algo: string) => (v: unknown) => createHash(algo === 'sha' ? 'sha1' : algo).update(String(v ?? '')).digest('hex');
+  f('hash', (v: unknown, algo = 'sha1') => digest(String(algo))(v));
+  f('checksum', digest('sha1'));
+  f('sha1', digest('sha1'));
+  f('md5', digest('md5'));
+  f('from_yaml', (v: string) => (typeof v === 'string' ? parseYamlText(v) : v));
+  f('from_yaml_all', (v: string) => parseAllDocuments(String(v)).map((d) => d.toJS()));
+  f('strftime', (fmt: string, seconds?: number) => strftime(String(fmt), seconds === undefined ? new Date() : new Date(Number(seconds) * 1000)));
+  f('expanduser', (v: string) => String(v).replace(/^~(?=$|\/)/, homedir()));
+  f('expandvars', (v: string) => String(v).replace(/\$\{?(\w+)\}?/g, (m, n: string) => process.env[n] ?? m));
+  f('realpath', (v: string) => path.posix.resolve(String(v)));
+  f('relpath', (v: string, start: string) => path.posix.relative(String(start), String(v)));
+  f('win_basename', (v: string) => String(v).split(/[\\/]/).pop());
+  f('product', (...lists: unknown[][]) => lists.reduce<unknown[][]>((acc, l) => acc.flatMap((a) => (l ?? []).map((x) => [...a, x])), [[]]));
+  f('zip_longest', (...args: unknown[]) => {
+    const kw = kwargsOf(args);
+    const lists = (kw ? args.slice(0, -1) : args) as unknown[][];
+    const n = Math.max(...lists.map((l) => l.length));
+    return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : kw?.fillvalue ?? null)));
+  });
+  f('shuffle', (v: unknown[]) => [...(v ?? [])].sort(() => Math.random() - 0.5));
+  f('log', (v: number, base?: number) => (base === undefined ? Math.log(v) : Math.log(v) / Math.log(base)));
+  f('pow', (v: number, e: number) => Math.pow(v, e));
+  f('root', (v: number, n = 2) => (n === 2 ? Math.sqrt(v) : Math.pow(v, 1 / n)));
+  f('symmetric_difference', (a: unknown[], b: unknown[]) => [...new Set([...a.filter((x) => !b.includes(x)), ...b.filter((x) => !a.includes(x))])]);
+  f('subelements', (list: Record<string, unknown>[], key: string) => (list ?? []).flatMap((el) => ((el?.[key] as unknown[]) ?? []).map((s) => [el, s])));
+  f('to_datetime', (v: string, fmt = '%Y-%m-%d %H:%M:%S') => parseDate(String(v), String(fmt)));
+  f('comment', (v: string, style = 'plain') => {
+    const prefix = style === 'c' || style === 'cblock' ? '// ' : style === 'erlang' ? '% ' : '# ';
+    return `${prefix.trim()}\n${String(v).split('\n').map((l) => `${prefix}${l}`.trimEnd()).join('\n')}\n${prefix.trim()}`;
+  });
+  f('human_readable', (v: number) => {
+    const units = ['Bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+    let n = Number(v);
+    let i = 0;
+    while (Math.abs(n) >= 1024 && i < units.length - 1) {
+      n /= 1024;
+      i++;
+    }
+    return `${n.toFixed(2)} ${units[i]}`;
+  });
+  f('to_uuid', (v: string) => {
+    const h = createHash('sha1').update(Buffer.from('361E6D51FAEC444A9448A6D1D26F8A19'.toLowerCase().replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1$2$3$4$5'), 'hex')).update(String(v)).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  });
+  f('items', (d: Record<string, unknown>) => Object.entries(d ?? {}));
+}
+
+/** Python's time.strftime for the common directives. */
+function strftime(fmt: string, d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const map: Record<string, () => string> = {
+    Y: () => String(d.getFullYear()), y: () => p(d.getFullYear() % 100), m: () => p(d.getMonth() + 1), d: () => p(d.getDate()),
+    H: () => p(d.getHours()), M: () => p(d.getMinutes()), S: () => p(d.getSeconds()), j: () => p(Math.floor((d.getTime() - new Date(d.getFullYear(), 0, 1).getTime()) / 86400000) + 1, 3),
+    a: () => days[d.getDay()].slice(0, 3), A: () => days[d.getDay()], b: () => months[d.getMonth()].slice(0, 3), B: () => months[d.getMonth()],
+    s: () => String(Math.floor(d.getTime() / 1000)), z: () => { const o = -d.getTimezoneOffset(); return `${o < 0 ? '-' : '+'}${p(Math.floor(Math.abs(o) / 60))}${p(Math.abs(o) % 60)}`; },
+    Z: () => Intl.DateTimeFormat().resolvedOptions().timeZone, '%': () => '%', I: () => p(d.getHours() % 12 || 12), p: () => (d.getHours() < 12 ? 'AM' : 'PM'),
+    e: () => String(d.getDate()).padStart(2, ' '), F: () => `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`, T: () => `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`,
+    w: () => String(d.getDay()), u: () => String(d.getDay() || 7),
+  };
+  return fmt.replace(/%(.)/g, (m, c: string) => (map[c] ? map[c]() : m));
+}
+
+/** Python's datetime.strptime for %Y %m %d %H %M %S; the result prints as Python prints a datetime. */
+function parseDate(text: string, fmt: string): Date {
+  const fields: string[] = [];
+  const re = new RegExp('^' + fmt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%([YmdHMS])/g, (_m, c: string) => { fields.push(c); return c === 'Y' ? '(\\d{4})' : '(\\d{1,2})'; }) + '$');
+  const m = re.exec(text);
+  if (!m) throw new Error(`time data '${text}' does not match format '${fmt}'`);
+  const v: Record<string, number> = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 };
+  fields.forEach((c, i) => (v[c] = Number(m[i + 1])));
+  return new Date(v.Y, v.m - 1, v.d, v.H, v.M, v.S);
 }
 
 export function installTests(env: nunjucks.Environment): void {
@@ -172,13 +254,38 @@ export function installTests(env: nunjucks.Environment): void {
   for (const n of ['succeeded', 'success']) t(n, (r: unknown) => !status(r).failed);
   for (const n of ['changed', 'change']) t(n, (r: unknown) => Boolean(status(r).changed));
   for (const n of ['skipped', 'skip']) t(n, (r: unknown) => Boolean(status(r).skipped));
-  t('version', (v: unknown, other: unknown, op = 'eq') => {
+  t('successful', (r: unknown) => !status(r).failed);
+  t('reachable', (r: unknown) => !status(r).unreachable);
+  t('unreachable', (r: unknown) => Boolean(status(r).unreachable));
+  t('finished', (r: unknown) => status(r).finished === undefined || Boolean(status(r).finished));
+  t('started', (r: unknown) => status(r).started === undefined || Boolean(status(r).started));
+  t('any', (v: unknown[]) => (v ?? []).some(Boolean));
+  t('all', (v: unknown[]) => (v ?? []).every(Boolean));
+  t('subset', (a: unknown[], b: unknown[]) => (a ?? []).every((x) => (b ?? []).includes(x)));
+  t('superset', (a: unknown[], b: unknown[]) => (b ?? []).every((x) => (a ?? []).includes(x)));
+  t('abs', (v: unknown) => String(v).startsWith('/'));
+  // On the controller, as Ansible's (not the managed host).
+  t('exists', (v: unknown) => existsSync(String(v)));
+  t('file', (v: unknown) => { try { return statSync(String(v)).isFile(); } catch { return false; } });
+  t('directory', (v: unknown) => { try { return statSync(String(v)).isDirectory(); } catch { return false; } });
+  t('link', (v: unknown) => { try { return lstatSync(String(v)).isSymbolicLink(); } catch { return false; } });
+  t('mount', (v: unknown) => { try { return String(v) === '/' || statSync(String(v)).dev !== statSync(path.dirname(String(v))).dev; } catch { return false; } });
+  // As Python's os.path.samefile: a path that does not exist is an error.
+  t('same_file', (a: unknown, b: unknown) => { const x = statSync(String(a)); const y = statSync(String(b)); return x.ino === y.ino && x.dev === y.dev; });
+  t('link_exists', (v: unknown) => { try { lstatSync(String(v)); return true; } catch { return false; } });
+  t('nan', (v: unknown) => typeof v === 'number' && Number.isNaN(v));
+  t('inf', (v: unknown) => v === Infinity || v === -Infinity);
+  const versionTest = (v: unknown, other: unknown, op = 'eq') => {
     const a = String(v).split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
     const b = String(other).split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
     let cmp = 0;
     for (let i = 0; i < Math.max(a.length, b.length) && cmp === 0; i++) cmp = Math.sign((a[i] ?? 0) - (b[i] ?? 0));
     const ops: Record<string, boolean> = { '<': cmp < 0, lt: cmp < 0, '<=': cmp <= 0, le: cmp <= 0, '>': cmp > 0, gt: cmp > 0, '>=': cmp >= 0, ge: cmp >= 0, '==': cmp === 0, '=': cmp === 0, eq: cmp === 0, '!=': cmp !== 0, ne: cmp !== 0, '<>': cmp !== 0 };
     return ops[String(op)] ?? false;
-  });
+  };
+  t('version', versionTest);
+  t('version_compare', versionTest);
+  // The old names Ansible still takes.
+  for (const [old, now] of [['is_abs', 'abs'], ['is_file', 'file'], ['is_dir', 'directory'], ['is_link', 'link'], ['is_mount', 'mount'], ['is_same_file', 'same_file']]) t(old, (env as unknown as { getTest(n: string): (...a: any[]) => boolean }).getTest(now));
 }
 

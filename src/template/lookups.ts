@@ -17,7 +17,7 @@ export interface LookupContext {
   /** The variables of the task being templated. */
   vars: Lookup;
   /** Renders a template text with those variables (the `template` lookup). */
-  render(text: string, vars: Lookup): string;
+  render(text: string, vars: Lookup, dir?: string): string;
 }
 
 const flattenOnce = (terms: unknown[]) => terms.flatMap((t) => (Array.isArray(t) ? t : [t]));
@@ -193,7 +193,7 @@ const PLUGINS: Record<string, Plugin> = {
     flattenOnce(terms).map((t) => {
       const file = mustFind(ctx, 'templates', String(t), 'template');
       const extra = (kw.template_vars ?? {}) as Kwargs;
-      return ctx.render(readFileSync(file, 'utf8'), (n) => (n in extra ? extra[n] : ctx.vars(n)));
+      return ctx.render(readFileSync(file, 'utf8'), (n) => (n in extra ? extra[n] : ctx.vars(n)), path.dirname(file));
     }),
   vars: (terms, kw, ctx) =>
     flattenOnce(terms).map((t) => {

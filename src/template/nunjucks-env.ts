@@ -6,6 +6,8 @@
  */
 import nunjucks from 'nunjucks';
 import { installFilters, installTests } from './filters.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { TemplateError } from './template-error.ts';
 import { lookup as lookupPlugin, query as queryPlugin, type LookupContext } from './lookups.ts';
 import type { Lookup } from '../util/lookup.ts';
@@ -121,6 +123,15 @@ compilerProto.compileCompare = function (this: CompilerProto, node: { expr: unkn
   }
   this._emit(')');
 };
+// `+` on lists concatenates them, as Python's (JavaScript would join their texts).
+compilerProto.compileAdd = function (this: CompilerProto, node: { left: unknown; right: unknown }, frame: unknown) {
+  this._emit('runtime.pyAdd(');
+  this.compile(node.left, frame);
+  this._emit(', ');
+  this.compile(node.right, frame);
+  this._emit(')');
+};
+runtime.pyAdd = (a: any, b: any) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : a + b);
 // Tests with several arguments (`x is version('1.0', '>=')`): nunjucks compiled the argument list without commas.
 compilerProto.compileIs = function (this: CompilerProto, node: { left: unknown; right: { name?: { value: string }; value?: string; args?: unknown } }, frame: unknown) {
   const name = node.right.name ? node.right.name.value : node.right.value;
@@ -170,7 +181,7 @@ runtime.suppressValue = (val: unknown) => {
  * as nunjucks reads it, `x[0]`: inside template tags only, never in strings.
  */
 export function pythonIndexes(src: string): string {
-  if (!/\.\d/.test(src)) return src;
+  if (!/\.(\d|null\b|none\b|true\b|false\b)/i.test(src)) return src;
   let out = '';
   let i = 0;
   while (i < src.length) {
@@ -198,25 +209,44 @@ export function pythonIndexes(src: string): string {
       i++;
     }
     // Outside string literals: NAME.0 / ].0 / ).0 become [0].
-    out += expr.replace(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|((?:(?<![\w.])[A-Za-z_]\w*|[\])])(?:\.[A-Za-z_]\w*)*)((?:\.\d+(?![\w]))+)/g, (_m, str, head, idx) => (str ? str : head + idx.replace(/\.(\d+)/g, '[$1]')));
+    out += expr
+      .replace(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|((?:(?<![\w.])[A-Za-z_]\w*|[\])])(?:\.[A-Za-z_]\w*)*)((?:\.\d+(?![\w]))+)/g, (_m, str, head, idx) => (str ? str : head + idx.replace(/\.(\d+)/g, '[$1]')))
+      // An attribute named like a literal (`foo.null`, `x.true`): Jinja reads it as a name, nunjucks as the literal.
+      .replace(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?<=[\w\])])\.(null|none|true|false|None|True|False)(?!\w)/g, (_m, str, word) => (str ? str : `['${word}']`));
   }
   return out;
 }
 
 export const BaseFrame = runtime.Frame as new (parent?: unknown, isolate?: boolean) => { variables: Record<string, unknown>; lookup(name: string): unknown };
 
-export const env = new nunjucks.Environment(undefined, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false });
+/** The variables of the template being rendered (set by the renderer), for the lookup plugins. */
+export const renderState: { vars?: Lookup; render?: (text: string, vars: Lookup, dir?: string) => string; templateDirs?: string[] } = {};
+
+/**
+ * `{% include %}`, `{% import %}` and `{% extends %}` in templates: the file is looked for beside
+ * the template being rendered, then in the role's and the playbook's templates/ (as Ansible's search path).
+ */
+const templateLoader = {
+  getSource(name: string): { src: string; path: string; noCache: boolean } | null {
+    const vars = renderState.vars ?? (() => undefined);
+    const dirs = [...(renderState.templateDirs ?? []), ...[vars('role_path'), vars('playbook_dir')].filter((d): d is string => typeof d === 'string').flatMap((d) => [path.join(d, 'templates'), d])];
+    for (const d of path.isAbsolute(name) ? [''] : dirs) {
+      const p = path.resolve(d, name);
+      if (existsSync(p)) return { src: readFileSync(p, 'utf8'), path: p, noCache: true };
+    }
+    return null;
+  },
+};
+export const env = new nunjucks.Environment(templateLoader as unknown as nunjucks.ILoader, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false });
 installTests(env);
 installFilters(env, (name, value, args) => {
   const test = (env as unknown as { getTest(n: string): (...a: unknown[]) => boolean }).getTest(name);
   if (!test) throw new TemplateError(`no test named '${name}'`);
   return Boolean(test(value, ...args));
 });
-/** The variables of the template being rendered (set by the renderer), for the lookup plugins. */
-export const renderState: { vars?: Lookup; render?: (text: string, vars: Lookup) => string } = {};
 function lookupContext(): LookupContext {
   const vars = renderState.vars ?? (() => undefined);
-  return { vars, render: (text, v) => (renderState.render ? renderState.render(text, v) : text) };
+  return { vars, render: (text, v, dir) => (renderState.render ? renderState.render(text, v, dir) : text) };
 }
 function splitKeywords(args: unknown[]): [unknown[], Record<string, unknown>] {
   const last = args[args.length - 1] as Record<string, unknown> | undefined;

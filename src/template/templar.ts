@@ -4,7 +4,8 @@
  * is exactly one `{{ expr }}` yields the expression's native value, and an
  * undefined variable is an error that names it.
  */
-import { BaseFrame, cleanMessage, compile, renderState } from './nunjucks-env.ts';
+import nunjucks from 'nunjucks';
+import { BaseFrame, cleanMessage, compile, env, pythonIndexes, renderState } from './nunjucks-env.ts';
 import { toBool } from './filters.ts';
 import { TemplateError } from './template-error.ts';
 import { undefinedIn } from './undefined.ts';
@@ -53,7 +54,7 @@ function renderWith(src: string, lookup: Lookup, captured?: { value?: unknown })
   }
 }
 
-renderState.render = (text, vars) => renderWith(text, vars);
+renderState.render = (text, vars, dir) => renderFile(text, vars, dir ? [dir] : []);
 
 /** Evaluates one Jinja2 expression (e.g. a `when:` condition) to its native value. */
 export function evaluate(expr: string, lookup: Lookup): unknown {
@@ -91,7 +92,88 @@ export function renderString(src: string, lookup: Lookup): unknown {
     if (value === undefined) throw new TemplateError(`the expression '${single[1].trim()}' is undefined`);
     return value;
   }
-  return renderWith(src, lookup);
+  const text = renderWith(src, lookup);
+  // Ansible 2.14's ansible_eval_concat: text that reads as a Python list, dict or boolean becomes that value.
+  if (/^\s*[[{]/.test(text) || text === 'True' || text === 'False') {
+    const v = pyLiteral(text);
+    if (v !== NOT_LITERAL) return v;
+  }
+  return text;
+}
+
+const NOT_LITERAL = Symbol('not a literal');
+
+/** Python's ast.literal_eval for what templates print: lists, tuples, dicts, strings, numbers, True/False/None. */
+export function pyLiteral(text: string): unknown {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw NOT_LITERAL;
+  };
+  const value = (): unknown => {
+    ws();
+    const c = text[i];
+    if (c === '[' || c === '(') {
+      const close = c === '[' ? ']' : ')';
+      i++;
+      const out: unknown[] = [];
+      ws();
+      while (text[i] !== close) {
+        out.push(value());
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] !== close) fail();
+        ws();
+      }
+      i++;
+      return out;
+    }
+    if (c === '{') {
+      i++;
+      const out: Record<string, unknown> = {};
+      ws();
+      while (text[i] !== '}') {
+        const k = value();
+        ws();
+        if (text[i++] !== ':') fail();
+        out[String(k)] = value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] !== '}') fail();
+        ws();
+      }
+      i++;
+      return out;
+    }
+    if (c === "'" || c === '"') {
+      let s = '';
+      i++;
+      while (i < text.length && text[i] !== c) {
+        if (text[i] === '\\') {
+          const n = text[++i];
+          s += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n;
+        } else s += text[i];
+        i++;
+      }
+      if (text[i] !== c) fail();
+      i++;
+      return s;
+    }
+    const word = /^(-?\d+(\.\d+)?([eE][-+]?\d+)?|True|False|None)/.exec(text.slice(i));
+    if (!word) return fail();
+    i += word[0].length;
+    return word[0] === 'True' ? true : word[0] === 'False' ? false : word[0] === 'None' ? null : Number(word[0]);
+  };
+  try {
+    const v = value();
+    ws();
+    return i === text.length ? v : NOT_LITERAL;
+  } catch (e) {
+    if (e === NOT_LITERAL) return NOT_LITERAL;
+    throw e;
+  }
 }
 
 /** Renders every string inside a value (objects and lists deeply). */
@@ -106,23 +188,63 @@ export function renderDeep(value: unknown, lookup: Lookup): unknown {
   return value;
 }
 
-/** Checks template syntax without rendering; returns the problem or undefined. */
+/** Checks template syntax, and that every filter and test it names exists, without rendering; returns the problem or undefined. */
 export function syntaxProblem(src: string): string | undefined {
   if (!isTemplate(src)) return undefined;
   try {
     compile(src);
-    return undefined;
   } catch (e) {
     return (e as Error).message;
   }
+  return unknownName(src);
 }
 
-/** Renders a whole template file's text (the `template` module). */
-export function renderFile(text: string, lookup: Lookup): string {
-  return renderWith(text, lookup);
+/** Renders a whole template file's text (the `template` module); its includes are looked for in `dirs` first. */
+export function renderFile(text: string, lookup: Lookup, dirs: string[] = []): string {
+  const outer = renderState.templateDirs;
+  renderState.templateDirs = dirs;
+  try {
+    return renderWith(text, lookup);
+  } finally {
+    renderState.templateDirs = outer;
+  }
 }
 
 /** `query(name, *terms)` with the given variables: the items of a `with_<name>` loop. */
 export function queryLookup(name: string, terms: unknown[], lookup: Lookup): unknown[] {
-  return query(name, terms, {}, { vars: lookup, render: (text, vars) => renderWith(text, vars) });
+  return query(name, terms, {}, { vars: lookup, render: (text, vars, dir) => renderFile(text, vars, dir ? [dir] : []) });
+}
+
+type AstNode = { typename: string; fields?: string[]; [k: string]: unknown };
+
+/** A filter or test the template uses that jitsi-fleet does not have: said before the run, not when the task comes. */
+function unknownName(src: string): string | undefined {
+  let ast: AstNode;
+  try {
+    ast = (nunjucks as unknown as { parser: { parse(s: string, e?: unknown, o?: unknown): AstNode } }).parser.parse(pythonIndexes(src), [], { trimBlocks: true });
+  } catch {
+    return undefined;
+  }
+  const e = env as unknown as { filters: Record<string, unknown>; tests: Record<string, unknown> };
+  let found: string | undefined;
+  const walk = (n: unknown): void => {
+    if (found || !n || typeof n !== 'object') return;
+    const node = n as AstNode;
+    if (node.typename === 'Filter') {
+      const name = String((node.name as AstNode)?.value ?? '');
+      if (name && !(name in e.filters)) found = `the filter '${name}' is not supported by jitsi-fleet`;
+    } else if (node.typename === 'Is') {
+      const right = node.right as AstNode;
+      const name = String(right?.value ?? (right?.name as AstNode)?.value ?? '');
+      if (name && !(name in e.tests)) found = `the test '${name}' is not supported by jitsi-fleet`;
+    }
+    for (const f of node.fields ?? []) {
+      const c = node[f];
+      if (Array.isArray(c)) c.forEach(walk);
+      else walk(c);
+    }
+    if (Array.isArray(node.children)) (node.children as unknown[]).forEach(walk);
+  };
+  walk(ast);
+  return found;
 }

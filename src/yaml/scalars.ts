@@ -69,7 +69,17 @@ export const PYYAML_SCALARS: ScalarTag[] = [
 
 const REPLACED = new Set(['bool', 'float', 'int', 'null', 'timestamp'].map(tag));
 
-/** The YAML 1.1 tags with PyYAML's scalar rules in place of the library's own. */
+/**
+ * Ansible's `!unsafe`: a string that is never templated. Each opening of
+ * template syntax is kept as an expression that prints it (`{{ '{{' }}`), so
+ * that every later rendering gives back the characters.
+ */
+export const UNSAFE_TAG = {
+  tag: '!unsafe',
+  resolve: (s: string) => s.replace(/\{([{%#])/g, "{{ '{$1' }}"),
+};
+
+/** The YAML 1.1 tags with PyYAML's scalar rules in place of the library's own, and Ansible's !unsafe. */
 export function pyyamlTags(tags: { tag: string }[]): { tag: string }[] {
-  return [...PYYAML_SCALARS, ...tags.filter((t) => !REPLACED.has(t.tag))];
+  return [...PYYAML_SCALARS, UNSAFE_TAG, ...tags.filter((t) => !REPLACED.has(t.tag))];
 }

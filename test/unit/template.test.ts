@@ -80,7 +80,10 @@ test('values printed inside text as Jinja2 prints them: True/False, Python lists
   assert.is(renderString('{{ t }}/{{ f }}', lookup), 'True/False');
   assert.is(renderString('l={{ l }}', lookup), "l=['a', 1, None, True]");
   assert.is(renderString('d={{ d }}', lookup), `d={'k': "it's", 'n': [1]}`);
-  assert.is(renderString('[{{ none }}]', lookup), '[]');
+  assert.is(renderString('n=[{{ none }}]', lookup), 'n=[]');
+  assert.equal(renderString('[{{ none }}]', lookup), [], 'text that reads as a Python list becomes one (Ansible 2.14)');
+  assert.equal(renderString('{{ l }}\n', lookup), ['a', 1, null, true], 'with a trailing newline too');
+  assert.is(renderString('[section]\nx={{ t }}', lookup), '[section]\nx=True', 'text that is no literal stays text');
   assert.equal(renderString('{{ l }}', lookup), ['a', 1, null, true], 'a lone expression keeps its native value');
 });
 
