@@ -7,7 +7,8 @@ export const REDACTED = '********';
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 /** Variable names whose values are secrets (component secrets, passwords, tokens). */
-export const SECRET_NAME = /(password|passwd|secret|token)/i;
+/** Names whose values are secrets; getent's passwd database (accounts, no hashes) is not one. */
+export const SECRET_NAME = /^(?!getent_passwd\b)(?=.*(password|passwd|secret|token))/i;
 
 export class Redactor {
   private readonly secrets = new Set<string>();

@@ -9,7 +9,7 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findSource } from './source-file.ts';
 import { planTextFile, type FileArgs } from './text-file.ts';
@@ -21,6 +21,12 @@ export interface CopyArgs extends FileArgs {
   content?: string;
   src?: string;
   force: boolean;
+  remote_src?: boolean;
+  follow?: boolean;
+  local_follow?: boolean;
+  directory_mode?: string | number;
+  checksum?: string;
+  decrypt?: boolean;
 }
 
 /** Plans writing `content` (bytes) to `dest` (shared by copy and template). */
@@ -53,6 +59,7 @@ export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext
       ...(a.group ?? (info.state === 'file' ? info.group : undefined) ? { group: a.group ?? (info as { group: string }).group } : {}),
       ...(a.src ? { src: a.src } : {}),
     },
+    ...(a.follow ? { follow: true } : {}),
   });
   if (plan.changes.length === 0) plan.msg = `${dest} already has this content`;
   return plan;
@@ -70,6 +77,12 @@ export const copy: ModuleDef<CopyArgs> = {
       content: { type: 'string' },
       src: { type: 'string' },
       force: { type: 'boolean', default: true },
+      remote_src: { type: 'boolean', default: false },
+      follow: { type: 'boolean', default: false },
+      local_follow: { type: 'boolean', default: true },
+      directory_mode: { type: ['string', 'integer'] },
+      checksum: { type: 'string' },
+      decrypt: { type: 'boolean', default: true },
       ...FILE_COMMON_PROPS,
     },
     oneOf: [{ required: ['content'] }, { required: ['src'] }],
@@ -78,12 +91,27 @@ export const copy: ModuleDef<CopyArgs> = {
   reads: (a) => [a.dest],
   async plan(a, ctx) {
     let content: Buffer;
+    let srcMode: string | undefined;
     if (a.content !== undefined) content = Buffer.from(a.content, 'utf8');
-    else {
+    else if (a.remote_src) {
+      // remote_src: the source is a file on the managed host.
+      const info = await ctx.files.get(a.src!, ctx.become);
+      if (info.state === 'directory') return { changes: [], failed: true, msg: `copying the directory ${a.src} on the host (remote_src) is not supported by jitsi-fleet yet` };
+      if (info.state !== 'file') return { changes: [], failed: true, msg: info.state === 'absent' ? `Source ${a.src} not found` : `Source ${a.src} not readable`, pending: { missing: `${a.src} does not exist`, action: `copy ${a.src}` } };
+      content = info.content;
+      srcMode = info.mode;
+    } else {
       const found = await findSource(a.src!, ctx.searchDirs, 'files');
       if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/files').join(', ')})` };
+      const st = await stat(found);
+      if (st.isDirectory()) return { changes: [], failed: true, msg: `copying the directory ${a.src} is not supported by jitsi-fleet yet: copy its files one by one (with_fileglob)` };
       content = await readFile(found);
+      srcMode = (st.mode & 0o7777).toString(8).padStart(4, '0');
     }
-    return planContent(a, content, ctx, 'file');
+    if (a.checksum !== undefined && createHash('sha1').update(content).digest('hex') !== a.checksum) {
+      return { changes: [], failed: true, msg: 'Copied file does not match the expected checksum. Transfer failed.' };
+    }
+    const args = a.mode === 'preserve' ? { ...a, mode: srcMode } : a;
+    return planContent(args, content, ctx, 'file');
   },
 };

@@ -47,4 +47,20 @@ export const FILE_COMMON_PROPS = {
   mode: { type: ['string', 'integer'] },
   owner: { type: 'string' },
   group: { type: 'string' },
+  // Ansible's other common file arguments: accepted so that a playbook loads; setting
+  // attributes or SELinux labels fails the task that asks (unsafe_writes changes nothing here).
+  attributes: { type: 'string' },
+  seuser: { type: 'string' },
+  serole: { type: 'string' },
+  setype: { type: 'string' },
+  selevel: { type: 'string' },
+  unsafe_writes: { type: 'boolean' },
 } as const;
+
+/** The failure for file arguments jitsi-fleet accepts but cannot do (chattr attributes, SELinux labels). */
+export function unsupportedAttrs(a: Record<string, unknown>): string | undefined {
+  if (typeof a.attributes === 'string' && a.attributes !== '' && a.attributes !== '=') return `attributes (${a.attributes}) are not supported by jitsi-fleet: set them with command: chattr`;
+  const se = ['seuser', 'serole', 'setype', 'selevel'].filter((k) => a[k] !== undefined && a[k] !== '_default');
+  if (se.length) return `SELinux labels (${se.join(', ')}) are not supported by jitsi-fleet`;
+  return undefined;
+}

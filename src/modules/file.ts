@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { shellQuote } from '../util/shell-quote.ts';
-import { attrsDiffer, normalizeMode } from './file-attrs.ts';
+import { attrsDiffer, normalizeMode, unsupportedAttrs } from './file-attrs.ts';
 import type { FileInfo } from '../connection/types.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 
@@ -125,6 +125,12 @@ export const file: ModuleDef<FileArgs> = {
       force: { type: 'boolean', default: false },
       // Ansible's internal diff probe: accepted, nothing to do with it here.
       _diff_peek: { type: 'boolean' },
+      attributes: { type: 'string' },
+      seuser: { type: 'string' },
+      serole: { type: 'string' },
+      setype: { type: 'string' },
+      selevel: { type: 'string' },
+      unsafe_writes: { type: 'boolean' },
       access_time: { type: 'string' },
       modification_time: { type: 'string' },
     },
@@ -133,6 +139,8 @@ export const file: ModuleDef<FileArgs> = {
     if ((a as { access_time?: string; modification_time?: string }).access_time !== undefined || (a as { modification_time?: string }).modification_time !== undefined) {
       if (![(a as { access_time?: string }).access_time, (a as { modification_time?: string }).modification_time].every((t) => t === undefined || t === 'preserve')) return { changes: [], failed: true, msg: 'access_time and modification_time other than preserve are not supported by jitsi-fleet' };
     }
+    const attrs = unsupportedAttrs(a as unknown as Record<string, unknown>);
+    if (attrs) return { changes: [], failed: true, msg: attrs };
     const plan = await planFile(a, ctx);
     if (plan.changes.length === 0) return plan;
     return {

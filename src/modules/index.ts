@@ -23,9 +23,10 @@ import { systemd } from './systemd.ts';
 import { includeVars } from './include-vars.ts';
 import { replace } from './replace.ts';
 import { group, user } from './user.ts';
+import { getent, script } from './script.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -48,7 +49,7 @@ export function moduleNames(): string[] {
 /** Well-known Ansible modules we do not support yet: named in the error instead of "unknown". */
 export const KNOWN_UNSUPPORTED = new Set([
   'apt_key',
-  'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'script', 'raw', 'cron',
+  'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'raw', 'cron',
   'setup',
   'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import type { FileInfo } from '../connection/types.ts';
-import { attrsDiffer, normalizeMode } from './file-attrs.ts';
+import { attrsDiffer, normalizeMode, unsupportedAttrs } from './file-attrs.ts';
 import type { Change, FileDiff, Plan, WriteBase } from './types.ts';
 
 export interface FileArgs {
@@ -77,6 +77,8 @@ export function planTextFile(
   opts: { makeParents?: boolean; extra?: Record<string, unknown>; follow?: boolean } = {},
 ): Plan {
   if (args.validate !== undefined && !args.validate.includes('%s')) return { changes: [], failed: true, msg: `validate must contain %s: ${args.validate}` };
+  const attrs = unsupportedAttrs(args as unknown as Record<string, unknown>);
+  if (attrs) return { changes: [], failed: true, msg: attrs };
   const before = textOf(info);
   const mode = normalizeMode(args.mode);
   const contentChanged = before !== after;

@@ -297,12 +297,32 @@ class Loader {
 
   task(raw: Raw, file: string, location: Location, handler: boolean): TaskNode {
     const allowed = handler ? [...TASK_KEYS, 'listen'] : TASK_KEYS;
-    const candidates = Object.keys(raw).filter((k) => !allowed.includes(k));
+    // `action: module args` (or `action: { module: name, ...args }`): the old way of naming the module.
+    let actionModule: string | undefined;
+    let actionArgs: unknown;
+    if (raw.action !== undefined) {
+      const a = raw.action;
+      if (typeof a === 'string') {
+        const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(a);
+        actionModule = m?.[1];
+        actionArgs = m?.[2] ? m[2] : null;
+      } else if (isMapping(a) && typeof a.module === 'string') {
+        const { module, ...rest } = a as Raw;
+        actionModule = module as string;
+        actionArgs = rest;
+      }
+      if (!actionModule || !this.catalog.find(actionModule)) {
+        const refused = actionModule ? this.catalog.refused(actionModule) : undefined;
+        throw new InputError(refused?.message ?? `action names no module jitsi-fleet has${actionModule ? `: '${actionModule}'` : ''}`, { location: where(raw, file, 'action'), hint: refused?.hint });
+      }
+    }
+    const candidates = Object.keys(raw).filter((k) => !allowed.includes(k) && k !== 'action');
     const modules = candidates.filter((k) => this.catalog.find(k));
     if (modules.length > 1) {
       throw new InputError(`a task can run only one module; this one names ${modules.join(' and ')}`, { location: where(raw, file, modules[1]) });
     }
     let moduleKey = modules[0];
+    if (actionModule && moduleKey) throw new InputError(`a task can run only one module; this one names ${moduleKey} and action: ${actionModule}`, { location: where(raw, file, 'action') });
     for (const key of candidates) {
       if (key === moduleKey) continue;
       const why = unsupportedWith(key);
@@ -328,13 +348,14 @@ class Loader {
         hint: nearModule ? `did you mean '${nearModule}'?` : `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`,
       });
     }
-    if (!moduleKey) {
+    if (!moduleKey && !actionModule) {
       throw new InputError('this task names no module (e.g. lineinfile:, copy:, command:)', { location });
     }
-    const mod = this.catalog.find(moduleKey)!;
-    check(taskSchema, { ...raw, [moduleKey]: undefined }, 'task');
+    if (actionModule) moduleKey = 'action';
+    const mod = this.catalog.find(actionModule ?? moduleKey!)!;
+    check(taskSchema, { ...raw, [moduleKey!]: undefined }, 'task');
     let args: Raw;
-    const rawArgs = raw[moduleKey];
+    const rawArgs = actionModule ? actionArgs : raw[moduleKey!];
     if (rawArgs === null || rawArgs === undefined) args = {};
     else if (typeof rawArgs === 'string') args = parseKv(rawArgs, Boolean(mod.freeForm), mod.freeForm ?? []);
     else if (isMapping(rawArgs)) args = { ...rawArgs };

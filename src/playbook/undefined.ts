@@ -62,6 +62,7 @@ function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Reco
         if (n.register) names.add(n.register);
         if (n.module === 'set_fact') for (const k of Object.keys(n.args)) names.add(k);
         if (n.module === 'include_vars') for (const k of includedNames(n, pb)) names.add(k);
+        if (n.module === 'getent') names.add(typeof n.args.database === 'string' && !isTemplate(n.args.database) ? `getent_${n.args.database}` : ANY_NAME);
         if (n.loopControl?.loopVar) names.add(n.loopControl.loopVar);
         if (n.loopControl?.indexVar) names.add(n.loopControl.indexVar);
       }

@@ -3,6 +3,7 @@
  * prompt: runs are non-interactive); package hands the work to apt (checked
  * in check mode only: nothing is installed on the machine running the tests).
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
@@ -147,6 +148,42 @@ test('stat, replace, async, with_ loops, rescue variables, bad arguments under i
   assert.is(r.code, 0, JSON.stringify(r.report).slice(-3000) + r.stderr);
   assert.is(statusOf(r.report, 'a bad argument, failure expected', 'h1'), 'failed');
   assert.is(await p.read('conf'), 'a=1\nb=2\n# tail\n3=c\n');
+});
+
+test('script, getent, the action: form, environment, copy with remote_src and mode preserve, attributes refused at run time', async () => {
+  const f = p.files;
+  await p.write('files/hello.sh', '#!/bin/sh\necho "args: $* in $(pwd) with $GREETING"\n');
+  await p.write('play.yml', `
+- hosts: all
+  gather_facts: false
+  environment: { GREETING: hi }
+  tasks:
+    - name: the script
+      script: hello.sh one "two three"
+      args: { chdir: "${f}" }
+      register: sc
+    - name: passwd of root
+      getent: { database: passwd, key: root }
+    - name: the old form
+      action: copy content=x dest=${f}/a mode=0600
+    - name: copy on the host
+      copy: { src: "${f}/a", dest: "${f}/b", remote_src: true, mode: preserve }
+      register: cp
+    - name: attributes
+      file: { path: "${f}/a", attributes: "+i" }
+      ignore_errors: true
+      register: attrs
+    - assert:
+        that:
+          - "sc.stdout_lines == ['args: one two three in ${f} with hi']"
+          - getent_passwd.root[1] == '0'
+          - cp is changed and cp.checksum == '${createHash('sha1').update('x').digest('hex')}'
+          - attrs is failed and 'not supported' in attrs.msg
+`);
+  const r = await p.json('play.yml');
+  assert.is(r.code, 0, JSON.stringify(r.report).slice(-3000) + r.stderr);
+  assert.is(await p.read('b'), 'x');
+  assert.is(((await import('node:fs')).statSync(`${f}/b`).mode & 0o777).toString(8), '600');
 });
 
 test.run();
