@@ -265,6 +265,16 @@ export class TaskRunner {
   }
 
   private async runItem(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
+    // remote_user on a task or block: the host's one SSH connection has its user; another cannot be taken for one task.
+    const remoteUser = [...frames].reverse().map((f) => (f as { raw?: Record<string, unknown> }).raw?.remote_user).find((v) => v !== undefined);
+    if (remoteUser !== undefined) {
+      const want = String(renderString(String(remoteUser), lookup));
+      const have = String(lookup('ansible_user') ?? process.env.USER ?? 'root');
+      if (want !== have) {
+        const msg = `remote_user '${want}' is not the user of this host's connection ('${have}'): jitsi-fleet keeps one SSH connection per host; use become_user: ${want}`;
+        return { status: 'failed', changed: false, msg, diff: [], result: { failed: true, changed: false, msg } };
+      }
+    }
     if (this.task.argsError) return { status: 'failed', changed: false, msg: this.task.argsError, diff: [], result: { failed: true, changed: false, msg: this.task.argsError } };
     const delegate = inherited(frames, 'delegateTo');
     if (delegate === undefined) return this.replanIfStale(host, frames, lookup);

@@ -133,6 +133,8 @@ export const file: ModuleDef<FileArgs> = {
       unsafe_writes: { type: 'boolean' },
       access_time: { type: 'string' },
       modification_time: { type: 'string' },
+      access_time_format: { type: 'string' },
+      modification_time_format: { type: 'string' },
     },
   },
   async plan(a, ctx): Promise<Plan> {

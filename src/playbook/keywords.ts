@@ -12,12 +12,12 @@ export const PLAY_KEYS = [
 export const TASK_KEYS = [
   'name', 'when', 'loop', ...WITH_KEYS, 'loop_control', 'register', 'notify', 'changed_when', 'failed_when',
   'ignore_errors', 'ignore_unreachable', 'tags', 'become', 'become_user', 'delegate_to', 'run_once', 'no_log', 'check_mode', 'diff',
-  'vars', 'args', 'until', 'retries', 'delay', 'async', 'poll', 'environment',
+  'vars', 'args', 'until', 'retries', 'delay', 'async', 'poll', 'environment', 'remote_user',
 ];
 
 export const BLOCK_KEYS = [
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'ignore_unreachable', 'no_log',
-  'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal', 'environment',
+  'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal', 'environment', 'remote_user',
 ];
 
 export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once', 'environment'];

@@ -69,6 +69,34 @@ function combine(recursive: boolean, ...dicts: Record<string, unknown>[]): Recor
   return out;
 }
 
+/**
+ * A value as JSON can hold it: hostvars (which holds itself, through each
+ * host's magic variables) and other cycles are cut; deeper than 32 levels is cut too.
+ */
+export function plain(v: unknown, seen: Set<unknown> = new Set(), depth = 0): unknown {
+  if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+  if (seen.has(v) || depth > 32) return undefined;
+  seen.add(v);
+  let out: unknown;
+  if (Array.isArray(v)) out = v.map((x) => plain(x, seen, depth + 1) ?? null);
+  else {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (depth > 0 && k === 'hostvars') continue;
+      const p = plain(x, seen, depth + 1);
+      if (p !== undefined) o[k] = p;
+    }
+    out = o;
+  }
+  seen.delete(v);
+  return out;
+}
+
+/** JSON.stringify's replacer that writes object keys sorted (Ansible's to_nice_json sorts them). */
+function sortedKeys(_k: string, v: unknown): unknown {
+  return v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v;
+}
+
 function attr(obj: unknown, name: string): unknown {
   let cur = obj;
   for (const part of name.split('.')) cur = cur == null ? undefined : (cur as Record<string, unknown>)[part];
@@ -79,9 +107,25 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   const f = (name: string, fn: (...args: any[]) => unknown) => env.addFilter(name, fn);
 
   f('bool', toBool);
-  f('string', (v: unknown) => (v == null ? String(v === null ? 'None' : '') : typeof v === 'object' ? JSON.stringify(v) : String(v)));
-  f('to_json', (v: unknown) => JSON.stringify(v));
-  f('to_nice_json', (v: unknown, ...a: unknown[]) => JSON.stringify(v, null, Number(kwargsOf(a)?.indent ?? 4)));
+  f('string', (v: unknown) => (v == null ? String(v === null ? 'None' : '') : typeof v === 'object' ? JSON.stringify(plain(v)) : String(v)));
+  f('to_json', (v: unknown, ...a: unknown[]) => JSON.stringify(plain(v), kwargsOf(a)?.sort_keys ? sortedKeys : undefined));
+  f('to_nice_json', (v: unknown, ...a: unknown[]) => JSON.stringify(plain(v), sortedKeys, Number(kwargsOf(a)?.indent ?? 4)));
+  // Ansible's random: an item of a list, or a number below an end (start, step as keywords).
+  f('random', (v: unknown, ...a: unknown[]) => {
+    const kw = kwargsOf(a) ?? {};
+    if (Array.isArray(v) || typeof v === 'string') {
+      if (v.length === 0) throw new Error('random: the sequence is empty');
+      return v[Math.floor(Math.random() * v.length)];
+    }
+    if (typeof v === 'number' && Number.isInteger(v)) {
+      const start = Number(kw.start ?? 0);
+      const step = Number(kw.step ?? 1);
+      const count = Math.ceil((v - start) / step);
+      if (count <= 0) throw new Error(`random: empty range for end ${v}`);
+      return start + Math.floor(Math.random() * count) * step;
+    }
+    throw new Error(`random needs a list or a whole number, got ${v === null ? 'None' : typeof v}`);
+  });
   f('from_json', (v: string) => JSON.parse(v));
   f('to_yaml', (v: unknown) => toYaml(v));
   f('to_nice_yaml', (v: unknown) => toYaml(v, { indent: 4 }));
