@@ -23,10 +23,10 @@ import { systemd } from './systemd.ts';
 import { includeVars } from './include-vars.ts';
 import { replace } from './replace.ts';
 import { group, user } from './user.ts';
-import { getent, script } from './script.ts';
+import { getent, script, tempfile } from './script.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {

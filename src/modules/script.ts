@@ -99,3 +99,34 @@ export const getent: ModuleDef<GetentArgs> = {
     return { changes: [], msg: `${Object.keys(facts).length} entries of ${a.database}`, result: { ansible_facts: { [`getent_${a.database}`]: facts } }, secrets: a.database === 'shadow' ? Object.values(facts).map((f) => f[0]).filter((s) => s && s.length > 2) : [] };
   },
 };
+
+export interface TempfileArgs {
+  state: 'file' | 'directory';
+  path?: string;
+  prefix: string;
+  suffix: string;
+}
+
+/** tempfile: a new temporary file or directory on the host (mktemp), its path in the result; changed every time, as Ansible's. */
+export const tempfile: ModuleDef<TempfileArgs> = {
+  name: 'tempfile',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { state: { enum: ['file', 'directory'], default: 'file' }, path: { type: 'string' }, prefix: { type: 'string', default: 'ansible.' }, suffix: { type: 'string', default: '' } },
+  },
+  async plan(a, ctx): Promise<Plan> {
+    if (ctx.check) return { changes: [], skipped: true, msg: 'tempfile is not run in check mode: the name it would make is not known' };
+    const template = `${a.prefix}XXXXXXXXXX`;
+    const command = `mktemp ${a.state === 'directory' ? '-d ' : ''}${a.path ? `-p ${shellQuote(a.path)} ` : '-p "${TMPDIR:-/tmp}" '}${a.suffix ? `--suffix=${shellQuote(a.suffix)} ` : ''}${shellQuote(template)}`;
+    return {
+      changes: [{ kind: 'exec', command }],
+      msg: `would make a temporary ${a.state}`,
+      finish([out]) {
+        if (out.code !== 0) return { failed: true, changed: false, msg: `mktemp failed: ${out.stderr.trim()}` };
+        const p = out.stdout.trim();
+        return { changed: true, msg: p, result: { path: p, state: a.state, ...(a.state === 'file' ? { size: 0 } : {}) } };
+      },
+    };
+  },
+};

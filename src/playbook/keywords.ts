@@ -20,7 +20,7 @@ export const BLOCK_KEYS = [
   'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal', 'environment', 'remote_user',
 ];
 
-export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once', 'environment'];
+export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once', 'environment', 'remote_user'];
 
 export const INCLUDE_ACTIONS = ['import_tasks', 'include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.include_tasks'];
 
