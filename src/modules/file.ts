@@ -55,7 +55,8 @@ function probeScript(a: FileArgs, p: string, src: string | undefined, mode: stri
     `echo "KIND=$(${kind(q)})"`,
     `[ -e ${q} ] || [ -L ${q} ] && echo "STAT=$(stat -c '%a|%U|%G' -- ${q})"`,
     `[ -L ${q} ] && echo "TARGET=$(readlink -- ${q})"`,
-    `[ -L ${q} ] && echo "RESOLVED=$(${kind(q + '/.')} 2>/dev/null)|$(stat -L -c '%a|%U|%G' -- ${q} 2>/dev/null)"`,
+    // What a link points at: -d, -f and -e follow the link.
+    `[ -L ${q} ] && echo "RESOLVED=$(if [ -d ${q} ]; then echo directory; elif [ -f ${q} ]; then echo file; elif [ -e ${q} ]; then echo other; else echo absent; fi)|$(stat -L -c '%a|%U|%G' -- ${q} 2>/dev/null)"`,
     `d=${q}; while [ ! -e "$d" ] && [ ! -L "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do echo "MISSING=$d"; d=$(dirname -- "$d"); done`,
   ];
   if (src !== undefined) {
@@ -170,7 +171,9 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
     // The commands of a change run as one, stopping at the first that fails.
     const exec = (cmds: string[]): Change[] => (cmds.length ? [{ kind: 'exec', command: cmds.join(' && ') }] : []);
     if (a.recurse && state !== 'directory') return { changes: [], failed: true, msg: 'recurse option requires state to be directory' };
-    if ((state === 'link' || state === 'hard') && a.src === undefined) return { changes: [], failed: true, msg: `src option is required when state is ${state}` };
+    // A link without src keeps the target it has when follow is on (Ansible's): only its target's attributes change.
+    const keepsTarget = state === 'link' && a.src === undefined && prev === 'link' && a.follow && pr.target !== undefined;
+    if ((state === 'link' || state === 'hard') && a.src === undefined && !keepsTarget) return { changes: [], failed: true, msg: `src option is required when state is ${state}` };
 
     switch (state) {
       case 'absent':
@@ -205,8 +208,13 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
         return { changes: exec(cmds), msg: prev === 'absent' ? `create ${p}` : `update the times of ${p}`, result: result(prev === 'absent' ? 'file' : prev) };
       }
       case 'link': {
-        const src = a.src!;
-        if (prev === 'link' && pr.target === src) return done([], '', 'link', { src });
+        const src = a.src ?? pr.target!;
+        if (prev === 'link' && pr.target === src) {
+          // follow: mode, owner and group apply to what the link points at (chmod and chown follow it).
+          const r = pr.resolved;
+          const differ = a.follow && r && r.kind !== 'absent' && attrsDiffer(infoOf(r.kind === 'directory' ? 'directory' : 'file', r.mode, r.owner, r.group), mode, a.owner, a.group);
+          return done(differ ? exec(attrCommands(p, mode, a.owner, a.group)) : [], `set the attributes of the target of ${p}`, 'link', { src });
+        }
         if (!pr.srcExists && !a.force) {
           return { changes: [], failed: true, msg: `src file does not exist, use "force=yes" if you really want to create the link: ${src.startsWith('/') ? src : path.posix.join(path.posix.dirname(p), src)}`, result: { path: p, src, state: prev } };
         }

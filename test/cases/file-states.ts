@@ -35,4 +35,6 @@ export const fileCases: FileCase[] = [
   { name: 'recurse sets owner on a tree', setup: 'mkdir -p D/t/u; echo 1 > D/t/u/f; echo 2 > D/t/g', args: { path: 'D/t', state: 'directory', owner: 'nobody', recurse: true } },
   { name: 'recurse with a mode', setup: 'mkdir -p D/t/u; echo 1 > D/t/u/f; chmod 600 D/t/u/f', args: { path: 'D/t', state: 'directory', mode: '0755', recurse: true } },
   { name: 'recurse without state directory fails', setup: 'echo hi > D/x', args: { path: 'D/x', state: 'file', recurse: true } },
+  { name: 'a mode on a link with follow: its target changes', setup: 'echo hi > D/target; chmod 600 D/target; ln -s target D/link', args: { path: 'D/link', mode: '0644', follow: true } },
+  { name: 'state link without src keeps the target and sets its mode', setup: 'echo hi > D/target; chmod 600 D/target; ln -s target D/link', args: { path: 'D/link', state: 'link', mode: '0640' } },
 ];
