@@ -172,7 +172,7 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
     const exec = (cmds: string[]): Change[] => (cmds.length ? [{ kind: 'exec', command: cmds.join(' && ') }] : []);
     if (a.recurse && state !== 'directory') return { changes: [], failed: true, msg: 'recurse option requires state to be directory' };
     // A link without src keeps the target it has when follow is on (Ansible's): only its target's attributes change.
-    const keepsTarget = state === 'link' && a.src === undefined && prev === 'link' && a.follow && pr.target !== undefined;
+    const keepsTarget = state === 'link' && a.src === undefined && prev === 'link' && pr.target !== undefined;
     if ((state === 'link' || state === 'hard') && a.src === undefined && !keepsTarget) return { changes: [], failed: true, msg: `src option is required when state is ${state}` };
 
     switch (state) {
@@ -209,6 +209,11 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
       }
       case 'link': {
         const src = a.src ?? pr.target!;
+        if (prev === 'link' && pr.target === src && !a.follow) {
+          // The link itself: Linux has no mode for links (lchmod); owner and group with chown -h.
+          const differ = (a.owner !== undefined && a.owner !== pr.owner) || (a.group !== undefined && a.group !== pr.group);
+          return done(differ ? exec([`chown -h ${shellQuote(`${a.owner ?? ''}${a.group ? ':' + a.group : ''}`)} -- ${shellQuote(p)}`]) : [], `set the owner of the link ${p}`, 'link', { src });
+        }
         if (prev === 'link' && pr.target === src) {
           // follow: mode, owner and group apply to what the link points at (chmod and chown follow it).
           const r = pr.resolved;

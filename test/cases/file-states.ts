@@ -37,4 +37,5 @@ export const fileCases: FileCase[] = [
   { name: 'recurse without state directory fails', setup: 'echo hi > D/x', args: { path: 'D/x', state: 'file', recurse: true } },
   { name: 'a mode on a link with follow: its target changes', setup: 'echo hi > D/target; chmod 600 D/target; ln -s target D/link', args: { path: 'D/link', mode: '0644', follow: true } },
   { name: 'state link without src keeps the target and sets its mode', setup: 'echo hi > D/target; chmod 600 D/target; ln -s target D/link', args: { path: 'D/link', state: 'link', mode: '0640' } },
+  { name: 'state link without src and follow off leaves the target alone', setup: 'echo hi > D/target; chmod 600 D/target; ln -s target D/link', args: { path: 'D/link', state: 'link', mode: '0640', follow: false } },
 ];
