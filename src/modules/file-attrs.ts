@@ -40,6 +40,19 @@ function symbolicChanges(current: string, symbolic: string): boolean {
   return bits !== Number.parseInt(current, 8);
 }
 
+/**
+ * Ansible's other common file arguments: accepted so that a playbook loads; setting
+ * attributes or SELinux labels fails the task that asks (unsafe_writes changes nothing here).
+ */
+export const FILE_UNSUPPORTED_PROPS = {
+  attributes: { type: 'string' },
+  seuser: { type: 'string' },
+  serole: { type: 'string' },
+  setype: { type: 'string' },
+  selevel: { type: 'string' },
+  unsafe_writes: { type: 'boolean' },
+} as const;
+
 /** Schema properties every file-writing module takes (Ansible's add_file_common_args, our subset). */
 export const FILE_COMMON_PROPS = {
   backup: { type: 'boolean', default: false },
@@ -47,14 +60,7 @@ export const FILE_COMMON_PROPS = {
   mode: { type: ['string', 'integer'] },
   owner: { type: 'string' },
   group: { type: 'string' },
-  // Ansible's other common file arguments: accepted so that a playbook loads; setting
-  // attributes or SELinux labels fails the task that asks (unsafe_writes changes nothing here).
-  attributes: { type: 'string' },
-  seuser: { type: 'string' },
-  serole: { type: 'string' },
-  setype: { type: 'string' },
-  selevel: { type: 'string' },
-  unsafe_writes: { type: 'boolean' },
+  ...FILE_UNSUPPORTED_PROPS,
 } as const;
 
 /** The failure for file arguments jitsi-fleet accepts but cannot do (chattr attributes, SELinux labels). */

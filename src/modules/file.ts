@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { shellQuote } from '../util/shell-quote.ts';
-import { attrsDiffer, normalizeMode, unsupportedAttrs } from './file-attrs.ts';
+import { attrsDiffer, FILE_UNSUPPORTED_PROPS, normalizeMode, unsupportedAttrs } from './file-attrs.ts';
 import type { FileInfo } from '../connection/types.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 
@@ -126,12 +126,7 @@ export const file: ModuleDef<FileArgs> = {
       force: { type: 'boolean', default: false },
       // Ansible's internal diff probe: accepted, nothing to do with it here.
       _diff_peek: { type: 'boolean' },
-      attributes: { type: 'string' },
-      seuser: { type: 'string' },
-      serole: { type: 'string' },
-      setype: { type: 'string' },
-      selevel: { type: 'string' },
-      unsafe_writes: { type: 'boolean' },
+      ...FILE_UNSUPPORTED_PROPS,
       access_time: { type: 'string' },
       modification_time: { type: 'string' },
       access_time_format: { type: 'string' },

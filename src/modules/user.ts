@@ -139,6 +139,29 @@ function parseProbe(stdout: string): { account?: Account; nameGroup: boolean; gr
   return { account, nameGroup: Boolean(v.NAMEGROUP), groupGid: v.GROUP ? Number(v.GROUP) : undefined };
 }
 
+/** Ansible's user arguments jitsi-fleet accepts so that a playbook loads; a task that sets one fails and says so. */
+const USER_UNSUPPORTED_PROPS = {
+  password_expire_max: { type: 'integer' },
+  password_expire_min: { type: 'integer' },
+  expires: { type: 'number' },
+  generate_ssh_key: { type: 'boolean' },
+  ssh_key_bits: { type: 'integer' },
+  ssh_key_type: { type: 'string' },
+  ssh_key_file: { type: 'string' },
+  ssh_key_comment: { type: 'string' },
+  ssh_key_passphrase: { type: 'string' },
+  skeleton: { type: 'string' },
+  umask: { type: 'string' },
+  uid_min: { type: 'integer' },
+  uid_max: { type: 'integer' },
+  hidden: { type: 'boolean' },
+  seuser: { type: 'string' },
+  login_class: { type: 'string' },
+  profile: { type: 'string' },
+  role: { type: 'string' },
+  authorization: { type: 'string' },
+} as const;
+
 const listOf = (g: string[] | string | undefined) => (g === undefined ? undefined : (Array.isArray(g) ? g : String(g).split(',')).map((x) => x.trim()).filter(Boolean));
 
 export const user: ModuleDef<UserArgs> = {
@@ -168,30 +191,11 @@ export const user: ModuleDef<UserArgs> = {
       force: { type: 'boolean', default: false },
       non_unique: { type: 'boolean', default: false },
       local: { type: 'boolean', default: false },
-      // Accepted so that a playbook loads; a task that sets one fails and says so.
-      password_expire_max: { type: 'integer' },
-      password_expire_min: { type: 'integer' },
-      expires: { type: 'number' },
-      generate_ssh_key: { type: 'boolean' },
-      ssh_key_bits: { type: 'integer' },
-      ssh_key_type: { type: 'string' },
-      ssh_key_file: { type: 'string' },
-      ssh_key_comment: { type: 'string' },
-      ssh_key_passphrase: { type: 'string' },
-      skeleton: { type: 'string' },
-      umask: { type: 'string' },
-      uid_min: { type: 'integer' },
-      uid_max: { type: 'integer' },
-      hidden: { type: 'boolean' },
-      seuser: { type: 'string' },
-      login_class: { type: 'string' },
-      profile: { type: 'string' },
-      role: { type: 'string' },
-      authorization: { type: 'string' },
+      ...USER_UNSUPPORTED_PROPS,
     },
   },
   async plan(a, ctx): Promise<Plan> {
-    const unsupported = ['password_expire_max', 'password_expire_min', 'expires', 'generate_ssh_key', 'ssh_key_bits', 'ssh_key_type', 'ssh_key_file', 'ssh_key_comment', 'ssh_key_passphrase', 'skeleton', 'umask', 'uid_min', 'uid_max', 'hidden', 'seuser', 'login_class', 'profile', 'role', 'authorization'].filter((k) => (a as unknown as Record<string, unknown>)[k] !== undefined && (a as unknown as Record<string, unknown>)[k] !== false);
+    const unsupported = Object.keys(USER_UNSUPPORTED_PROPS).filter((k) => (a as unknown as Record<string, unknown>)[k] !== undefined && (a as unknown as Record<string, unknown>)[k] !== false);
     if (unsupported.length) return { changes: [], failed: true, msg: `user: ${unsupported.join(', ')} ${unsupported.length === 1 ? 'is' : 'are'} not supported by jitsi-fleet yet` };
     const out = await ctx.probe(probeScript(a.name, a.group));
     const { account, nameGroup, groupGid } = parseProbe(out.stdout);

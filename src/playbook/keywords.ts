@@ -55,3 +55,8 @@ export function unsupportedWith(key: string): string | undefined {
   if (key.startsWith('with_') && !WITH_KEYS.includes(key)) return `${key} is not supported; use loop, or one of ${WITH_KEYS.join(', ')}`;
   return UNSUPPORTED_KEYS[key] || undefined;
 }
+
+/** A task or block whose failure the play expects (ignore_errors set and not false): its problems wait until it runs, as under Ansible. */
+export function expectsFailure(raw: Record<string, unknown>): boolean {
+  return raw.ignore_errors !== undefined && raw.ignore_errors !== false && raw.ignore_errors !== 'false';
+}

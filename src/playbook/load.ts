@@ -12,7 +12,7 @@ import { suggest } from '../util/suggest.ts';
 import { loadYamlFile, locate } from '../yaml/source.ts';
 import { checkArgs, normalizeArgs } from './args.ts';
 import { checkConditions, checkNotify, checkTemplates, isMapping, moduleArgNames, rejectUnknownKeys, where, type Raw } from './checks.ts';
-import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TASK_KEYS, unsupportedWith, WITH_KEYS } from './keywords.ts';
+import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TASK_KEYS, unsupportedWith, WITH_KEYS, expectsFailure } from './keywords.ts';
 import { parseKv } from './kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
@@ -373,7 +373,7 @@ class Loader {
       checkConditions(asConditions(raw.until), raw, 'until');
     } catch (e) {
       // A task whose failure the play expects (ignore_errors) fails when it runs, as under Ansible, instead of stopping the whole playbook.
-      if (!(e instanceof InputError) || raw.ignore_errors === undefined || raw.ignore_errors === false) throw e;
+      if (!(e instanceof InputError) || !expectsFailure(raw)) throw e;
       argsError = e.message;
     }
     if ((raw.retries !== undefined || raw.delay !== undefined) && raw.until === undefined) {

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { locate, parseYaml } from '../yaml/source.ts';
 import type { Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
+import { expectsFailure } from './keywords.ts';
 
 const MAGIC = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts', 'omit',
@@ -93,12 +94,10 @@ function checkValue(value: unknown, owner: unknown, key: string | number, known:
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) checkValue(v, value, k, known, asCondition);
 }
 
-/** A failure the play expects and handles: under ignore_errors, or in a block with a rescue. Such tasks may use what is undefined on purpose. */
-const tolerated = (raw: Record<string, unknown>) => raw.ignore_errors !== undefined && raw.ignore_errors !== false && raw.ignore_errors !== 'false';
 
 function checkNodes(nodes: Node[], known: Set<string>): void {
   for (const n of nodes) {
-    if (tolerated(n.raw)) continue;
+    if (expectsFailure(n.raw)) continue; // Ansible fails such tasks when they run; they may use what is undefined on purpose.
     const raw = n.kind === 'task' ? n.raw : undefined;
     checkConditions(n, known);
     if (n.kind === 'include') checkValue(n.raw, n.raw, '', known);
