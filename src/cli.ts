@@ -221,74 +221,95 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
   if (!Number.isInteger(forks) || forks < 1) throw new InputError(`--forks must be a positive whole number, got '${values.forks}'`);
   const lockWait = values['lock-wait'] === undefined ? 300 : Number(values['lock-wait']);
   if (!Number.isFinite(lockWait) || lockWait < 0) throw new InputError(`--lock-wait must be a number of seconds (0: do not wait), got '${values['lock-wait']}'`);
-  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { Engine, resolvePlayHosts }, { connectionFactory }] = await Promise.all([
+  // The inventory and -e are read while the playbook is; the playbook's problems are told first, as before.
+  const inventoryLoad = loadInventory(inventoryPath(values.inventory)).then(withConfigDefaults);
+  const extraVarsLoad = parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
+  inventoryLoad.catch(() => undefined);
+  extraVarsLoad.catch(() => undefined);
+  const { connectionFactory } = await import('./connection/factory.ts');
+  const connections = connectionFactory({
+    configFile: values['ssh-config'] as string | undefined,
+    hostKeyChecking: parseHostKeyChecking(values['host-key-checking']),
+    connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
+  });
+  // The first play's first hosts are connected while the rest of the code is loaded and the
+  // playbook read and checked: their handshakes (several network round trips) go on meanwhile.
+  await (async () => {
+    const [{ firstPlay }, { earlyHosts }] = await Promise.all([import('./playbook/first-play.ts'), import('./engine/early.ts')]);
+    const [inv, extra, first] = await Promise.all([inventoryLoad, extraVarsLoad, firstPlay(positionals[0])]);
+    await Promise.all(earlyHosts(inv, extra, values.limit as string | undefined, first, forks).map(({ host, vars }) => connections.early(host, vars)));
+  })().catch(() => undefined);
+  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { Engine, resolvePlayHosts }] = await Promise.all([
     import('./playbook/load.ts'),
     import('./modules/index.ts'),
     import('./playbook/undefined.ts'),
     import('./engine/run.ts'),
-    import('./connection/factory.ts'),
   ]);
-  const playbook = await loadPlaybook(positionals[0], { catalog });
-  const inventory = withConfigDefaults(await loadInventory(inventoryPath(values.inventory)));
-  const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
-  const playbookDirVars = await loadVarsDirs(playbook.dir);
-  checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars, { hostsOf: (p) => resolvePlayHosts({ inventory, extraVars, limit: values.limit as string | undefined }, p) });
-  const renderers: Renderer[] = [await pickRenderer((values.output as string | undefined) ?? 'auto')];
-  if (values.junit) renderers.push(new (await import('./output/junit.ts')).JunitRenderer(values.junit as string));
-  if (values.summary) renderers.push(new (await import('./output/summary.ts')).SummaryRenderer(values.summary as string));
-  const renderer: Renderer = {
-    handle: (e) => renderers.forEach((r) => r.handle(e)),
-    done: async () => void (await Promise.all(renderers.map((r) => r.done()))),
-    abort: async () => void (await Promise.all(renderers.map((r) => r.abort?.()))),
-  };
-  const redactor = new Redactor();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      process.stderr.write('\naborted: second Ctrl-C\n');
-      process.exit(130);
-    }
-    process.stderr.write('\ninterrupted: finishing the running tasks (at most 30 s), no new task starts; Ctrl-C again aborts at once\n');
-    setTimeout(() => {
-      process.stderr.write('running tasks did not end within 30 s: aborting\n');
-      process.exit(130);
-    }, 30_000).unref();
-  };
-  process.on('SIGINT', onSigint);
   try {
-    const engine = new Engine({
-      inventory,
-      playbook,
-      check: forceCheck || Boolean(values.check),
-      diff: forceCheck || Boolean(values.diff),
-      limit: values.limit as string | undefined,
-      tags: { only: list(values.tags), skip: list(values['skip-tags']) },
-      extraVars,
-      forks,
-      emit: (e) => renderer.handle(e),
-      redactor,
-      playbookDirVars,
-      connectionFor: connectionFactory({
-        configFile: values['ssh-config'] as string | undefined,
-        hostKeyChecking: parseHostKeyChecking(values['host-key-checking']),
-        connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
-      }),
-      stopRequested: () => interrupts > 0,
-      writeBehind: process.env.JITSI_FLEET_WRITE_BEHIND !== '0',
-      runLock: values['no-lock'] ? undefined : { holder: lockHolder(positionals[0]), waitSeconds: lockWait },
-    });
-    let result;
-    try {
-      result = await engine.run();
-    } catch (e) {
-      await renderer.abort?.();
-      throw e;
-    }
-    await renderer.done();
-    return exitCodeOf(result, Boolean(values['detailed-exitcode']));
+    return await runLoaded();
   } finally {
-    process.off('SIGINT', onSigint);
+    await connections.closeUnused();
+  }
+
+  async function runLoaded(): Promise<number> {
+    const playbook = await loadPlaybook(positionals[0], { catalog });
+    const inventory = await inventoryLoad;
+    const extraVars = await extraVarsLoad;
+    const playbookDirVars = await loadVarsDirs(playbook.dir);
+    checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars, { hostsOf: (p) => resolvePlayHosts({ inventory, extraVars, limit: values.limit as string | undefined }, p) });
+    const renderers: Renderer[] = [await pickRenderer((values.output as string | undefined) ?? 'auto')];
+    if (values.junit) renderers.push(new (await import('./output/junit.ts')).JunitRenderer(values.junit as string));
+    if (values.summary) renderers.push(new (await import('./output/summary.ts')).SummaryRenderer(values.summary as string));
+    const renderer: Renderer = {
+      handle: (e) => renderers.forEach((r) => r.handle(e)),
+      done: async () => void (await Promise.all(renderers.map((r) => r.done()))),
+      abort: async () => void (await Promise.all(renderers.map((r) => r.abort?.()))),
+    };
+    const redactor = new Redactor();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) {
+        process.stderr.write('\naborted: second Ctrl-C\n');
+        process.exit(130);
+      }
+      process.stderr.write('\ninterrupted: finishing the running tasks (at most 30 s), no new task starts; Ctrl-C again aborts at once\n');
+      setTimeout(() => {
+        process.stderr.write('running tasks did not end within 30 s: aborting\n');
+        process.exit(130);
+      }, 30_000).unref();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const engine = new Engine({
+        inventory,
+        playbook,
+        check: forceCheck || Boolean(values.check),
+        diff: forceCheck || Boolean(values.diff),
+        limit: values.limit as string | undefined,
+        tags: { only: list(values.tags), skip: list(values['skip-tags']) },
+        extraVars,
+        forks,
+        emit: (e) => renderer.handle(e),
+        redactor,
+        playbookDirVars,
+        connectionFor: connections,
+        stopRequested: () => interrupts > 0,
+        writeBehind: process.env.JITSI_FLEET_WRITE_BEHIND !== '0',
+        runLock: values['no-lock'] ? undefined : { holder: lockHolder(positionals[0]), waitSeconds: lockWait },
+      });
+      let result;
+      try {
+        result = await engine.run();
+      } catch (e) {
+        await renderer.abort?.();
+        throw e;
+      }
+      await renderer.done();
+      return exitCodeOf(result, Boolean(values['detailed-exitcode']));
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
   }
 }
 

@@ -8,18 +8,70 @@ import type { Lookup } from '../util/lookup.ts';
 import type { SshSettings } from './ssh-target.ts';
 import type { BatchWrite, BatchWriteResult, Become, Connection, ExecOptions, ExecResult, FileInfo, RunLockOptions, WriteOptions, WriteResult } from './types.ts';
 
-export function connectionFactory(settings: SshSettings = {}): (host: string, vars: Lookup) => Connection {
-  return (host, vars) => {
+/** Makes a host's connection; connects early what a run will ask for first. */
+export interface ConnectionFactory {
+  (host: string, vars: Lookup): Connection;
+  /**
+   * Starts connecting a host before the run asks for it (while the playbook is
+   * still being read), with its settings as known then (inventory and -e). The
+   * run's own request takes that connection when its settings come out the
+   * same, else closes it and connects anew. A failure waits for that request.
+   * Resolves once the connection is under way (its code loaded, its settings read).
+   */
+  early(host: string, vars: Lookup): Promise<void>;
+  /** Closes the early connections no run took. */
+  closeUnused(): Promise<void>;
+}
+
+/** What to connect: a key naming the settings, and how to make the connection. */
+interface Plan {
+  key: string;
+  make(): Connection;
+}
+
+export function connectionFactory(settings: SshSettings = {}): ConnectionFactory {
+  const plan = async (host: string, vars: Lookup): Promise<Plan> => {
     const kind = String(vars('ansible_connection') ?? (host === 'localhost' ? 'local' : 'ssh'));
-    if (kind === 'local') return new Deferred(host, async () => new (await import('./local.ts')).LocalConnection(host));
+    if (kind === 'local') {
+      const { LocalConnection } = await import('./local.ts');
+      return { key: 'local', make: () => new LocalConnection(host) };
+    }
     if (kind === 'ssh' || kind === 'paramiko' || kind === 'smart') {
-      return new Deferred(host, async () => {
-        const [{ SshConnection }, { resolveTarget }] = await Promise.all([import('./ssh.ts'), import('./ssh-target.ts')]);
-        return new SshConnection(resolveTarget(host, vars, settings));
-      });
+      const [{ SshConnection }, { resolveTarget }] = await Promise.all([import('./ssh.ts'), import('./ssh-target.ts')]);
+      const target = resolveTarget(host, vars, settings);
+      return { key: JSON.stringify(target), make: () => new SshConnection(target) };
     }
     throw new ConnectionError(`${host}: ansible_connection '${kind}' is not supported (use ssh or local)`);
   };
+  const earlyOnes = new Map<string, { key: Promise<string>; conn: Deferred }>();
+  const factory = (host: string, vars: Lookup): Connection => {
+    const kind = String(vars('ansible_connection') ?? (host === 'localhost' ? 'local' : 'ssh'));
+    if (!['local', 'ssh', 'paramiko', 'smart'].includes(kind)) throw new ConnectionError(`${host}: ansible_connection '${kind}' is not supported (use ssh or local)`);
+    const early = earlyOnes.get(host);
+    earlyOnes.delete(host);
+    return new Deferred(host, async () => {
+      const mine = await plan(host, vars);
+      if (early && (await early.key.catch(() => undefined)) === mine.key) return early.conn;
+      void early?.conn.close().catch(() => undefined);
+      return mine.make();
+    });
+  };
+  return Object.assign(factory, {
+    async early(host: string, vars: Lookup): Promise<void> {
+      if (earlyOnes.has(host)) return;
+      const planned = plan(host, vars);
+      const conn = new Deferred(host, async () => (await planned).make());
+      earlyOnes.set(host, { key: planned.then((p) => p.key), conn });
+      // Its failure is told when the run asks for the host (or never, if it does not).
+      conn.connect().catch(() => undefined);
+      await planned.catch(() => undefined);
+    },
+    async closeUnused(): Promise<void> {
+      const left = [...earlyOnes.values()];
+      earlyOnes.clear();
+      await Promise.all(left.map((e) => e.conn.close().catch(() => undefined)));
+    },
+  });
 }
 
 /** A connection made on connect(): every call goes to it. */
@@ -41,9 +93,17 @@ class Deferred implements Connection {
     return this.real?.commandsSent ?? 0;
   }
 
-  async connect(): Promise<void> {
-    this.real ??= await this.make();
-    await this.real.connect();
+  private making?: Promise<Connection>;
+  private connecting?: Promise<void>;
+
+  /** Connects once: a second call waits for the first. */
+  connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      this.making ??= this.make();
+      this.real = await this.making;
+      await this.real.connect();
+    })();
+    return this.connecting;
   }
 
   exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
@@ -70,7 +130,9 @@ class Deferred implements Connection {
     this.real?.unlock();
   }
 
+  /** Closes the connection, also one still connecting (its handshake is cut). */
   async close(): Promise<void> {
-    await this.real?.close();
+    const real = this.real ?? (await this.making?.catch(() => undefined));
+    await real?.close();
   }
 }

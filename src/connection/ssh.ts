@@ -22,6 +22,8 @@ interface Hop {
 export class SshConnection extends ShellConnection {
   private clients: Client[] = [];
   private closed = false;
+  /** Clients still in their handshake: close() cuts them. */
+  private readonly handshaking = new Set<Client>();
   private lostReason?: string;
   private active = 0;
   private waiting: (() => void)[] = [];
@@ -75,6 +77,10 @@ export class SshConnection extends ShellConnection {
       config.agent = process.env.SSH_AUTH_SOCK;
       tried.push('ssh-agent');
     }
+    // The methods we have, in OpenSSH's order, without ssh2's first 'none' request
+    // (a round trip that only asks the server which methods it takes).
+    const methods = [config.privateKey && 'publickey', config.agent && 'agent', config.tryKeyboard && 'keyboard-interactive', config.password && 'password'].filter((m): m is string => Boolean(m));
+    if (methods.length) config.authHandler = methods as never;
     const keys = await knownKeys(t.knownHostsFiles, this.names(h));
     const types = [...new Set(keys.filter((k) => !k.revoked).map((k) => k.type))];
     if (types.length) {
@@ -101,11 +107,14 @@ export class SshConnection extends ShellConnection {
           reject(e);
           return;
         }
+        if (this.closed) return reject(new ConnectionError(`${this.target.name}: the connection was closed while it was being made`));
         const client = new ssh2.Client();
+        this.handshaking.add(client);
         let settled = false;
         const fail = (why: string) => {
           if (settled) return;
           settled = true;
+          this.handshaking.delete(client);
           reject(new ConnectionError(why));
           // ssh2 may report more errors for a connection that never became
           // ready ("Connection lost before handshake"): keep listening, drop it.
@@ -113,6 +122,11 @@ export class SshConnection extends ShellConnection {
         };
         client.once('ready', () => {
           settled = true;
+          this.handshaking.delete(client);
+          if (this.closed) {
+            client.end();
+            return reject(new ConnectionError(`${this.target.name}: the connection was closed while it was being made`));
+          }
           resolve(client);
         });
         client.on('error', (err: Error & { level?: string }) => {
@@ -237,6 +251,8 @@ export class SshConnection extends ShellConnection {
   async close(): Promise<void> {
     this.releaseLock();
     this.closed = true;
+    for (const c of this.handshaking) c.destroy();
+    this.handshaking.clear();
     for (const c of this.clients.reverse()) c.end();
     this.clients = [];
   }

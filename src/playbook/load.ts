@@ -8,6 +8,7 @@ import path from 'node:path';
 import { InputError, InputErrors, type Location } from '../errors.ts';
 import { isTemplate } from '../template/templar.ts';
 import { check } from '../yaml/schema-check.ts';
+import { ioTurn } from '../util/io-turn.ts';
 import { suggest } from '../util/suggest.ts';
 import { loadYamlFile, locate } from '../yaml/source.ts';
 import { checkArgs, normalizeArgs } from './args.ts';
@@ -75,6 +76,7 @@ class Loader {
       if (!isMapping(item)) {
         throw new InputError(`each entry of '${key}' must be a task (a mapping); found ${JSON.stringify(item)}`, { location: locate(list, list.indexOf(item)) ?? where(owner, file, key) });
       }
+      await ioTurn();
       const node = await this.attempt(() => this.node(item, file, stack, handlers));
       if (node) out.push(node);
     }

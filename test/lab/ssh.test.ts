@@ -132,6 +132,30 @@ if (!skip) {
     assert.ok(second.report.commands.web1 <= 6, `web1: ${second.report.commands.web1} commands`);
   });
 
+  test('hosts connected while the playbook is read are the ones the run uses (one login per host); a play that changes the user connects anew as that user', async () => {
+    const logins = async () => Promise.all(HOSTS.map(async (h) => (await lab.exec(h, 'grep -c "^Accepted" /var/log/sshd.log || true')).stdout.trim()).map(async (n) => Number(await n)));
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const before = await logins();
+    const res = await json(['run', path.join(lab.dir, 'work', 'core.yml'), '-i', inv]);
+    assert.is(res.code, 0, res.raw + res.stderr);
+    const after = await logins();
+    assert.equal(after.map((n, i) => n - before[i]), [1, 1, 1], 'one SSH login per host');
+    // The inventory says root; the play says deploy: the early root connection is not used.
+    const play = await file('as-deploy.yml', `
+- hosts: web
+  gather_facts: false
+  vars: { ansible_user: deploy }
+  tasks:
+    - command: id -un
+      register: me
+      changed_when: false
+    - debug: { msg: "{{ me.stdout }}" }
+`);
+    const asDeploy = await json(['run', play, '-i', inv]);
+    assert.is(asDeploy.code, 0, asDeploy.raw + asDeploy.stderr);
+    for (const h of HOSTS) assert.is(asDeploy.report.plays[0].tasks[1].hosts[h].msg, 'deploy', `${h} ran as deploy`);
+  });
+
   test('check mode with diff shows the edits and leaves every file under /etc byte-identical', async () => {
     const inv = path.join(lab.dir, 'work', 'hosts.yml');
     const changed = await file('changed.yml', CORE.replace(/--apis=rest,xmpp/g, '--apis=rest').replace('[A=1, B=2]', '[A=1, B=3]'));

@@ -1,0 +1,21 @@
+/**
+ * The first play's `hosts` of a playbook file, read ahead of the full load
+ * (which reads the file again, with its tasks and checks): the run connects
+ * those hosts meanwhile. Undefined when the file cannot tell it (unreadable,
+ * not a list of plays, or starting with import_playbook); the full load then
+ * says what is wrong.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseYaml } from '../yaml/source.ts';
+
+export async function firstPlay(file: string): Promise<{ hosts: unknown } | undefined> {
+  try {
+    const data = parseYaml(await readFile(file, 'utf8'), file);
+    const first = Array.isArray(data) ? data[0] : undefined;
+    if (first === null || typeof first !== 'object' || Array.isArray(first)) return undefined;
+    if ('import_playbook' in first || 'ansible.builtin.import_playbook' in first) return undefined;
+    return { hosts: (first as Record<string, unknown>).hosts };
+  } catch {
+    return undefined;
+  }
+}
