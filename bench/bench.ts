@@ -126,7 +126,7 @@ ${cmdTable}
 `;
   // Other benchmarks' sections (bench:status, bench:scale, bench:startup, notes on writes) are kept.
   const old = await readFile(String(values.out), 'utf8').catch(() => '');
-  const kept = [...old.matchAll(/<!-- (status|scale|startup|writes):begin -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+  const kept = [...old.matchAll(/<!-- (status|scale|startup|writes|latency):begin -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
   await writeFile(String(values.out), kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
   console.log(`\nwritten to ${path.relative(process.cwd(), String(values.out))}`);
 }

@@ -317,7 +317,7 @@ async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...common, output: { type: 'string' } });
   const json = values.output === 'json';
   if (values.output !== undefined && !['json', 'plain', 'auto', 'pretty'].includes(values.output as string)) throw new InputError(`--output must be auto, pretty, plain or json; got '${values.output}'`);
-  const okFiles: { file: string; plays: number }[] = [];
+  const okFiles: { file: string; plays: number; unavailable?: unknown[] }[] = [];
   if (values.help) {
     console.log(HELP.validate);
     return 0;
@@ -355,7 +355,10 @@ async function validateCommand(argv: string[]): Promise<number> {
     }
     checkUndefinedVariables(pb, inventory, await loadVarsDirs(pb.dir), extraVars, { collect: found, hostsOf: (p) => hosts.get(p) ?? [] });
     if (found.length === 0 && !json) console.log(`ok: ${file} (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})`);
-    if (found.length === 0) okFiles.push({ file, plays: pb.plays.length });
+    // Not problems: such a task fails the host only if it runs (a branch for another OS family, say).
+    const unavailable = (pb.unavailable ?? []).map((e) => ({ file: e.location?.file, line: e.location?.line, column: e.location?.column, message: e.message, hint: e.hint }));
+    if (!json) for (const u of unavailable) console.error(`note: ${u.file}:${u.line}:${u.column}: ${u.message}; this task fails the host if it runs (it is under a when, or in a file include_tasks loads)${u.hint ? `\n  hint: ${u.hint}` : ''}`);
+    if (found.length === 0) okFiles.push({ file, plays: pb.plays.length, ...(unavailable.length ? { unavailable } : {}) });
     problems.push(...found);
   }
   if (problems.length) throw new InputErrors(problems);

@@ -17,6 +17,9 @@ echo "ipv4_interface=$dev"; echo "ipv4_gateway=$gw"; echo "ipv4_address=\${addr%
 py=$(command -v python3 2>/dev/null || command -v python 2>/dev/null)
 [ -n "$py" ] && echo "python=$py $("$py" -c 'import sys; print(*sys.version_info[:5])' 2>/dev/null)"
 echo "user_home=$HOME"; echo "user_uid=$(id -u)"; echo "user_gid=$(id -g)"
+awk -F': *' '/^processor/{n++} /^physical id/{s[$2]=1} /^cpu cores/{c=$2} /^siblings/{t=$2} END{k=0; for(i in s)k++; print "cpu=" n+0 " " k " " c+0 " " t+0}' /proc/cpuinfo 2>/dev/null
+echo "nproc=$(nproc 2>/dev/null)"
+awk '/^MemTotal:/{print "memtotal_kb=" $2} /^SwapTotal:/{print "swaptotal_kb=" $2}' /proc/meminfo 2>/dev/null
 `;
 
 const FAMILY: Record<string, string> = { debian: 'Debian', ubuntu: 'Debian', raspbian: 'Debian', fedora: 'RedHat', centos: 'RedHat', rhel: 'RedHat', rocky: 'RedHat', almalinux: 'RedHat', alpine: 'Alpine', arch: 'Archlinux' };
@@ -51,7 +54,25 @@ export async function gatherFacts(conn: Connection, become?: Become): Promise<Re
     user_uid: kv.user_uid === undefined ? undefined : Number(kv.user_uid),
     user_gid: kv.user_gid === undefined ? undefined : Number(kv.user_gid),
     default_ipv4: kv.ipv4_address ? { address: kv.ipv4_address, interface: kv.ipv4_interface, gateway: kv.ipv4_gateway || undefined } : {},
+    ...cpuFacts(kv.cpu),
+    ...(kv.nproc ? { processor_nproc: Number(kv.nproc) } : {}),
+    ...(kv.memtotal_kb ? { memtotal_mb: Math.floor(Number(kv.memtotal_kb) / 1024) } : {}),
+    ...(kv.swaptotal_kb ? { swaptotal_mb: Math.floor(Number(kv.swaptotal_kb) / 1024) } : {}),
   };
+}
+
+/**
+ * The processor facts as Ansible's Linux hardware facts count them from
+ * /proc/cpuinfo: sockets (physical ids, else every processor entry), cores
+ * per socket, threads per core, and vCPUs = threads x cores x sockets.
+ */
+function cpuFacts(line: string | undefined): Record<string, number> {
+  const [entries, sockets, cores, siblings] = (line ?? '').split(' ').map(Number);
+  if (!entries) return {};
+  const count = sockets || entries;
+  const perSocket = cores || 1;
+  const threads = siblings && cores ? Math.max(1, Math.floor(siblings / cores)) : 1;
+  return { processor_count: count, processor_cores: perSocket, processor_threads_per_core: threads, processor_vcpus: threads * perSocket * count };
 }
 
 /** ansible_python and the interpreter Ansible would have discovered (python3 on the host), when the host has one. */

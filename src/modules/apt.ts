@@ -19,6 +19,7 @@ export interface AptArgs {
   update_cache?: boolean;
   cache_valid_time?: number;
   install_recommends?: boolean;
+  default_release?: string;
 }
 
 const INSTALL = 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
@@ -56,7 +57,7 @@ function parseProbe(stdout: string): { pkgs: Map<string, PkgState>; age: number;
 
 export const apt: ModuleDef<AptArgs> = {
   name: 'apt',
-  argAliases: { pkg: 'name', package: 'name', 'update-cache': 'update_cache' },
+  argAliases: { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'default-release': 'default_release' },
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -66,6 +67,8 @@ export const apt: ModuleDef<AptArgs> = {
       update_cache: { type: 'boolean' },
       cache_valid_time: { type: 'integer', minimum: 0 },
       install_recommends: { type: 'boolean' },
+      // apt-get -t: the release to take packages from (empty: apt's default, as Ansible's).
+      default_release: { type: 'string' },
     },
     anyOf: [{ required: ['name'] }, { required: ['update_cache'] }],
     errorMessage: 'apt needs name, update_cache, or both',
@@ -83,7 +86,7 @@ export const apt: ModuleDef<AptArgs> = {
     else todo = names.filter((n, i) => !pkgs.get(bare[i])?.installed || (n.includes('=') && pkgs.get(bare[i])?.version !== n.split('=')[1]));
     const changes: Change[] = [];
     if (stale && (todo.length > 0 || names.length === 0)) changes.push({ kind: 'exec', command: 'apt-get update -q' });
-    const rec = a.install_recommends === undefined ? '' : a.install_recommends ? ' --install-recommends' : ' --no-install-recommends';
+    const rec = (a.install_recommends === undefined ? '' : a.install_recommends ? ' --install-recommends' : ' --no-install-recommends') + (a.default_release ? ` -t ${shellQuote(a.default_release)}` : '');
     if (todo.length > 0) {
       changes.push({ kind: 'exec', command: a.state === 'absent' ? `DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${todo.map(shellQuote).join(' ')}` : `${INSTALL}${rec} ${todo.map(shellQuote).join(' ')}` });
     }

@@ -50,9 +50,20 @@ function keywordsOf(raw: Raw): Keywords {
   };
 }
 
+/** The task's module is one jitsi-fleet does not have (unknown, or refused with an alternative). */
+class ModuleUnavailable extends InputError {}
+
 class Loader {
   /** Problems found so far: loading goes on past a bad task or play, so that all are reported at once. */
   readonly problems: InputError[] = [];
+  /**
+   * Tasks whose module jitsi-fleet lacks, in a file include_tasks loads or
+   * under a `when`: as under Ansible, they fail the host only if they run
+   * (on the OS family they are written for, say); `validate` names them.
+   */
+  readonly deferred: InputError[] = [];
+  /** Inside a dynamic include (include_tasks): its file is read when the include runs, under Ansible. */
+  private dynamic = 0;
 
   constructor(private readonly playbookDir: string, private readonly catalog: ModuleCatalog) {}
 
@@ -120,7 +131,21 @@ class Loader {
       const node = await this.role(spec.name, { tasksFrom: spec.tasks_from as string | undefined, varsFrom: spec.vars_from as string | undefined, defaultsFrom: spec.defaults_from as string | undefined, handlersFrom: spec.handlers_from as string | undefined }, {}, raw, file, stack, location);
       return { ...node, ...keywordsOf(raw), vars: { ...(node.vars ?? {}), ...((raw.vars as Raw | undefined) ?? {}) }, defaults: node.defaults, name: raw.name as string | undefined };
     }
-    return this.task(raw, file, location, handler);
+    try {
+      return this.task(raw, file, location, handler);
+    } catch (e) {
+      if (!(e instanceof ModuleUnavailable) || (this.dynamic === 0 && raw.when === undefined)) throw e;
+      this.deferred.push(e);
+      return this.failsWhenRun(raw, file, location, e);
+    }
+  }
+
+  /** A task that fails with `why` when it runs (its module is one jitsi-fleet lacks). */
+  private failsWhenRun(raw: Raw, file: string, location: Location, why: InputError): TaskNode {
+    const at = why.location ?? location;
+    const msg = `${why.message} (${path.relative(process.cwd(), at.file ?? file) || file}:${at.line}:${at.column})${why.hint ? `; ${why.hint}` : ''}`;
+    const mod = this.catalog.find('fail')!;
+    return { kind: 'task', name: raw.name as string | undefined, module: mod.name, mod, args: { msg }, location, argsLocation: location, argsError: msg, raw, ...keywordsOf(raw) };
   }
 
   async include(raw: Raw, action: string, file: string, stack: string[], location: Location): Promise<IncludeNode> {
@@ -158,13 +183,20 @@ class Loader {
     }
     checkConditions(asConditions(raw.when), raw, 'when');
     const data = await loadYamlFile(resolved);
-    const tasks = data === null ? [] : await this.taskList(data, { tasks: data }, 'tasks', resolved, [...stack, resolved]);
+    const isStatic = action.endsWith('import_tasks');
+    if (!isStatic) this.dynamic++;
+    let tasks: Node[];
+    try {
+      tasks = data === null ? [] : await this.taskList(data, { tasks: data }, 'tasks', resolved, [...stack, resolved]);
+    } finally {
+      if (!isStatic) this.dynamic--;
+    }
     if (data !== null && !Array.isArray(data)) throw new InputError('a task file must be a list of tasks', { location: locate(data) ?? { file: resolved, line: 1, column: 1 } });
     return {
       kind: 'include',
       name: raw.name as string | undefined,
       file: resolved,
-      isStatic: action.endsWith('import_tasks'),
+      isStatic,
       tasks,
       location,
       raw,
@@ -315,7 +347,7 @@ class Loader {
       }
       if (!actionModule || !this.catalog.find(actionModule)) {
         const refused = actionModule ? this.catalog.refused(actionModule) : undefined;
-        throw new InputError(refused?.message ?? `action names no module jitsi-fleet has${actionModule ? `: '${actionModule}'` : ''}`, { location: where(raw, file, 'action'), hint: refused?.hint });
+        throw new ModuleUnavailable(refused?.message ?? `action names no module jitsi-fleet has${actionModule ? `: '${actionModule}'` : ''}`, { location: where(raw, file, 'action'), hint: refused?.hint });
       }
     }
     const candidates = Object.keys(raw).filter((k) => !allowed.includes(k) && k !== 'action');
@@ -330,7 +362,7 @@ class Loader {
       const why = unsupportedWith(key);
       if (why) throw new InputError(`'${key}' is not supported: ${why}`, { location: where(raw, file, key) });
       const refused = this.catalog.refused(key);
-      if (refused) throw new InputError(refused.message, { location: where(raw, file, key), hint: refused.hint });
+      if (refused) throw new ModuleUnavailable(refused.message, { location: where(raw, file, key), hint: refused.hint });
       const nearKeyword = suggest(key, allowed);
       const nearModule = suggest(key, this.catalog.names());
       if (moduleKey && (raw[moduleKey] === null || raw[moduleKey] === undefined) && moduleArgNames(this.catalog.find(moduleKey)!).includes(key)) {
@@ -345,7 +377,7 @@ class Loader {
           hint: nearKeyword ? `did you mean '${nearKeyword}'?` : nearModule ? `did you mean the module '${nearModule}'?` : undefined,
         });
       }
-      throw new InputError(`unknown module '${key}'`, {
+      throw new ModuleUnavailable(`unknown module '${key}'`, {
         location: where(raw, file, key),
         hint: nearModule ? `did you mean '${nearModule}'?` : `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`,
       });
@@ -524,12 +556,13 @@ function flattenHandlers(nodes: Node[]): TaskNode[] {
 export async function loadPlaybook(file: string, opts: { catalog: ModuleCatalog; collect?: InputError[] }): Promise<Playbook> {
   const full = path.resolve(file);
   const problems: InputError[] = [];
-  const plays = await loadPlays(file, opts.catalog, problems, []);
+  const unavailable: InputError[] = [];
+  const plays = await loadPlays(file, opts.catalog, problems, [], unavailable);
   if (problems.length) {
     if (!opts.collect) throw new InputErrors(problems);
     opts.collect.push(...problems);
   }
-  return { file: full, dir: path.dirname(full), plays };
+  return { file: full, dir: path.dirname(full), plays, unavailable };
 }
 
 const IMPORT_PLAYBOOK = ['import_playbook', 'ansible.builtin.import_playbook'];
@@ -539,7 +572,7 @@ const IMPORT_PLAYBOOK = ['import_playbook', 'ansible.builtin.import_playbook'];
  * (import_playbook, relative to the importing file; `vars` and `tags` on the
  * import go to each imported play) in their place.
  */
-async function loadPlays(file: string, catalog: ModuleCatalog, problems: InputError[], stack: string[]): Promise<Play[]> {
+async function loadPlays(file: string, catalog: ModuleCatalog, problems: InputError[], stack: string[], unavailable: InputError[]): Promise<Play[]> {
   const full = path.resolve(file);
   const data = await loadYamlFile(file);
   if (!Array.isArray(data)) {
@@ -565,7 +598,7 @@ async function loadPlays(file: string, catalog: ModuleCatalog, problems: InputEr
         } catch {
           throw new InputError(`import_playbook: file not found: ${target} (looked in ${path.dirname(full)})`, { location: where(raw, file, key) });
         }
-        const sub = await loadPlays(resolved, catalog, problems, [...stack, full]);
+        const sub = await loadPlays(resolved, catalog, problems, [...stack, full], unavailable);
         const vars = isMapping(raw.vars) ? (raw.vars as Raw) : {};
         return sub.map((p) => ({ ...p, vars: { ...p.vars, ...vars }, tags: [...asList(raw.tags), ...p.tags] }));
       });
@@ -576,5 +609,6 @@ async function loadPlays(file: string, catalog: ModuleCatalog, problems: InputEr
     if (play) plays.push(play);
   }
   problems.push(...loader.problems);
+  unavailable.push(...loader.deferred);
   return plays;
 }

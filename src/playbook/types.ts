@@ -1,6 +1,6 @@
 import type { ModuleDef } from '../modules/types.ts';
 /** The loaded, validated shape of a playbook: plays holding task trees. */
-import type { Location } from '../errors.ts';
+import type { InputError, Location } from '../errors.ts';
 
 /** Keywords a task, block or include may carry; children inherit some of them. */
 export interface Keywords {
@@ -111,4 +111,6 @@ export interface Playbook {
   file: string;
   dir: string;
   plays: Play[];
+  /** Tasks whose module jitsi-fleet lacks, under a `when` or in a file include_tasks loads: they fail the host if they run. */
+  unavailable?: InputError[];
 }

@@ -126,6 +126,21 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
     }
     throw new Error(`random needs a list or a whole number, got ${v === null ? 'None' : typeof v}`);
   });
+  // Jinja2 3's indent (nunjucks' indents blank lines too): blank lines stay empty unless blank=True,
+  // first=True indents the first line, width may be the indent text itself.
+  f('indent', (v: unknown, ...a: unknown[]) => {
+    const kw = kwargsOf(a);
+    const pos = kw ? a.slice(0, -1) : a;
+    const width = kw?.width ?? pos[0] ?? 4;
+    const first = toBool(kw?.first ?? kw?.indentfirst ?? pos[1] ?? false);
+    const blank = toBool(kw?.blank ?? pos[2] ?? false);
+    const ind = typeof width === 'string' ? width : ' '.repeat(Number(width));
+    // Python's str.splitlines() of the text with a newline added (Jinja's own quirk).
+    const lines = `${v ?? ''}\n`.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
+    lines.pop();
+    const rv = blank ? lines.join(`\n${ind}`) : [lines[0], ...lines.slice(1).map((l) => (l ? ind + l : l))].join('\n');
+    return first ? ind + rv : rv;
+  });
   f('from_json', (v: string) => JSON.parse(v));
   f('to_yaml', (v: unknown) => toYaml(v));
   f('to_nice_yaml', (v: unknown) => toYaml(v, { indent: 4 }));

@@ -186,4 +186,50 @@ test('script, getent, the action: form, environment, copy with remote_src and mo
   assert.is(((await import('node:fs')).statSync(`${f}/b`).mode & 0o777).toString(8), '600');
 });
 
+test('a module jitsi-fleet lacks, under a when or in a file include_tasks loads: validate names it; the host fails only if the task runs', async () => {
+  await p.write('setup-Archlinux.yml', `
+- name: install with pacman
+  pacman: { name: nginx, state: present }
+`);
+  await p.write('setup-Debian.yml', `
+- name: on Debian
+  command: echo debian
+  changed_when: false
+`);
+  await p.write('play.yml', `
+- hosts: all
+  gather_facts: false
+  vars: { family: Debian }
+  tasks:
+    - include_tasks: setup-Archlinux.yml
+      when: family == 'Archlinux'
+    - include_tasks: setup-Debian.yml
+      when: family == 'Debian'
+    - name: yum on RedHat
+      yum: { name: nginx }
+      when: family == 'RedHat'
+`);
+  const v = await p.run('play.yml', [], 'validate');
+  assert.is(v.code, 0, v.stdout + v.stderr);
+  assert.match(v.stderr, /note: .*setup-Archlinux\.yml:3:3: unknown module 'pacman'; this task fails the host if it runs/);
+  assert.match(v.stderr, /note: .*play\.yml:11:7: .*yum/);
+  const ok = await p.json('play.yml');
+  assert.is(ok.code, 0, ok.stderr);
+  assert.is(statusOf(ok.report, 'on Debian', 'h1'), 'ok');
+  const arch = await p.json('play.yml', ['-e', 'family=Archlinux']);
+  assert.is(arch.code, 2, arch.stderr);
+  assert.is(statusOf(arch.report, 'install with pacman', 'h1'), 'failed');
+  assert.match(hostResult(arch.report, 'install with pacman', 'h1').msg, /unknown module 'pacman' \(.*setup-Archlinux\.yml:3:3\)/);
+  // Not under a when and not in an include_tasks file: refused before the run, as before.
+  await p.write('bare.yml', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - pacman: { name: nginx }
+`);
+  const bare = await p.run('bare.yml');
+  assert.is(bare.code, 1, bare.stdout + bare.stderr);
+  assert.match(bare.stderr + bare.stdout, /unknown module 'pacman'/);
+});
+
 test.run();

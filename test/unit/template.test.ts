@@ -74,6 +74,15 @@ test("Jinja2's x.0 for an index, in expressions and conditions, never inside str
   assert.is(renderString('text x.0 stays', lookup), 'text x.0 stays');
 });
 
+test("indent as Jinja2 3's: blank lines (and the end after a last newline) stay empty; first, blank, a text width", () => {
+  const vars: Record<string, unknown> = { t: 'a {\n  b;\n\n}\n' };
+  const lookup = (n: string) => vars[n];
+  assert.is(renderString('{{ t | indent(4) }}', lookup), 'a {\n      b;\n\n    }\n');
+  assert.is(renderString('{{ t | indent(2, true) }}', lookup), '  a {\n    b;\n\n  }\n');
+  assert.is(renderString('{{ t | indent(2, first=True, blank=True) }}', lookup), '  a {\n    b;\n  \n  }\n  ');
+  assert.is(renderString("{{ t | indent('> ') }}", lookup), 'a {\n>   b;\n\n> }\n');
+});
+
 test('values printed inside text as Jinja2 prints them: True/False, Python lists and dicts, None as nothing', () => {
   const vars: Record<string, unknown> = { t: true, f: false, l: ['a', 1, null, true], d: { k: "it's", n: [1] }, none: null };
   const lookup = (n: string) => vars[n];
