@@ -36,6 +36,6 @@ export function moduleContext(opts: {
     },
     vars: opts.vars,
     searchDirs: opts.searchDirs,
-    renderTemplate: (text, dir) => renderFile(text, opts.vars, dir ? [dir] : []),
+    renderTemplate: (text, dir, options) => renderFile(text, opts.vars, dir ? [dir] : [], options),
   };
 }

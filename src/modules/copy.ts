@@ -9,12 +9,13 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findSource } from './source-file.ts';
 import { planTextFile, type FileArgs } from './text-file.ts';
 import type { ModuleContext, ModuleDef, Plan } from './types.ts';
 import { attrsDiffer, FILE_COMMON_PROPS, normalizeMode } from './file-attrs.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 
 export interface CopyArgs extends FileArgs {
   dest: string;
@@ -65,6 +66,62 @@ export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext
   return plan;
 }
 
+/**
+ * A directory from the controller, as Ansible's copy does it: `src: dir/`
+ * copies what is in it into dest, `src: dir` the directory itself (dest/dir);
+ * every file planned as a single copy (same bytes check, mode, owner), folders
+ * made where missing (with directory_mode if given), symlinks followed.
+ */
+async function planDirectory(a: CopyArgs, root: string, ctx: ModuleContext): Promise<Plan> {
+  const into = a.src!.endsWith('/') ? a.dest : path.posix.join(a.dest, path.basename(root));
+  const files: { rel: string; full: string; mode: string }[] = [];
+  const dirs: string[] = [''];
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await readdir(path.join(root, rel))).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      const st = await stat(path.join(root, r));
+      if (st.isDirectory()) {
+        dirs.push(r);
+        await walk(r);
+      } else if (st.isFile()) files.push({ rel: r, full: path.join(root, r), mode: (st.mode & 0o7777).toString(8).padStart(4, '0') });
+    }
+  };
+  await walk('');
+  const changes: Plan['changes'] = [];
+  const diff: NonNullable<Plan['diff']> = [];
+  const made: string[] = [];
+  // dest itself too, when the folder goes inside it (made with directory_mode as well, as Ansible's).
+  const wanted = [...(into !== a.dest ? [a.dest.replace(/\/+$/, '') || '/'] : []), ...dirs.map((d) => (d ? path.posix.join(into, d) : into))];
+  for (const dest of wanted) {
+    const info = await ctx.files.get(dest, ctx.become);
+    if (info.state === 'absent') made.push(dest);
+    else if (info.state !== 'directory') return { changes: [], failed: true, msg: `${dest} exists and is not a directory` };
+  }
+  if (made.length) {
+    const dm = a.directory_mode === undefined ? undefined : normalizeMode(a.directory_mode);
+    const list = made.map(shellQuote).join(' ');
+    changes.push({ kind: 'exec', command: `mkdir -p -- ${list}${dm ? ` && chmod ${shellQuote(dm)} -- ${list}` : ''}` });
+  }
+  for (const f of files) {
+    const mode = a.mode === 'preserve' ? f.mode : a.mode;
+    const plan = await planContent({ ...a, src: f.rel, mode, dest: path.posix.join(into, f.rel) }, await readFile(f.full), ctx, 'file');
+    if (plan.failed) return plan;
+    changes.push(...plan.changes);
+    diff.push(...(plan.diff ?? []));
+  }
+  const written = changes.filter((c) => c.kind !== 'exec').length;
+  return {
+    changes,
+    diff,
+    msg: changes.length ? `${written} of ${files.length} files copied to ${into}${made.length ? `, ${made.length} folders made` : ''}` : `${into} already has these ${files.length} files`,
+    result: { dest: into, src: a.src },
+    finish(outcomes) {
+      const bad = outcomes.find((o) => o.code !== 0);
+      return bad ? { failed: true, msg: `making the folders under ${into} failed: ${bad.stderr.trim()}` } : { changed: true };
+    },
+  };
+}
+
 export const copy: ModuleDef<CopyArgs> = {
   name: 'copy',
   argAliases: { path: 'dest' },
@@ -104,7 +161,7 @@ export const copy: ModuleDef<CopyArgs> = {
       const found = await findSource(a.src!, ctx.searchDirs, 'files');
       if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/files').join(', ')})` };
       const st = await stat(found);
-      if (st.isDirectory()) return { changes: [], failed: true, msg: `copying the directory ${a.src} is not supported by jitsi-fleet yet: copy its files one by one (with_fileglob)` };
+      if (st.isDirectory()) return planDirectory(a, found, ctx);
       content = await readFile(found);
       srcMode = (st.mode & 0o7777).toString(8).padStart(4, '0');
     }

@@ -15,7 +15,14 @@ import { findSource } from './source-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
 import type { ModuleDef } from './types.ts';
 
-export const template: ModuleDef<CopyArgs & { src: string }> = {
+interface TemplateArgs extends CopyArgs {
+  src: string;
+  trim_blocks: boolean;
+  lstrip_blocks: boolean;
+  newline_sequence: '\n' | '\r' | '\r\n';
+}
+
+export const template: ModuleDef<TemplateArgs> = {
   name: 'template',
   schema: {
     type: 'object',
@@ -25,6 +32,10 @@ export const template: ModuleDef<CopyArgs & { src: string }> = {
       src: { type: 'string' },
       dest: { type: 'string' },
       force: { type: 'boolean', default: true },
+      // Jinja's whitespace and newline options, with Ansible's defaults.
+      trim_blocks: { type: 'boolean', default: true },
+      lstrip_blocks: { type: 'boolean', default: false },
+      newline_sequence: { enum: ['\n', '\r', '\r\n'], default: '\n' },
       ...FILE_COMMON_PROPS,
     },
   },
@@ -32,7 +43,7 @@ export const template: ModuleDef<CopyArgs & { src: string }> = {
   async plan(a, ctx) {
     const found = await findSource(a.src, ctx.searchDirs, 'templates');
     if (!found) return { changes: [], failed: true, msg: `Could not find or access '${a.src}' (looked in ${ctx.searchDirs.map((d) => d + '/templates').join(', ')})` };
-    const text = ctx.renderTemplate(await readFile(found, 'utf8'), path.dirname(found));
+    const text = ctx.renderTemplate(await readFile(found, 'utf8'), path.dirname(found), { trim_blocks: a.trim_blocks, lstrip_blocks: a.lstrip_blocks, newline_sequence: a.newline_sequence });
     return planContent(a, Buffer.from(text, 'utf8'), ctx, 'file');
   },
 };

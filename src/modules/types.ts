@@ -80,9 +80,11 @@ export interface ModuleContext {
   vars: Lookup;
   /** Folder to resolve relative `src` against (the playbook's or the task file's). */
   searchDirs: string[];
-  /** Render a template file's text with the task's variables. */
-  /** Renders a template's text; `dir` (the template's folder) is searched first by its includes. */
-  renderTemplate(text: string, dir?: string): string;
+  /**
+   * Renders a template's text with the task's variables; `dir` (the template's folder) is searched
+   * first by its includes; `opts` are the template module's Jinja options (Ansible's names).
+   */
+  renderTemplate(text: string, dir?: string, opts?: { trim_blocks?: boolean; lstrip_blocks?: boolean; newline_sequence?: string }): string;
 }
 
 export interface ModuleDef<A = Record<string, unknown>> {

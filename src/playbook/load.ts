@@ -64,6 +64,19 @@ class Loader {
   readonly deferred: InputError[] = [];
   /** Inside a dynamic include (include_tasks): its file is read when the include runs, under Ansible. */
   private dynamic = 0;
+  /** Inside a block, import or role that has a `when` (the condition goes to every task in it). */
+  private guarded = 0;
+
+  /** Loads what is under `raw` (a block, an import, a role entry), counting its `when`. */
+  private async under<T>(raw: Raw, load: () => Promise<T>): Promise<T> {
+    const when = raw.when !== undefined;
+    if (when) this.guarded++;
+    try {
+      return await load();
+    } finally {
+      if (when) this.guarded--;
+    }
+  }
 
   constructor(private readonly playbookDir: string, private readonly catalog: ModuleCatalog) {}
 
@@ -105,9 +118,9 @@ class Loader {
       const block: BlockNode = {
         kind: 'block',
         name: raw.name as string | undefined,
-        block: await this.taskList(raw.block, raw, 'block', file, stack),
-        rescue: await this.taskList(raw.rescue, raw, 'rescue', file, stack),
-        always: await this.taskList(raw.always, raw, 'always', file, stack),
+        block: await this.under(raw, () => this.taskList(raw.block, raw, 'block', file, stack)),
+        rescue: await this.under(raw, () => this.taskList(raw.rescue, raw, 'rescue', file, stack)),
+        always: await this.under(raw, () => this.taskList(raw.always, raw, 'always', file, stack)),
         location,
         raw,
         ...keywordsOf(raw),
@@ -115,7 +128,7 @@ class Loader {
       return block;
     }
     const include = Object.keys(raw).find((k) => INCLUDE_ACTIONS.includes(k));
-    if (include) return this.include(raw, include, file, stack, location);
+    if (include) return this.under(raw, () => this.include(raw, include, file, stack, location));
     const roleAction = Object.keys(raw).find((k) => ROLE_ACTIONS.includes(k));
     if (roleAction) {
       if (handler) throw new InputError(`${roleAction} is not supported in handlers`, { location });
@@ -128,13 +141,13 @@ class Loader {
       const extra = Object.keys(spec).find((k) => !known.includes(k));
       if (extra) throw new InputError(`unsupported argument '${extra}' for ${roleAction}`, { location: where(spec, file, extra), hint: `supported: ${known.slice(0, 5).join(', ')}` });
       if (spec.apply !== undefined) throw new InputError(`${roleAction}: apply is not supported; set the keywords on the tasks of the role`, { location: where(spec, file, 'apply') });
-      const node = await this.role(spec.name, { tasksFrom: spec.tasks_from as string | undefined, varsFrom: spec.vars_from as string | undefined, defaultsFrom: spec.defaults_from as string | undefined, handlersFrom: spec.handlers_from as string | undefined }, {}, raw, file, stack, location);
+      const node = await this.under(raw, () => this.role(spec.name as string, { tasksFrom: spec.tasks_from as string | undefined, varsFrom: spec.vars_from as string | undefined, defaultsFrom: spec.defaults_from as string | undefined, handlersFrom: spec.handlers_from as string | undefined }, {}, raw, file, stack, location));
       return { ...node, ...keywordsOf(raw), vars: { ...(node.vars ?? {}), ...((raw.vars as Raw | undefined) ?? {}) }, defaults: node.defaults, name: raw.name as string | undefined };
     }
     try {
       return this.task(raw, file, location, handler);
     } catch (e) {
-      if (!(e instanceof ModuleUnavailable) || (this.dynamic === 0 && raw.when === undefined)) throw e;
+      if (!(e instanceof ModuleUnavailable) || (this.dynamic === 0 && this.guarded === 0 && raw.when === undefined)) throw e;
       this.deferred.push(e);
       return this.failsWhenRun(raw, file, location, e);
     }
@@ -485,7 +498,7 @@ class Loader {
         const params: Raw = isMapping(entry) ? Object.fromEntries(Object.entries(entry).filter(([k]) => !reserved.includes(k))) : {};
         if (isMapping(entry) && isMapping(entry.vars)) Object.assign(params, entry.vars);
         if (isMapping(entry)) checkConditions(asConditions(entry.when), entry, 'when');
-        return this.roleOnce(name, {}, params, owner, file, [file], at);
+        return this.under(owner, () => this.roleOnce(name, {}, params, owner, file, [file], at));
       });
       if (node) roleNodes.push(node);
     }

@@ -112,8 +112,34 @@ runtime.inOperator = (key: unknown, val: unknown) => {
   throw new TemplateError(`argument of type '${val === null || val === undefined ? 'NoneType' : typeof val}' is not iterable`);
 };
 
+// Python's *args in a call (`q("list", *phrases)`, `lookup("file", *files, lstrip=True)`): a Spread node,
+// parsed where an argument starts with `*`, compiled to JavaScript's spread of the list.
+type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => unknown;
+const nunjucksNodes = (nunjucks as unknown as { nodes: { Node: { extend(name: string, props: object): NodeClass } } }).nodes;
+const Spread = nunjucksNodes.Node.extend('Spread', { fields: ['target'] });
+type ParserProto = { peekToken(): { type: string; value: string; lineno: number; colno: number }; skipValue(type: string, value: string): boolean; parseUnary(noFilters?: boolean): unknown };
+const parserProto = (nunjucks as unknown as { parser: { Parser: { prototype: ParserProto } } }).parser.Parser.prototype;
+const parseUnary = parserProto.parseUnary;
+parserProto.parseUnary = function (this: ParserProto, noFilters?: boolean) {
+  const tok = this.peekToken();
+  if (tok && tok.type === 'operator' && tok.value === '*' && this.skipValue('operator', '*')) return new Spread(tok.lineno, tok.colno, this.parseUnary(noFilters));
+  return parseUnary.call(this, noFilters);
+};
+
+runtime.spreadArgs = (v: unknown) => {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (v && typeof v === 'object') return Object.keys(v);
+  throw new TemplateError(`argument after * must be an iterable, not ${v === null || v === undefined ? 'NoneType' : typeof v}`);
+};
+
 type CompilerProto = { compile(n: unknown, f: unknown): void; _emit(s: string): void; _compileAggregate(n: unknown, f: unknown, a?: string, b?: string): void };
 const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto & Record<string, unknown> } } }).compiler.Compiler.prototype;
+compilerProto.compileSpread = function (this: CompilerProto, node: { target: unknown }, frame: unknown) {
+  this._emit('...runtime.spreadArgs(');
+  this.compile(node.target, frame);
+  this._emit(')');
+};
 compilerProto.compileCompare = function (this: CompilerProto, node: { expr: unknown; ops: { type: string; expr: unknown }[] }, frame: unknown) {
   this._emit('runtime.pyCompare(');
   this.compile(node.expr, frame);
@@ -166,6 +192,53 @@ export function pyRepr(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return `{${Object.entries(v as object).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
   return String(v);
+}
+
+/** Python's str() of a value. */
+function pyStr(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined ? 'None' : pyRepr(v);
+}
+
+/**
+ * Jinja's `format` filter: Python's printf-style `%` formatting (`%s`, `%r`,
+ * `%d`/`%i`, `%f`/`%.2f`, `%x`, `%o`, `%e`, `%%`, widths and `-`/`0` flags,
+ * and `%(name)s` with keyword arguments).
+ */
+export function pyFormat(fmt: unknown, ...args: unknown[]): string {
+  const last = args[args.length - 1] as Record<string, unknown> | undefined;
+  const named = last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords ? last : undefined;
+  const positional = named ? args.slice(0, -1) : args;
+  let next = 0;
+  const out = String(fmt).replace(/%(?:\(([^)]*)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sdirfFeExXoc%])/g, (_m, name: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+    if (conv === '%') return '%';
+    let v: unknown;
+    if (name !== undefined) {
+      if (!named || !(name in named)) throw new TemplateError(`format: no value for %(${name})s`);
+      v = named[name];
+    } else {
+      if (next >= positional.length) throw new TemplateError('format: not enough arguments for format string');
+      v = positional[next++];
+    }
+    let text: string;
+    const num = Number(v);
+    switch (conv) {
+      case 's': text = pyStr(v); if (prec !== undefined) text = text.slice(0, Number(prec)); break;
+      case 'r': text = pyRepr(v); break;
+      case 'd': case 'i': if (!Number.isFinite(num)) throw new TemplateError(`format: %${conv} format: a number is required, not ${typeof v}`); text = String(Math.trunc(num)); break;
+      case 'f': case 'F': text = num.toFixed(prec === undefined ? 6 : Number(prec)); break;
+      case 'e': case 'E': text = num.toExponential(prec === undefined ? 6 : Number(prec)).replace(/e([+-])(\d)$/, 'e$10$2'); if (conv === 'E') text = text.toUpperCase(); break;
+      case 'x': text = Math.trunc(num).toString(16); break;
+      case 'X': text = Math.trunc(num).toString(16).toUpperCase(); break;
+      case 'o': text = Math.trunc(num).toString(8); break;
+      default: text = String(v).charAt(0);
+    }
+    if (flags.includes('+') && /[dieEfF]/.test(conv) && num >= 0) text = `+${text}`;
+    const w = Number(width ?? 0);
+    if (text.length < w) text = flags.includes('-') ? text.padEnd(w) : flags.includes('0') && conv !== 's' ? (text.startsWith('-') ? '-' + text.slice(1).padStart(w - 1, '0') : text.padStart(w, '0')) : text.padStart(w);
+    return text;
+  });
+  if (!named && next < positional.length) throw new TemplateError('format: not all arguments converted during string formatting');
+  return out;
 }
 
 // Output as Jinja2 in Ansible prints it: True/False, lists and dicts as Python writes them,
@@ -232,13 +305,15 @@ const templateLoader = {
     const dirs = [...(renderState.templateDirs ?? []), ...[vars('role_path'), vars('playbook_dir')].filter((d): d is string => typeof d === 'string').flatMap((d) => [path.join(d, 'templates'), d])];
     for (const d of path.isAbsolute(name) ? [''] : dirs) {
       const p = path.resolve(d, name);
-      if (existsSync(p)) return { src: readFileSync(p, 'utf8'), path: p, noCache: true };
+      // As Jinja reads an included template: without its last newline ("Hello {% include 'w' %}!" is "Hello world!").
+      if (existsSync(p)) return { src: readFileSync(p, 'utf8').replace(/(?:\r\n|\n|\r)$/, ''), path: p, noCache: true };
     }
     return null;
   },
 };
 export const env = new nunjucks.Environment(templateLoader as unknown as nunjucks.ILoader, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false });
 installTests(env);
+env.addFilter('format', pyFormat);
 installFilters(env, (name, value, args) => {
   const test = (env as unknown as { getTest(n: string): (...a: unknown[]) => boolean }).getTest(name);
   if (!test) throw new TemplateError(`no test named '${name}'`);
@@ -283,8 +358,29 @@ env.addGlobal('dict', (...args: unknown[]) => {
 });
 
 const compiled = new Map<string, nunjucks.Template>();
+/** Jinja's whitespace options of the template module (Ansible's defaults: trim_blocks on, lstrip_blocks off). */
+export interface Whitespace {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+}
+
+const envOpts = (env as unknown as { opts: Whitespace }).opts;
+
+/** Runs `fn` with the template module's whitespace options in force (for the template and what it includes). */
+export function withWhitespace<T>(ws: Whitespace | undefined, fn: () => T): T {
+  if (!ws || (ws.trimBlocks === envOpts.trimBlocks && ws.lstripBlocks === envOpts.lstripBlocks)) return fn();
+  const outer = { trimBlocks: envOpts.trimBlocks, lstripBlocks: envOpts.lstripBlocks };
+  Object.assign(envOpts, ws);
+  try {
+    return fn();
+  } finally {
+    Object.assign(envOpts, outer);
+  }
+}
+
 export function compile(src: string): nunjucks.Template {
-  let t = compiled.get(src);
+  const key = envOpts.trimBlocks && !envOpts.lstripBlocks ? src : `${envOpts.trimBlocks ? 't' : '-'}${envOpts.lstripBlocks ? 'l' : '-'}\0${src}`;
+  let t = compiled.get(key);
   if (!t) {
     try {
       t = new nunjucks.Template(pythonIndexes(src), env, undefined, true);
@@ -292,7 +388,7 @@ export function compile(src: string): nunjucks.Template {
       throw new TemplateError(`template syntax error: ${cleanMessage(e)}`);
     }
     if (compiled.size > 5000) compiled.clear();
-    compiled.set(src, t);
+    compiled.set(key, t);
   }
   return t;
 }

@@ -5,7 +5,7 @@
  * undefined variable is an error that names it.
  */
 import nunjucks from 'nunjucks';
-import { BaseFrame, cleanMessage, compile, env, pythonIndexes, renderState } from './nunjucks-env.ts';
+import { BaseFrame, cleanMessage, compile, env, pythonIndexes, renderState, withWhitespace } from './nunjucks-env.ts';
 import { toBool } from './filters.ts';
 import { TemplateError } from './template-error.ts';
 import { undefinedIn } from './undefined.ts';
@@ -199,12 +199,40 @@ export function syntaxProblem(src: string): string | undefined {
   return unknownName(src);
 }
 
+/** The template module's rendering options (Ansible's names and defaults). */
+export interface TemplateOptions {
+  trim_blocks?: boolean;
+  lstrip_blocks?: boolean;
+  /** The newline of the template's own text in the output ("\n", "\r" or "\r\n"); values keep theirs. */
+  newline_sequence?: string;
+}
+
+/** How many '\n' the text ends with (Ansible's _count_newlines_from_end). */
+function newlinesAtEnd(s: string): number {
+  let n = 0;
+  while (n < s.length && s[s.length - 1 - n] === '\n') n++;
+  return n;
+}
+
+/** The text without its last newline, as Jinja reads a template (keep_trailing_newline off). */
+function stripTrailingNewline(s: string): string {
+  return s.endsWith('\r\n') ? s.slice(0, -2) : s.endsWith('\n') || s.endsWith('\r') ? s.slice(0, -1) : s;
+}
+
 /** Renders a whole template file's text (the `template` module); its includes are looked for in `dirs` first. */
-export function renderFile(text: string, lookup: Lookup, dirs: string[] = []): string {
+export function renderFile(text: string, lookup: Lookup, dirs: string[] = [], opts: TemplateOptions = {}): string {
   const outer = renderState.templateDirs;
   renderState.templateDirs = dirs;
+  // Jinja turns the template's own newlines into newline_sequence (values are left alone): so does the source here.
+  const nl = opts.newline_sequence ?? '\n';
+  // Jinja drops the source's last newline (keep_trailing_newline off); Ansible then adds newlines
+  // until the output ends with as many as the source did.
+  let src = stripTrailingNewline(text);
+  if (nl !== '\n') src = src.replace(/\r\n|\r|\n/g, nl);
   try {
-    return renderWith(text, lookup);
+    const out = withWhitespace({ trimBlocks: opts.trim_blocks ?? true, lstripBlocks: opts.lstrip_blocks ?? false }, () => renderWith(src, lookup));
+    const missing = newlinesAtEnd(text) - newlinesAtEnd(out);
+    return missing > 0 ? out + nl.repeat(missing) : out;
   } finally {
     renderState.templateDirs = outer;
   }

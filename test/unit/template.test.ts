@@ -83,6 +83,20 @@ test("indent as Jinja2 3's: blank lines (and the end after a last newline) stay 
   assert.is(renderString("{{ t | indent('> ') }}", lookup), 'a {\n>   b;\n\n> }\n');
 });
 
+test("Python's *args in calls (a lookup, a filter), and the format filter's printf-style formatting", () => {
+  const vars: Record<string, unknown> = { words: ['a', 'b'], one: 'x' };
+  const lookup = (n: string) => vars[n];
+  assert.equal(renderString('{{ q("list", *words) }}', lookup), ['a', 'b']);
+  assert.equal(renderString('{{ lookup("list", wantlist=True, *words) }}', lookup), ['a', 'b']);
+  assert.is(renderString('{{ "%s-%s" | format(*words) }}', lookup), 'a-b');
+  assert.is(renderString('{{ 2 * 3 }}', lookup), 6, 'multiplication is untouched');
+  // The results Python's jinja2 gives for the same templates.
+  assert.is(renderString('{{ "%05.1f|%-4d|%x|%r|%s" | format(3.14159, 7, 255, "q", [1, "a"]) }}', lookup), "003.1|7   |ff|'q'|[1, 'a']");
+  assert.is(renderString('{{ "%(a)s=%(b)d" | format(a="k", b=3) }}', lookup), 'k=3');
+  assert.is(renderString('{{ "%3s|%%" | format("x") }}', lookup), '  x|%');
+  assert.throws(() => renderString('{{ q("list", *nothing) }}', () => null), /argument after \* must be an iterable/);
+});
+
 test('values printed inside text as Jinja2 prints them: True/False, Python lists and dicts, None as nothing', () => {
   const vars: Record<string, unknown> = { t: true, f: false, l: ['a', 1, null, true], d: { k: "it's", n: [1] }, none: null };
   const lookup = (n: string) => vars[n];

@@ -1,0 +1,79 @@
+/**
+ * copy with a directory as src, under real ansible-playbook and under
+ * jitsi-fleet on localhost: `src: dir/` (its contents into dest) and
+ * `src: dir` (the folder itself), with nested and empty folders, mode and
+ * directory_mode; the same trees (paths, kinds, modes, bytes) and changed
+ * flags, then a second run that changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, readdir, rm, writeFile, mkdir, lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from '../helpers/test.ts';
+import { setup } from '../helpers/suite.ts';
+import * as assert from 'uvu/assert';
+import { stringify } from 'yaml';
+import { runTwins, twinProject } from '../helpers/twins.ts';
+
+let work = '';
+
+async function prepare(dir: string): Promise<void> {
+  const src = path.join(dir, 'files', 'conf.d');
+  await mkdir(path.join(src, 'sub'), { recursive: true });
+  await mkdir(path.join(src, 'empty'), { recursive: true });
+  await writeFile(path.join(src, 'a.conf'), 'a = 1\n');
+  await writeFile(path.join(src, 'sub', 'b.conf'), Buffer.from([0x62, 0xe9, 0x0a]));
+  await mkdir(path.join(dir, 'out', 'existing'), { recursive: true });
+  await writeFile(path.join(dir, 'out', 'existing', 'a.conf'), 'a = 1\n');
+  const out = (p: string) => path.join(dir, 'out', p);
+  const tasks = [
+    { name: 'contents into a new folder', copy: { src: 'conf.d/', dest: out('contents/') } },
+    { name: 'the folder itself, with modes', copy: { src: 'conf.d', dest: out('itself'), mode: '0640', directory_mode: '0750' } },
+    { name: 'into a folder that has one file already', copy: { src: 'conf.d/', dest: out('existing') } },
+  ];
+  await writeFile(path.join(dir, 'play.yml'), stringify([{ name: 'copy dirs', hosts: 'all', gather_facts: false, tasks }]));
+}
+
+/** Every path under out/: kind, mode and the bytes' sha256. */
+async function tree(dir: string): Promise<string[]> {
+  const rows: string[] = [];
+  const walk = async (rel: string) => {
+    for (const name of (await readdir(path.join(dir, rel))).sort()) {
+      const r = path.join(rel, name);
+      const st = await lstat(path.join(dir, r));
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isDirectory()) {
+        rows.push(`${r}/ ${mode}`);
+        await walk(r);
+      } else rows.push(`${r} ${mode} ${createHash('sha256').update(await readFile(path.join(dir, r))).digest('hex').slice(0, 12)}`);
+    }
+  };
+  await walk('');
+  return rows;
+}
+
+
+const changed = (report: any, key: 'a' | 'j') => report.plays[0].tasks.map((t: any) => (key === 'a' ? Boolean(t.hosts.localhost.changed) : t.hosts.localhost.changed));
+
+setup(test, async () => {
+  work = await twinProject('jf-copydir-', prepare);
+});
+
+test.after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test('copy of a folder: the same tree and changed flags as ansible-playbook', async () => {
+  const { a, j } = await runTwins(work);
+  assert.equal(changed(j, 'j'), changed(a, 'a'));
+  const [ta, tj] = await Promise.all([tree(path.join(work, 'ansible', 'out')), tree(path.join(work, 'fleet', 'out'))]);
+  assert.ok(ta.some((r) => r.startsWith('itself/conf.d/sub/b.conf')), `ansible copied the folder itself: ${ta.join(', ')}`);
+  assert.equal(tj, ta);
+});
+
+test('a second run changes nothing under either tool', async () => {
+  const { a, j } = await runTwins(work);
+  assert.equal(changed(a, 'a'), [false, false, false]);
+  assert.equal(changed(j, 'j'), [false, false, false]);
+});
+
+test.run();

@@ -1,0 +1,29 @@
+/**
+ * One local project in two copies under a temporary folder, `ansible/` and
+ * `fleet/` (each with its play.yml), run on localhost by ansible-playbook and
+ * by jitsi-fleet: the differential tests compare what each leaves behind.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as assert from 'uvu/assert';
+import { ANSIBLE_ENV, runCli, runCommand } from './cli.ts';
+
+/** Makes the two copies with `prepare` (given each copy's folder); returns the temporary folder. */
+export async function twinProject(prefix: string, prepare: (dir: string) => Promise<void>): Promise<string> {
+  const work = await mkdtemp(path.join(tmpdir(), prefix));
+  await writeFile(path.join(work, 'hosts.ini'), 'localhost ansible_connection=local\n');
+  await prepare(path.join(work, 'ansible'));
+  await prepare(path.join(work, 'fleet'));
+  return work;
+}
+
+/** Runs each copy's play.yml with its tool; both must succeed. Returns both JSON reports. */
+export async function runTwins(work: string): Promise<{ a: any; j: any }> {
+  const inv = path.join(work, 'hosts.ini');
+  const a = await runCommand('ansible-playbook', ['-i', inv, path.join(work, 'ansible', 'play.yml')], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
+  assert.is(a.code, 0, a.stdout.slice(-3000) + a.stderr);
+  const j = await runCli(['run', path.join(work, 'fleet', 'play.yml'), '-i', inv, '--output', 'json']);
+  assert.is(j.code, 0, j.stdout.slice(-3000) + j.stderr);
+  return { a: JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))), j: JSON.parse(j.stdout) };
+}
