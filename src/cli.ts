@@ -239,7 +239,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
     const [inv, extra, first] = await Promise.all([inventoryLoad, extraVarsLoad, firstPlay(positionals[0])]);
     await Promise.all(earlyHosts(inv, extra, values.limit as string | undefined, first, forks).map(({ host, vars }) => connections.early(host, vars)));
   })().catch(() => undefined);
-  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { Engine, resolvePlayHosts }] = await Promise.all([
+  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { Engine, resolvePlayHosts, addsToInventory }] = await Promise.all([
     import('./playbook/load.ts'),
     import('./modules/index.ts'),
     import('./playbook/undefined.ts'),
@@ -256,7 +256,8 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
     const inventory = await inventoryLoad;
     const extraVars = await extraVarsLoad;
     const playbookDirVars = await loadVarsDirs(playbook.dir);
-    checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars, { hostsOf: (p) => resolvePlayHosts({ inventory, extraVars, limit: values.limit as string | undefined }, p) });
+    const adds = addsToInventory(playbook.plays);
+    checkUndefinedVariables(playbook, inventory, playbookDirVars, extraVars, { hostsOf: (p) => resolvePlayHosts({ inventory, extraVars, limit: values.limit as string | undefined }, p, adds) });
     const renderers: Renderer[] = [await pickRenderer((values.output as string | undefined) ?? 'auto')];
     if (values.junit) renderers.push(new (await import('./output/junit.ts')).JunitRenderer(values.junit as string));
     if (values.summary) renderers.push(new (await import('./output/summary.ts')).SummaryRenderer(values.summary as string));
@@ -325,7 +326,7 @@ async function validateCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new InputError('name at least one playbook to validate');
   const inventory = withConfigDefaults(await loadInventory(inventoryPath(values.inventory)));
   const extraVars = await parseExtraVars((values['extra-vars'] as string[] | undefined) ?? []);
-  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { resolvePlayHosts }] = await Promise.all([
+  const [{ loadPlaybook }, { catalog }, { checkUndefinedVariables }, { resolvePlayHosts, addsToInventory }] = await Promise.all([
     import('./playbook/load.ts'),
     import('./modules/index.ts'),
     import('./playbook/undefined.ts'),
@@ -347,7 +348,7 @@ async function validateCommand(argv: string[]): Promise<number> {
     const hosts = new Map<Play, string[]>();
     for (const play of pb.plays) {
       try {
-        hosts.set(play, resolvePlayHosts({ inventory, extraVars }, play));
+        hosts.set(play, resolvePlayHosts({ inventory, extraVars }, play, addsToInventory(pb.plays)));
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         found.push(e);

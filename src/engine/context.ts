@@ -79,7 +79,7 @@ export const OMIT = '__omit_place_holder__jitsi_fleet__';
 export class RunContext {
   readonly hosts = new Map<string, HostState>();
   private readonly invVarsCache = new Map<string, Vars>();
-  readonly groups: Record<string, string[]>;
+  groups: Record<string, string[]>;
 
   constructor(readonly opts: EngineOptions) {
     this.groups = groupsVar(opts.inventory);
@@ -92,6 +92,48 @@ export class RunContext {
       this.hosts.set(name, h);
     }
     return h;
+  }
+
+  /** Inventory edits made by group_by and add_host in this run: play host patterns are resolved again after one. */
+  inventoryEdits = 0;
+
+  /** group_by: the host joins `group` (made if new, under `parents`); its variables see the group's. */
+  addToGroup(host: string, group: string, parents: string[]): boolean {
+    const inv = this.opts.inventory;
+    if (!inv.hosts.has(host)) return false;
+    const had = inv.groups.get(group)?.hosts.includes(host) ?? false;
+    inv.addGroup(group);
+    for (const p of parents) if (p !== group) inv.addChild(p, group);
+    inv.addHost(host, group);
+    inv.reconcile();
+    this.inventoryChanged();
+    return !had;
+  }
+
+  /** add_host: a host (new or known) with groups and variables; true when something changed. */
+  addHost(spec: { host_name: string; groups: string[]; host_vars: Vars }): boolean {
+    const inv = this.opts.inventory;
+    const known = inv.hosts.has(spec.host_name);
+    const groups = spec.groups.length ? spec.groups : known ? [] : ['ungrouped'];
+    let changed = !known;
+    for (const g of groups) {
+      if (!inv.groups.get(g)?.hosts.includes(spec.host_name)) changed = true;
+      inv.addHost(spec.host_name, g);
+    }
+    const h = inv.hosts.get(spec.host_name)!;
+    for (const [k, v] of Object.entries(spec.host_vars)) {
+      if (h.vars[k] !== v) changed = true;
+      h.vars[k] = v;
+    }
+    inv.reconcile();
+    this.inventoryChanged();
+    return changed;
+  }
+
+  private inventoryChanged(): void {
+    this.inventoryEdits++;
+    this.groups = groupsVar(this.opts.inventory);
+    this.invVarsCache.clear();
   }
 
   inventoryVars(host: string): Vars {

@@ -45,8 +45,28 @@ function failedWrite(o: TaskOutcome, f: WriteFailure): TaskOutcome {
   return { ...o, status, changed: false, msg: f.unreachable ? first : 'One or more items failed', diff: [], items, result: { ...(o.result ?? {}), changed: false, failed: true } };
 }
 
+/** True when a play's tasks (handlers and includes too) use add_host or group_by. */
+export function addsToInventory(plays: Play[]): boolean {
+  const walk = (nodes: Node[]): boolean =>
+    nodes.some((n) => (n.kind === 'task' ? n.mod.name === 'add_host' || n.mod.name === 'group_by' : n.kind === 'block' ? walk(n.block) || walk(n.rescue) || walk(n.always) : walk(n.tasks)));
+  return plays.some((p) => walk(p.preTasks) || walk(p.tasks) || walk(p.postTasks) || walk(p.handlers));
+}
+
 /** Resolves every play's hosts before anything runs, so a bad pattern stops the run early. */
-export function resolvePlayHosts(opts: Pick<EngineOptions, 'inventory' | 'limit' | 'extraVars'>, play: Play): string[] {
+/**
+ * A play's hosts. `later`: the playbook adds hosts or groups as it runs
+ * (add_host, group_by; see addsToInventory), so a pattern that matches
+ * nothing yet is no error: the play is resolved again when it starts.
+ */
+export function resolvePlayHosts(opts: Pick<EngineOptions, 'inventory' | 'limit' | 'extraVars'>, play: Play, later = false): string[] {
+  if (later) {
+    try {
+      return resolvePlayHosts(opts, play);
+    } catch (e) {
+      if (e instanceof InputError && /matches no host or group/.test(e.message)) return [];
+      throw e;
+    }
+  }
   let pattern: string;
   try {
     pattern = String(renderString(play.hosts, scope([opts.extraVars, play.vars])));
@@ -109,7 +129,10 @@ export class Engine {
     const { playbook } = this.opts;
     const emit = (e: RunEvent) => this.ctx.emit(e);
     emit({ kind: 'run-start', playbook: playbook.file, check: this.opts.check, diff: this.opts.diff });
-    const playHosts = playbook.plays.map((p) => resolvePlayHosts(this.opts, p));
+    // A playbook that adds hosts or groups (add_host, group_by) may name them in later plays: such a
+    // pattern is resolved when its play starts (and a play that still matches nothing is skipped, as Ansible's).
+    const adds = addsToInventory(playbook.plays);
+    const playHosts = playbook.plays.map((p) => resolvePlayHosts(this.opts, p, adds));
     if (this.opts.limit && playHosts.every((h) => h.length === 0)) {
       throw new InputError(`--limit '${this.opts.limit}' leaves no host to run on`);
     }
@@ -124,6 +147,15 @@ export class Engine {
       });
       for (const [i, play] of playbook.plays.entries()) {
         if (this.stop()) break;
+        if (this.ctx.inventoryEdits > 0) {
+          try {
+            playHosts[i] = resolvePlayHosts(this.opts, play);
+          } catch (e) {
+            if (!(e instanceof InputError)) throw e;
+            emit({ kind: 'warning', msg: `play '${play.name}': ${e.message}` });
+            playHosts[i] = [];
+          }
+        }
         const hosts = playHosts[i].filter((h) => !this.ctx.host(h).failed && !this.ctx.host(h).unreachable);
         emit({ kind: 'play-start', name: play.name, hosts });
         if (hosts.length === 0) {
@@ -361,7 +393,7 @@ export class Engine {
     const hostvars = this.ctx.hostvars(play, batch, playHosts);
     const env = { ctx: this.ctx, play, batch, playHosts, hostvars, frames, taskId: id, handler, deferWrites };
     const runner = new TaskRunner(env, task);
-    const runOnce = boolKeyword([...frames, task], 'runOnce', runner.lookup(hosts[0]), false);
+    const runOnce = Boolean(task.mod.once) || boolKeyword([...frames, task], 'runOnce', runner.lookup(hosts[0]), false);
     let title = taskTitle(task);
     try {
       title = String(renderString(title, runner.lookup(hosts[0])));

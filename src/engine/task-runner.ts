@@ -414,6 +414,9 @@ export class TaskRunner {
     }
     const facts = result.ansible_facts as Vars | undefined;
     if (facts && !failed) Object.assign(this.env.ctx.host(host).facts, facts);
+    // group_by and add_host: the run's inventory changes (Ansible reports a change when something was added).
+    if (!failed && typeof result.add_group === 'string') changed = this.env.ctx.addToGroup(host, result.add_group, (result.parent_groups as string[] | undefined) ?? ['all']) || changed;
+    if (!failed && result.add_host) changed = this.env.ctx.addHost(result.add_host as { host_name: string; groups: string[]; host_vars: Vars }) || changed;
     // Every result has changed and failed, as Ansible's (`'failed' in r` is true).
     result = { ...result, changed, msg, failed };
     // changed_when / failed_when see the result under the register name.

@@ -9,6 +9,8 @@ import { service } from './service.ts';
 import { ufw } from './ufw.ts';
 import { command, shell } from './command.ts';
 import { assert, debug, fail, pause, ping, setFact } from './controller.ts';
+import { addHost, groupBy } from './inventory-edits.ts';
+import { find } from './find.ts';
 import { packageModule } from './package.ts';
 import { copy } from './copy.ts';
 import { lineinfile } from './lineinfile.ts';
@@ -26,7 +28,7 @@ import { group, user } from './user.ts';
 import { getent, script, tempfile } from './script.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -51,7 +53,7 @@ export const KNOWN_UNSUPPORTED = new Set([
   'apt_key',
   'yum', 'dnf', 'pip', 'git', 'unarchive', 'fetch', 'raw', 'cron',
   'setup',
-  'hostname', 'mount', 'sysctl', 'find', 'archive', 'synchronize', 'reboot', 'add_host', 'group_by',
+  'hostname', 'mount', 'sysctl', 'archive', 'synchronize', 'reboot',
 ].flatMap((n) => [n, `ansible.builtin.${n}`]));
 
 const shortNames = () => [...new Set(moduleNames().filter((n) => !n.includes('.')))].join(', ');

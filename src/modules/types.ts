@@ -97,6 +97,8 @@ export interface ModuleDef<A = Record<string, unknown>> {
   freeForm?: string[];
   /** Runs on the controller without touching the host (set_fact, debug, assert, fail). */
   controller?: boolean;
+  /** Runs once per task, for the first host, as if run_once were set (Ansible's add_host bypasses the host loop). */
+  once?: boolean;
   /** Paths the module will read, so the engine can prefetch them in one round trip. */
   reads?(args: A): string[];
   plan(args: A, ctx: ModuleContext): Promise<Plan>;

@@ -17,7 +17,7 @@ export interface WaitForArgs {
   port?: number;
   path?: string;
   search_regex?: string;
-  state: 'started' | 'stopped' | 'present' | 'absent';
+  state: 'started' | 'stopped' | 'present' | 'absent' | 'drained';
   delay: number;
   timeout: number;
   sleep: number;
@@ -34,7 +34,7 @@ export const waitFor: ModuleDef<WaitForArgs> = {
       port: { type: 'integer', minimum: 1, maximum: 65535 },
       path: { type: 'string' },
       search_regex: { type: 'string' },
-      state: { enum: ['started', 'stopped', 'present', 'absent'], default: 'started' },
+      state: { enum: ['started', 'stopped', 'present', 'absent', 'drained'], default: 'started' },
       delay: { type: 'number', minimum: 0, default: 0 },
       timeout: { type: 'number', minimum: 0, default: 300 },
       sleep: { type: 'number', minimum: 0.1, default: 1 },
@@ -49,8 +49,10 @@ export const waitFor: ModuleDef<WaitForArgs> = {
     if (a.port !== undefined) {
       if (a.search_regex !== undefined) return { changes: [], failed: true, msg: 'wait_for: search_regex with a port (reading a banner) is not supported; use it with path' };
       const open = `(exec 3<>${shellQuote(`/dev/tcp/${a.host}/${a.port}`)}) 2>/dev/null`;
-      if (!['started', 'stopped'].includes(a.state)) return { changes: [], failed: true, msg: `wait_for: state ${a.state} with a port is not supported (started or stopped)` };
-      check = a.state === 'stopped' ? `! ${open}` : open;
+      if (!['started', 'stopped', 'drained'].includes(a.state)) return { changes: [], failed: true, msg: `wait_for: state ${a.state} with a port is not supported (started, stopped or drained)` };
+      // drained: no established connection to the port on this host (ss from iproute2).
+      const drained = `[ -z "$(ss -Htn state established ${shellQuote(`( sport = :${a.port} )`)} 2>/dev/null)" ]`;
+      check = a.state === 'stopped' ? `! ${open}` : a.state === 'drained' ? drained : open;
       what = `${a.host}:${a.port}`;
     } else if (a.path !== undefined) {
       const p = shellQuote(a.path);
