@@ -197,7 +197,7 @@ export class RunContext {
    */
   lookup(host: string, at: PlayPosition, frames: Keywords[] = [], loopVars?: Vars): Lookup {
     const magic = this.magic(host, at.play, at.batch, at.playHosts, at.hostvars ?? this.hostvars(at.play, at.batch, at.playHosts));
-    const scoped = frames.map((f) => f.vars).filter(Boolean).reverse() as Vars[];
+    const scoped = frames.flatMap((f) => [f.vars, f.hostVars?.get(host)]).filter(Boolean).reverse() as Vars[];
     // Role defaults sit below every other variable, the inventory's included (innermost role first).
     const defaults = frames.map((f) => f.defaults).filter(Boolean).reverse() as Vars[];
     return scope([this.opts.extraVars, magic, loopVars, this.host(host).facts, ...scoped, at.play.varsFilesVars, at.play.vars, this.inventoryVars(host), ...defaults], this.opts.redactor);

@@ -4,17 +4,19 @@
  * handlers at the end of each section or at flush_handlers, serial batches,
  * max_fail_percentage and any_errors_fatal as Ansible has them.
  */
-import { InputError, InternalError, isFleetError, messageOf } from '../errors.ts';
+import { InputError, InternalError, isFleetError, messageOf, type Location } from '../errors.ts';
 import type { HostStats, RunEvent, TaskOutcome } from '../events/events.ts';
 import { selectHosts } from '../inventory/pattern.ts';
 import type { BlockNode, IncludeNode, Keywords, Node, Play, TaskNode } from '../playbook/types.ts';
-import { renderString, TemplateError } from '../template/templar.ts';
+import { condition, renderString, TemplateError } from '../template/templar.ts';
 import { RunContext, type EngineOptions } from './context.ts';
 import { gatherOn, prefetchFor } from './prepare.ts';
 import { forEachLimited } from './pool.ts';
 import { injectFault } from '../util/fault.ts';
 import { selected } from './tags.ts';
-import { TaskRunner, taskTitle } from './task-runner.ts';
+import { loopItems, loopVarsOf, TaskRunner, taskTitle } from './task-runner.ts';
+import { toBool } from '../template/filters.ts';
+import type { Vars } from '../inventory/model.ts';
 import { scope } from './vars.ts';
 import { boolKeyword, keywordBool } from './keywords.ts';
 import type { WriteBehind, WriteFailure } from './write-behind.ts';
@@ -329,8 +331,68 @@ export class Engine {
     // include_tasks: its own tags select the include; they do not pass to the included tasks.
     const effective = [...frames.flatMap((f) => f.tags ?? []), ...(node.tags ?? [])];
     if (!selected(effective, this.opts.tags)) return;
-    const { tags: _t, ...rest } = node;
-    return this.runNodes(node.tasks, [...frames, rest], play, batch, playHosts, only);
+    const { tags: _t, when, ...rest } = node;
+    return this.runDynamicInclude(node, when ?? [], frames, rest, play, batch, playHosts, only);
+  }
+
+  /**
+   * include_tasks as Ansible's linear strategy runs it: decided per host at
+   * include time (its `when`, per item of its loop, with the loop variables;
+   * not passed on to the included tasks), then the file's tasks run once per
+   * distinct inclusion (the same item on several hosts: once, together), in
+   * the order the hosts' inclusions came, each host with its loop variables.
+   */
+  private async runDynamicInclude(node: IncludeNode, when: unknown[], frames: Keywords[], own: Keywords, play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {
+    const hostvars = this.ctx.hostvars(play, batch, playHosts);
+    const at = { play, batch, playHosts, hostvars };
+    const inclusions: { key: string; vars: Vars | undefined; hosts: string[] }[] = [];
+    const failures = new Map<string, string>();
+    const lc = node.loopControl;
+    for (const h of this.active(batch, only)) {
+      try {
+        const lookup = this.ctx.lookup(h, at, [...frames, own]);
+        const list = node.loop === undefined ? [undefined] : loopItems(node, lookup);
+        for (let index = 0; index < list.length; index++) {
+          let vars: Vars | undefined;
+          if (node.loop !== undefined) {
+            const extended = lc?.extended !== undefined && toBool(renderString(String(lc.extended), lookup));
+            const allItems = lc?.extendedAllitems === undefined || toBool(renderString(String(lc.extendedAllitems), lookup));
+            vars = loopVarsOf(lc, list, index, extended, allItems);
+          }
+          const itemLookup = vars ? this.ctx.lookup(h, at, [...frames, { ...own, hostVars: new Map([[h, vars]]) }]) : lookup;
+          if (!when.every((c) => condition(c, itemLookup))) continue;
+          // The same inclusion (same loop variables) for several hosts runs once for them all; a host's second one is another.
+          const key = JSON.stringify(vars ?? null);
+          const same = inclusions.find((inc) => inc.key === key && !inc.hosts.includes(h));
+          if (same) same.hosts.push(h);
+          else inclusions.push({ key, vars, hosts: [h] });
+        }
+      } catch (e) {
+        if (!(e instanceof TemplateError || e instanceof InputError)) throw e;
+        failures.set(h, messageOf(e));
+      }
+    }
+    if (failures.size) this.failHosts(`include_tasks ${node.file.replace(/^.*\//, '')}`, node.location, failures);
+    for (const inc of inclusions) {
+      if (this.stop()) return;
+      const hosts = new Set(inc.hosts);
+      if (this.active(batch, hosts).length === 0) continue;
+      const frame: Keywords = inc.vars ? { ...own, hostVars: new Map(inc.hosts.map((h) => [h, inc.vars!])) } : own;
+      await this.runNodes(node.tasks, [...frames, frame], play, batch, playHosts, hosts);
+    }
+  }
+
+  /** A step that is not a task (a looped include's items) failed on these hosts: reported as a failed task. */
+  private failHosts(title: string, location: Location, failures: Map<string, string>): void {
+    const id = ++this.taskCounter;
+    this.ctx.emit({ kind: 'task-start', taskId: id, name: title, hosts: [...failures.keys()], handler: false, location });
+    for (const [host, msg] of failures) {
+      const s = this.ctx.host(host);
+      s.failed = true;
+      s.stats.failed++;
+      this.emitResult({ host, task: title, taskId: id, status: 'failed', changed: false, msg, diff: [], durationMs: 0, location, result: { failed: true, changed: false, msg } });
+    }
+    this.ctx.emit({ kind: 'task-end', taskId: id });
   }
 
   private async runBlock(node: BlockNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {

@@ -9,7 +9,7 @@ import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
 import type { ItemOutcome, Status, TaskOutcome } from '../events/events.ts';
 import { NO_LOG_MESSAGE, SECRET_NAME } from '../events/redact.ts';
 import { checkArgs, normalizeArgs } from '../playbook/args.ts';
-import type { Keywords, Play, TaskNode } from '../playbook/types.ts';
+import type { Keywords, LoopControl, Play, TaskNode } from '../playbook/types.ts';
 import { condition, queryLookup, renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
 import { toBool } from '../template/filters.ts';
 import { injectFault } from '../util/fault.ts';
@@ -109,13 +109,7 @@ export class TaskRunner {
       if (task.register) state.facts[task.register] = r.result;
       return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
     }
-    let items = renderDeep(task.loop, lookup);
-    if (task.loopKind && task.loopKind !== 'loop') {
-      // with_<lookup>: query(lookup, terms), the terms a list (a lone value is one term), as Ansible's.
-      items = queryLookup(task.loopKind.replace(/^with_/, ''), Array.isArray(items) ? items : [items], lookup);
-    }
-    if (typeof items === 'string') throw new TemplateError(`loop must be a list; the template gave a string: ${JSON.stringify(items).slice(0, 80)}`);
-    if (!Array.isArray(items)) throw new TemplateError(`loop must be a list, got ${items === null ? 'null' : typeof items}`);
+    const items = loopItems(task, lookup);
     const loopVar = task.loopControl?.loopVar ?? 'item';
     const results: Record<string, unknown>[] = [];
     const outcomes: ItemOutcome[] = [];
@@ -132,21 +126,7 @@ export class TaskRunner {
     for (const [index, item] of list.entries()) {
       if (index > 0 && pause > 0) await this.env.ctx.sleep(pause * 1000);
       this.items.set(host, index);
-      const loopVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
-      if (lc?.indexVar) {
-        loopVars[lc.indexVar] = index;
-        loopVars.ansible_index_var = lc.indexVar;
-      }
-      if (extended) {
-        // loop_control.extended: Ansible's ansible_loop.
-        loopVars.ansible_loop = {
-          ...(allItems ? { allitems: list } : {}),
-          index: index + 1, index0: index, revindex: list.length - index, revindex0: list.length - index - 1,
-          first: index === 0, last: index === list.length - 1, length: list.length,
-          ...(index > 0 ? { previtem: list[index - 1] } : {}),
-          ...(index < list.length - 1 ? { nextitem: list[index + 1] } : {}),
-        };
-      }
+      const loopVars = loopVarsOf(lc, list, index, extended, allItems);
       const itemLookup = this.lookup(host, loopVars);
       const label = task.loopControl?.label !== undefined ? String(renderString(task.loopControl.label, itemLookup)) : typeof item === 'string' ? item : JSON.stringify(item);
       if (!this.whenHolds(frames, itemLookup)) {
@@ -492,4 +472,37 @@ function asyncPlan(plan: Plan, task: TaskNode, lookup: Lookup): Plan {
       return { ...r, result: { ...(r.result ?? {}), ansible_job_id: jobId, finished: 1 } };
     },
   };
+}
+
+/** The items of a task's or include_tasks' loop (`loop`, or `with_<lookup>` through its lookup), as Ansible makes them. */
+export function loopItems(node: { loop?: unknown; loopKind?: string }, lookup: Lookup): unknown[] {
+  let items = renderDeep(node.loop, lookup);
+  if (node.loopKind && node.loopKind !== 'loop') {
+    // with_<lookup>: query(lookup, terms), the terms a list (a lone value is one term), as Ansible's.
+    items = queryLookup(node.loopKind.replace(/^with_/, ''), Array.isArray(items) ? items : [items], lookup);
+  }
+  if (typeof items === 'string') throw new TemplateError(`loop must be a list; the template gave a string: ${JSON.stringify(items).slice(0, 80)}`);
+  if (!Array.isArray(items)) throw new TemplateError(`loop must be a list, got ${items === null ? 'null' : typeof items}`);
+  return items;
+}
+
+/** The variables one loop item sets: the loop variable, the index variable, ansible_loop when extended. */
+export function loopVarsOf(lc: LoopControl | undefined, list: unknown[], index: number, extended: boolean, allItems: boolean): Vars {
+  const loopVar = lc?.loopVar ?? 'item';
+  const loopVars: Vars = { [loopVar]: list[index], ansible_loop_var: loopVar };
+  if (lc?.indexVar) {
+    loopVars[lc.indexVar] = index;
+    loopVars.ansible_index_var = lc.indexVar;
+  }
+  if (extended) {
+    // loop_control.extended: Ansible's ansible_loop.
+    loopVars.ansible_loop = {
+      ...(allItems ? { allitems: list } : {}),
+      index: index + 1, index0: index, revindex: list.length - index, revindex0: list.length - index - 1,
+      first: index === 0, last: index === list.length - 1, length: list.length,
+      ...(index > 0 ? { previtem: list[index - 1] } : {}),
+      ...(index < list.length - 1 ? { nextitem: list[index + 1] } : {}),
+    };
+  }
+  return loopVars;
 }

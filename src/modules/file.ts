@@ -46,6 +46,8 @@ interface Probe {
   differing: number;
   /** Hard link: the path and src are the same file. */
   sameFile: boolean;
+  /** The path is a directory with nothing in it (a link with force may replace it). */
+  emptyDir?: boolean;
 }
 
 function probeScript(a: FileArgs, p: string, src: string | undefined, mode: string | undefined): string {
@@ -57,6 +59,7 @@ function probeScript(a: FileArgs, p: string, src: string | undefined, mode: stri
     `[ -L ${q} ] && echo "TARGET=$(readlink -- ${q})"`,
     // What a link points at: -d, -f and -e follow the link.
     `[ -L ${q} ] && echo "RESOLVED=$(if [ -d ${q} ]; then echo directory; elif [ -f ${q} ]; then echo file; elif [ -e ${q} ]; then echo other; else echo absent; fi)|$(stat -L -c '%a|%U|%G' -- ${q} 2>/dev/null)"`,
+    `[ -d ${q} ] && [ ! -L ${q} ] && [ -z "$(ls -A -- ${q} 2>/dev/null)" ] && echo EMPTYDIR=yes`,
     `d=${q}; while [ ! -e "$d" ] && [ ! -L "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do echo "MISSING=$d"; d=$(dirname -- "$d"); done`,
   ];
   if (src !== undefined) {
@@ -89,6 +92,7 @@ function parseProbe(out: string): Probe {
     } else if (k === 'MISSING') p.missing.unshift(v);
     else if (k === 'SRC') p.srcExists = true;
     else if (k === 'SAME') p.sameFile = true;
+    else if (k === 'EMPTYDIR') p.emptyDir = true;
     else if (k === 'DIFFERING') p.differing = Number(v) || 0;
   }
   return p;
@@ -218,10 +222,12 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
         if (!pr.srcExists && !a.force) {
           return { changes: [], failed: true, msg: `src file does not exist, use "force=yes" if you really want to create the link: ${src.startsWith('/') ? src : path.posix.join(path.posix.dirname(p), src)}`, result: { path: p, src, state: prev } };
         }
-        if (prev === 'directory' || ((prev === 'file' || prev === 'other') && !a.force)) {
+        if ((prev === 'directory' || prev === 'file' || prev === 'other') && !a.force) {
           return { changes: [], failed: true, msg: `refusing to convert from ${prev === 'directory' ? 'directory' : 'file'} to symlink for ${p}`, result: { path: p, src, state: prev } };
         }
-        const cmds = prev === 'absent' ? [`ln -s -- ${shellQuote(src)} ${shellQuote(p)}`] : [`ln -sfn -- ${shellQuote(src)} ${shellQuote(p)}`];
+        // With force, an empty directory gives way to the link (Ansible's); one with files in it does not.
+        if (prev === 'directory' && !pr.emptyDir) return { changes: [], failed: true, msg: `the directory ${p} is not empty, refusing to convert it`, result: { path: p, src, state: prev } };
+        const cmds = prev === 'absent' ? [`ln -s -- ${shellQuote(src)} ${shellQuote(p)}`] : prev === 'directory' ? [`rmdir -- ${shellQuote(p)}`, `ln -s -- ${shellQuote(src)} ${shellQuote(p)}`] : [`ln -sfn -- ${shellQuote(src)} ${shellQuote(p)}`];
         if (a.owner || a.group) cmds.push(`chown -h ${shellQuote(`${a.owner ?? ''}${a.group ? ':' + a.group : ''}`)} -- ${shellQuote(p)}`);
         return { changes: exec(cmds), msg: `link ${p} -> ${src}`, result: result('link', { src }) };
       }

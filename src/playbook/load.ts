@@ -16,7 +16,7 @@ import { checkConditions, checkNotify, checkTemplates, isMapping, moduleArgNames
 import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TASK_KEYS, unsupportedWith, WITH_KEYS, expectsFailure } from './keywords.ts';
 import { parseKv } from './kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
-import type { BlockNode, IncludeNode, Keywords, Node, Play, Playbook, TaskNode } from './types.ts';
+import type { BlockNode, IncludeNode, Keywords, LoopControl, Node, Play, Playbook, TaskNode } from './types.ts';
 import type { ModuleCatalog } from '../modules/types.ts';
 
 
@@ -47,6 +47,29 @@ function keywordsOf(raw: Raw): Keywords {
     delegateTo: raw.delegate_to as string | undefined,
     runOnce: raw.run_once as boolean | string | undefined,
     anyErrorsFatal: raw.any_errors_fatal as boolean | string | undefined,
+  };
+}
+
+/** A task's or include_tasks' loop: `loop` or one `with_<lookup>`, and its loop_control. */
+function loopOf(raw: Raw, file: string): { loop?: unknown; loopKind?: string; loopControl?: LoopControl } {
+  const loopKeys = Object.keys(raw).filter((k) => k === 'loop' || WITH_KEYS.includes(k));
+  if (loopKeys.length > 1) throw new InputError(`a task takes one loop; this one has ${loopKeys.join(' and ')}`, { location: where(raw, file, loopKeys[1]) });
+  const loopKey = loopKeys[0];
+  const lc = raw.loop_control as Raw | undefined;
+  if (lc && !loopKey) throw new InputError('loop_control needs a loop', { location: where(raw, file, 'loop_control') });
+  return {
+    loop: loopKey ? raw[loopKey] : undefined,
+    loopKind: loopKey,
+    loopControl: lc
+      ? {
+          label: lc.label as string | undefined,
+          loopVar: lc.loop_var as string | undefined,
+          indexVar: lc.index_var as string | undefined,
+          pause: lc.pause as number | string | undefined,
+          extended: lc.extended as boolean | string | undefined,
+          extendedAllitems: lc.extended_allitems as boolean | string | undefined,
+        }
+      : undefined,
   };
 }
 
@@ -162,7 +185,12 @@ class Loader {
   }
 
   async include(raw: Raw, action: string, file: string, stack: string[], location: Location): Promise<IncludeNode> {
-    rejectUnknownKeys(raw, [action, ...INCLUDE_KEYS], action.replace('ansible.builtin.', ''), file);
+    const loopKey = Object.keys(raw).find((k) => k === 'loop' || WITH_KEYS.includes(k));
+    if (loopKey && action.endsWith('import_tasks')) {
+      throw new InputError("import_tasks cannot loop (its tasks are read before the run); use include_tasks", { location: where(raw, file, loopKey) });
+    }
+    rejectUnknownKeys(raw, [action, ...INCLUDE_KEYS, ...(action.endsWith('include_tasks') ? ['loop', 'loop_control', ...WITH_KEYS] : [])], action.replace('ansible.builtin.', ''), file);
+    const loop = loopOf(raw, file);
     check(taskSchema, { ...raw, [action]: undefined }, action);
     let target = raw[action];
     if (isMapping(target)) target = target.file;
@@ -210,6 +238,7 @@ class Loader {
       name: raw.name as string | undefined,
       file: resolved,
       isStatic,
+      ...(loop.loop !== undefined ? loop : {}),
       tasks,
       location,
       raw,
@@ -430,29 +459,14 @@ class Loader {
       throw new InputError(`async is supported for command and shell only, not ${mod.name}`, { location: where(raw, file, raw.async !== undefined ? 'async' : 'poll') });
     }
     if (raw.poll !== undefined && raw.async === undefined) throw new InputError('poll needs async', { location: where(raw, file, 'poll') });
-    const loopKeys = Object.keys(raw).filter((k) => k === 'loop' || WITH_KEYS.includes(k));
-    if (loopKeys.length > 1) throw new InputError(`a task takes one loop; this one has ${loopKeys.join(' and ')}`, { location: where(raw, file, loopKeys[1]) });
-    const loopKey = loopKeys[0];
-    const lc = raw.loop_control as Raw | undefined;
-    if (lc && !loopKey) throw new InputError('loop_control needs a loop', { location: where(raw, file, 'loop_control') });
+    const loop = loopOf(raw, file);
     return {
       kind: 'task',
       name: raw.name as string | undefined,
       module: mod.name,
       mod,
       args: normalized,
-      loop: loopKey ? raw[loopKey] : undefined,
-      loopKind: loopKey as TaskNode['loopKind'],
-      loopControl: lc
-        ? {
-            label: lc.label as string | undefined,
-            loopVar: lc.loop_var as string | undefined,
-            indexVar: lc.index_var as string | undefined,
-            pause: lc.pause as number | string | undefined,
-            extended: lc.extended as boolean | string | undefined,
-            extendedAllitems: lc.extended_allitems as boolean | string | undefined,
-          }
-        : undefined,
+      ...loop,
       register: raw.register as string | undefined,
       notify: raw.notify === undefined ? undefined : Array.isArray(raw.notify) ? raw.notify.map(String) : [String(raw.notify)],
       listen: raw.listen === undefined ? undefined : Array.isArray(raw.listen) ? raw.listen.map(String) : [String(raw.listen)],

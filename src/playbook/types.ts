@@ -21,6 +21,8 @@ export interface Keywords {
   anyErrorsFatal?: boolean | string;
   /** A role's defaults (defaults/main.yml): below every other variable, the inventory's included. */
   defaults?: Record<string, unknown>;
+  /** Variables that differ by host (the loop variable of a looped include_tasks), above `vars`. Set by the engine. */
+  hostVars?: Map<string, Record<string, unknown>>;
 }
 
 export interface TaskNode extends Keywords {
@@ -41,7 +43,7 @@ export interface TaskNode extends Keywords {
   poll?: number | string;
   /** Bad arguments of a task under ignore_errors: it fails with this message when it runs. */
   argsError?: string;
-  loopControl?: { label?: string; loopVar?: string; indexVar?: string; pause?: number | string; extended?: boolean | string; extendedAllitems?: boolean | string };
+  loopControl?: LoopControl;
   register?: string;
   notify?: string[];
   listen?: string[];
@@ -67,8 +69,21 @@ export interface BlockNode extends Keywords {
 }
 
 /** import_tasks / include_tasks, loaded when the playbook is. */
+export interface LoopControl {
+  label?: string;
+  loopVar?: string;
+  indexVar?: string;
+  pause?: number | string;
+  extended?: boolean | string;
+  extendedAllitems?: boolean | string;
+}
+
 export interface IncludeNode extends Keywords {
   kind: 'include';
+  /** include_tasks with loop or with_<lookup>: the file's tasks run once per item, with the loop variable set. */
+  loop?: unknown;
+  loopKind?: string;
+  loopControl?: LoopControl;
   raw: Record<string, unknown>;
   name?: string;
   file: string;

@@ -58,8 +58,11 @@ function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Reco
     for (const n of nodes) {
       for (const k of [...Object.keys(n.vars ?? {}), ...Object.keys(n.defaults ?? {})]) names.add(k);
       if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always]);
-      else if (n.kind === 'include') walk(n.tasks);
-      else {
+      else if (n.kind === 'include') {
+        if (n.loopControl?.loopVar) names.add(n.loopControl.loopVar);
+        if (n.loopControl?.indexVar) names.add(n.loopControl.indexVar);
+        walk(n.tasks);
+      } else {
         if (n.register) names.add(n.register);
         if (n.module === 'set_fact') for (const k of Object.keys(n.args)) names.add(k);
         if (n.module === 'include_vars') for (const k of includedNames(n, pb)) names.add(k);

@@ -1,0 +1,83 @@
+/**
+ * include_tasks with a loop under real ansible-playbook and under
+ * jitsi-fleet (local hosts with different lists): the included tasks run
+ * once per item with the loop variable (loop_var, index_var, extended), a
+ * host with fewer items sits the rest out, `when` is checked per item, and
+ * with_items flattens as Ansible's; the same messages and changed flags.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from '../helpers/test.ts';
+import { setup } from '../helpers/suite.ts';
+import * as assert from 'uvu/assert';
+import { ANSIBLE_ENV, runCli, runCommand } from '../helpers/cli.ts';
+
+let work = '';
+
+const PLAYBOOK = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - include_tasks: each.yml
+      loop: "{{ bridges }}"
+    - include_tasks: named.yml
+      loop: "{{ bridges }}"
+      loop_control: { loop_var: bridge, index_var: i, extended: true }
+      when: bridge != 'skipme'
+    - include_tasks: each.yml
+      with_items: [[a, b], c]
+    - include_tasks: each.yml
+      loop: []
+`;
+
+/** Every debug message, task by task: name, then host=msg, in host order. */
+function messages(report: any, tool: 'ansible' | 'fleet'): string[] {
+  const rows: string[] = [];
+  for (const play of report.plays)
+    for (const t of play.tasks) {
+      const name = String(tool === 'ansible' ? t.task.name : t.name);
+      if (!name.startsWith('say')) continue;
+      const hosts = Object.entries<any>(t.hosts).filter(([, r]) => !(r.skipped || r.status === 'skipped')).sort(([a], [b]) => a.localeCompare(b));
+      rows.push(`${name}: ${hosts.map(([h, r]) => `${h}=${r.msg}`).join(' ')}`);
+    }
+  return rows;
+}
+
+setup(test, async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'jf-incloop-'));
+  await writeFile(path.join(work, 'hosts.ini'), "h1 ansible_connection=local bridges='[\"jvb1\", \"skipme\", \"jvb3\"]'\nh2 ansible_connection=local bridges='[\"jvb9\"]'\n");
+  await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
+  await writeFile(path.join(work, 'each.yml'), '- name: say item\n  debug: { msg: "item {{ item }}" }\n');
+  await writeFile(path.join(work, 'named.yml'), '- name: say bridge\n  debug: { msg: "{{ i }} {{ bridge }} {{ ansible_loop.length }} {{ ansible_loop.last }}" }\n- name: say twice\n  debug: { msg: "again {{ bridge }}" }\n');
+});
+
+test.after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test('include_tasks with loop, loop_control and with_items: the same runs as ansible-playbook', async () => {
+  const inv = path.join(work, 'hosts.ini');
+  const play = path.join(work, 'play.yml');
+  const a = await runCommand('ansible-playbook', ['-i', inv, play], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
+  assert.is(a.code, 0, a.stdout.slice(-3000) + a.stderr);
+  const j = await runCli(['run', play, '-i', inv, '--output', 'json']);
+  assert.is(j.code, 0, j.stdout.slice(-3000) + j.stderr);
+  const want = messages(JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))), 'ansible');
+  assert.ok(want.includes('say bridge: h1=2 jvb3 3 True'), want.join('\n'));
+  const got = messages(JSON.parse(j.stdout), 'fleet');
+  // Which inclusions run together (one row) must match; across hosts with different items Ansible's
+  // order is the order its workers answered in, so each host's own sequence is compared, not the interleaving.
+  assert.equal([...got].sort(), [...want].sort());
+  const perHost = (rows: string[], h: string) => rows.flatMap((r) => [...r.matchAll(new RegExp(`${h}=(.*?)(?= h\\d=|$)`, 'g'))].map((m) => `${r.split(':')[0]}: ${m[1]}`));
+  for (const h of ['h1', 'h2']) assert.equal(perHost(got, h), perHost(want, h), `${h}: its inclusions in order`);
+});
+
+test('import_tasks cannot loop: refused before the run, naming include_tasks', async () => {
+  await writeFile(path.join(work, 'bad.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - import_tasks: each.yml\n      loop: [1, 2]\n');
+  const r = await runCli(['run', path.join(work, 'bad.yml'), '-i', path.join(work, 'hosts.ini')]);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr + r.stdout, /bad\.yml:5:7: import_tasks cannot loop.*use include_tasks/);
+});
+
+test.run();
