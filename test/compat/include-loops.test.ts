@@ -11,7 +11,8 @@ import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
-import { ANSIBLE_ENV, runCli, runCommand } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
+import { runBoth } from '../helpers/twins.ts';
 
 let work = '';
 
@@ -57,15 +58,10 @@ test.after(async () => {
 });
 
 test('include_tasks with loop, loop_control and with_items: the same runs as ansible-playbook', async () => {
-  const inv = path.join(work, 'hosts.ini');
-  const play = path.join(work, 'play.yml');
-  const a = await runCommand('ansible-playbook', ['-i', inv, play], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
-  assert.is(a.code, 0, a.stdout.slice(-3000) + a.stderr);
-  const j = await runCli(['run', play, '-i', inv, '--output', 'json']);
-  assert.is(j.code, 0, j.stdout.slice(-3000) + j.stderr);
-  const want = messages(JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))), 'ansible');
+  const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
+  const want = messages(a, 'ansible');
   assert.ok(want.includes('say bridge: h1=2 jvb3 3 True'), want.join('\n'));
-  const got = messages(JSON.parse(j.stdout), 'fleet');
+  const got = messages(j, 'fleet');
   // Which inclusions run together (one row) must match; across hosts with different items Ansible's
   // order is the order its workers answered in, so each host's own sequence is compared, not the interleaving.
   assert.equal([...got].sort(), [...want].sort());

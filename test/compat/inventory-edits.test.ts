@@ -10,7 +10,8 @@ import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
-import { ANSIBLE_ENV, runCli, runCommand } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
+import { runBoth } from '../helpers/twins.ts';
 
 let work = '';
 
@@ -77,13 +78,10 @@ test.after(async () => {
 test('group_by and add_host: the same later plays, hosts, variables and changed flags as ansible-playbook', async () => {
   const inv = path.join(work, 'hosts.ini');
   const play = path.join(work, 'play.yml');
-  const a = await runCommand('ansible-playbook', ['-i', inv, play], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
-  assert.is(a.code, 0, a.stdout.slice(-3000) + a.stderr);
-  const j = await runCli(['run', play, '-i', inv, '--output', 'json']);
-  assert.is(j.code, 0, j.stdout.slice(-3000) + j.stderr);
-  const want = summary(JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))), 'ansible');
+  const { a, j } = await runBoth(inv, play);
+  const want = summary(a, 'ansible');
   assert.ok(want.some((r) => r.startsWith('the added hosts: extra1=extra1 added by h1')), want.join('\n'));
-  assert.equal(summary(JSON.parse(j.stdout), 'fleet'), want);
+  assert.equal(summary(j, 'fleet'), want);
   const v = await runCli(['validate', play, '-i', inv]);
   assert.is(v.code, 0, v.stdout + v.stderr);
 });

@@ -20,10 +20,14 @@ export async function twinProject(prefix: string, prepare: (dir: string) => Prom
 
 /** Runs each copy's play.yml with its tool; both must succeed. Returns both JSON reports. */
 export async function runTwins(work: string): Promise<{ a: any; j: any }> {
-  const inv = path.join(work, 'hosts.ini');
-  const a = await runCommand('ansible-playbook', ['-i', inv, path.join(work, 'ansible', 'play.yml')], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
+  return runBoth(path.join(work, 'hosts.ini'), path.join(work, 'ansible', 'play.yml'), path.join(work, 'fleet', 'play.yml'));
+}
+
+/** Runs a playbook with ansible-playbook and one with jitsi-fleet (the same file unless told), on one inventory; both must succeed. */
+export async function runBoth(inv: string, playA: string, playJ = playA): Promise<{ a: any; j: any }> {
+  const a = await runCommand('ansible-playbook', ['-i', inv, playA], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
   assert.is(a.code, 0, a.stdout.slice(-3000) + a.stderr);
-  const j = await runCli(['run', path.join(work, 'fleet', 'play.yml'), '-i', inv, '--output', 'json']);
+  const j = await runCli(['run', playJ, '-i', inv, '--output', 'json']);
   assert.is(j.code, 0, j.stdout.slice(-3000) + j.stderr);
   return { a: JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))), j: JSON.parse(j.stdout) };
 }
