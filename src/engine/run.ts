@@ -14,7 +14,7 @@ import { gatherOn, prefetchFor } from './prepare.ts';
 import { forEachLimited } from './pool.ts';
 import { injectFault } from '../util/fault.ts';
 import { selected } from './tags.ts';
-import { loopItems, loopVarsOf, TaskRunner, taskTitle } from './task-runner.ts';
+import { loopItems, loopVarsOf, namedLoopControl, TaskRunner, taskTitle } from './task-runner.ts';
 import { toBool } from '../template/filters.ts';
 import type { Vars } from '../inventory/model.ts';
 import { scope } from './vars.ts';
@@ -347,10 +347,10 @@ export class Engine {
     const at = { play, batch, playHosts, hostvars };
     const inclusions: { key: string; vars: Vars | undefined; hosts: string[] }[] = [];
     const failures = new Map<string, string>();
-    const lc = node.loopControl;
     for (const h of this.active(batch, only)) {
       try {
         const lookup = this.ctx.lookup(h, at, [...frames, own]);
+        const lc = namedLoopControl(node.loopControl, lookup);
         const list = node.loop === undefined ? [undefined] : loopItems(node, lookup);
         for (let index = 0; index < list.length; index++) {
           let vars: Vars | undefined;

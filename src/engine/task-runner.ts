@@ -110,14 +110,14 @@ export class TaskRunner {
       return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
     }
     const items = loopItems(task, lookup);
-    const loopVar = task.loopControl?.loopVar ?? 'item';
+    const lc = namedLoopControl(task.loopControl, lookup);
+    const loopVar = lc?.loopVar ?? 'item';
     const results: Record<string, unknown>[] = [];
     const outcomes: ItemOutcome[] = [];
     const diffs: FileDiff[] = [];
     let changed = false;
     let failed = false;
     let ran = false;
-    const lc = task.loopControl;
     const extended = lc?.extended !== undefined && toBool(renderString(String(lc.extended), lookup));
     const allItems = lc?.extendedAllitems === undefined || toBool(renderString(String(lc.extendedAllitems), lookup));
     const pause = lc?.pause === undefined ? 0 : Number(renderString(String(lc.pause), lookup));
@@ -128,7 +128,7 @@ export class TaskRunner {
       this.items.set(host, index);
       const loopVars = loopVarsOf(lc, list, index, extended, allItems);
       const itemLookup = this.lookup(host, loopVars);
-      const label = task.loopControl?.label !== undefined ? String(renderString(task.loopControl.label, itemLookup)) : typeof item === 'string' ? item : JSON.stringify(item);
+      const label = lc?.label !== undefined ? String(renderString(lc.label, itemLookup)) : typeof item === 'string' ? item : JSON.stringify(item);
       if (!this.whenHolds(frames, itemLookup)) {
         results.push({ changed: false, skipped: true, skip_reason: 'Conditional result was False', [loopVar]: item, ansible_loop_var: loopVar });
         outcomes.push({ label, status: 'skipped', msg: 'conditional result was false' });
@@ -349,7 +349,7 @@ export class TaskRunner {
           if (this.env.deferWrites && target === host && queue && !plan.finish && plan.changes.every((c) => c.kind === 'write' && !c.backup)) {
             // Sent with the writes of the next tasks; the engine holds this outcome until they are on the host.
             await queueWrites(queue, files, plan.changes, become, { taskId: this.env.taskId, item: this.items.get(host) ?? -1 });
-            return this.settle(host, plan, diff, { changed, msg, failed, result, status: undefined });
+            return this.settle(host, lookup, plan, diff, { changed, msg, failed, result, status: undefined });
           }
           const applied = await applyChanges(conn, files, plan.changes, become);
           if (applied.backupFile) {
@@ -379,11 +379,11 @@ export class TaskRunner {
         }
       }
     }
-    return this.settle(host, plan, diff, { changed, msg, failed, result, status: plan.skipped ? 'skipped' : undefined });
+    return this.settle(host, lookup, plan, diff, { changed, msg, failed, result, status: plan.skipped ? 'skipped' : undefined });
   }
 
   /** The end of execute: secrets, facts, changed_when/failed_when, the item's result. */
-  private settle(host: string, plan: Plan, diff: boolean, r: { changed: boolean; msg: string; failed: boolean; result: Record<string, unknown>; status: Status | undefined }): ItemResult {
+  private settle(host: string, lookup: Lookup, plan: Plan, diff: boolean, r: { changed: boolean; msg: string; failed: boolean; result: Record<string, unknown>; status: Status | undefined }): ItemResult {
     const task = this.task;
     const opts = this.env.ctx.opts;
     let { changed, msg, failed, result, status } = r;
@@ -402,8 +402,8 @@ export class TaskRunner {
     // changed_when / failed_when see the result under the register name.
     if (task.changedWhen || task.failedWhen) {
       const regVars: Vars = task.register ? { [task.register]: result } : {};
-      const base = this.lookup(host);
-      const condLookup: Lookup = (name) => (name in regVars ? regVars[name] : base(name));
+      // The item's variables too (changed_when: item == 2 in a loop).
+      const condLookup: Lookup = (name) => (name in regVars ? regVars[name] : lookup(name));
       if (task.changedWhen) changed = task.changedWhen.every((c) => condition(c, condLookup));
       if (task.failedWhen) failed = task.failedWhen.some((c) => condition(c, condLookup));
       result.changed = changed;
@@ -505,4 +505,16 @@ export function loopVarsOf(lc: LoopControl | undefined, list: unknown[], index: 
     };
   }
   return loopVars;
+}
+
+/** loop_control with its loop_var and index_var rendered (they may be templates) and checked as names. */
+export function namedLoopControl(lc: LoopControl | undefined, lookup: Lookup): LoopControl | undefined {
+  if (!lc) return lc;
+  const name = (v: string | undefined, key: string) => {
+    if (v === undefined || !v.includes('{{')) return v;
+    const out = String(renderString(v, lookup));
+    if (!/^[A-Za-z_]\w*$/.test(out)) throw new TemplateError(`loop_control.${key} must be a variable name, got '${out}'`);
+    return out;
+  };
+  return { ...lc, loopVar: name(lc.loopVar, 'loop_var'), indexVar: name(lc.indexVar, 'index_var') };
 }

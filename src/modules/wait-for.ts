@@ -57,7 +57,8 @@ export const waitFor: ModuleDef<WaitForArgs> = {
     } else if (a.path !== undefined) {
       const p = shellQuote(a.path);
       if (a.state === 'absent' || a.state === 'stopped') check = `[ ! -e ${p} ]`;
-      else check = a.search_regex !== undefined ? `grep -Eq -- ${shellQuote(a.search_regex)} ${p} 2>/dev/null` : `[ -e ${p} ]`;
+      // search_regex is a Python regex: grep's Perl regexes read it ((?P<name>...) included).
+      else check = a.search_regex !== undefined ? `grep -Pq -- ${shellQuote(a.search_regex)} ${p} 2>/dev/null` : `[ -e ${p} ]`;
       what = `file ${a.path}${a.search_regex !== undefined ? ` to contain ${a.search_regex}` : ''}`;
     } else {
       if (a.delay > 0 || a.timeout > 0) {
@@ -70,13 +71,22 @@ export const waitFor: ModuleDef<WaitForArgs> = {
       `sleep ${a.delay}`,
       `end=$(( $(date +%s) + ${Math.ceil(a.timeout)} ))`,
       `start=$(date +%s)`,
-      `while :; do if ${check}; then echo "elapsed=$(( $(date +%s) - start + ${Math.round(a.delay)} ))"; exit 0; fi; [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${a.sleep}; done`,
+      // With search_regex on a file, its content follows (base64) for the match groups.
+      `while :; do if ${check}; then echo "elapsed=$(( $(date +%s) - start + ${Math.round(a.delay)} ))"; ${a.search_regex !== undefined && a.path !== undefined ? `echo "content=$(base64 -w0 < ${shellQuote(a.path)})"; ` : ''}exit 0; fi; [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${a.sleep}; done`,
     ].join('\n');
     const started = Date.now();
     const out = await ctx.probe(`exec bash -c ${shellQuote(script)}`);
     const elapsed = Math.round((Date.now() - started) / 1000);
     const result: Record<string, unknown> = { elapsed, state: a.state, ...(a.port !== undefined ? { port: a.port } : {}), ...(a.path !== undefined ? { path: a.path } : {}) };
-    if (out.code === 0) return { changes: [], msg: `${what}: ${a.state} after ${elapsed} s`, result };
+    if (out.code === 0) {
+      const content = /^content=(.*)$/m.exec(out.stdout)?.[1];
+      if (content !== undefined && a.search_regex !== undefined) {
+        // Ansible's match_groups and match_groupdict (re.search over the file, multiline).
+        const m = new RegExp(a.search_regex.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>'), 'm').exec(Buffer.from(content, 'base64').toString('utf8'));
+        if (m) Object.assign(result, { match_groups: m.slice(1).map((g) => g ?? null), match_groupdict: { ...(m.groups ?? {}) } });
+      }
+      return { changes: [], msg: `${what}: ${a.state} after ${elapsed} s`, result };
+    }
     return { changes: [], failed: true, msg: a.msg ?? `Timeout when waiting for ${what}${a.state === 'stopped' || a.state === 'absent' ? ` to be ${a.state}` : ''}`, result };
   },
 };

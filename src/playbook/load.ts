@@ -194,6 +194,8 @@ class Loader {
     check(taskSchema, { ...raw, [action]: undefined }, action);
     let target = raw[action];
     if (isMapping(target)) target = target.file;
+    // The old k=v form: include_tasks: file=other.yml
+    else if (typeof target === 'string' && /^\s*file=/.test(target)) target = parseKv(target, false, []).file;
     if (typeof target !== 'string' || target === '') {
       throw new InputError(`${action} needs a file name`, { location: where(raw, file, action) });
     }

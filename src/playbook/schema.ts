@@ -46,8 +46,9 @@ export const taskSchema = {
       additionalProperties: false,
       properties: {
         label: { type: 'string' },
-        loop_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
-        index_var: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
+        // A name, or a template that gives one (rendered when the loop starts).
+        loop_var: { type: 'string', pattern: '^([A-Za-z_]\\w*|.*\\{\\{.*)$' },
+        index_var: { type: 'string', pattern: '^([A-Za-z_]\\w*|.*\\{\\{.*)$' },
         pause: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string' }] },
         extended: { anyOf: [{ type: 'boolean' }, { type: 'string' }] },
         extended_allitems: { anyOf: [{ type: 'boolean' }, { type: 'string' }] },

@@ -59,16 +59,15 @@ function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Reco
       for (const k of [...Object.keys(n.vars ?? {}), ...Object.keys(n.defaults ?? {})]) names.add(k);
       if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always]);
       else if (n.kind === 'include') {
-        if (n.loopControl?.loopVar) names.add(n.loopControl.loopVar);
-        if (n.loopControl?.indexVar) names.add(n.loopControl.indexVar);
+        for (const v of [n.loopControl?.loopVar, n.loopControl?.indexVar]) if (v) names.add(isTemplate(v) ? ANY_NAME : v);
         walk(n.tasks);
       } else {
         if (n.register) names.add(n.register);
         if (n.module === 'set_fact') for (const k of Object.keys(n.args)) names.add(k);
         if (n.module === 'include_vars') for (const k of includedNames(n, pb)) names.add(k);
         if (n.module === 'getent') names.add(typeof n.args.database === 'string' && !isTemplate(n.args.database) ? `getent_${n.args.database}` : ANY_NAME);
-        if (n.loopControl?.loopVar) names.add(n.loopControl.loopVar);
-        if (n.loopControl?.indexVar) names.add(n.loopControl.indexVar);
+        // A templated loop_var is known only when the loop starts: any name may be it.
+        for (const v of [n.loopControl?.loopVar, n.loopControl?.indexVar]) if (v) names.add(isTemplate(v) ? ANY_NAME : v);
       }
     }
   };

@@ -232,4 +232,23 @@ test('a module jitsi-fleet lacks, under a when or in a file include_tasks loads:
   assert.match(bare.stderr + bare.stdout, /unknown module 'pacman'/);
 });
 
+test('wait_for: match groups of a Python regex in a file (match_groups, match_groupdict); state drained on a port with no connection', async () => {
+  await p.write('play.yml', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ files }}/log", content: "started\\ncompleted data 123\\n" }
+    - wait_for: { path: "{{ files }}/log", search_regex: 'completed (?P<foo>\\w+) ([0-9]+)', timeout: 5 }
+      register: w
+    - name: groups
+      debug: { msg: "{{ w.match_groupdict.foo }} {{ w.match_groups }}" }
+    - name: drained
+      wait_for: { port: 1, state: drained, timeout: 5 }
+`);
+  const r = await p.json('play.yml');
+  assert.is(r.code, 0, r.stderr);
+  assert.is(hostResult(r.report, 'groups', 'h1').msg, "data ['data', '123']");
+  assert.is(statusOf(r.report, 'drained', 'h1'), 'ok');
+});
+
 test.run();

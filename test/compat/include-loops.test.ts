@@ -3,7 +3,8 @@
  * jitsi-fleet (local hosts with different lists): the included tasks run
  * once per item with the loop variable (loop_var, index_var, extended), a
  * host with fewer items sits the rest out, `when` is checked per item, and
- * with_items flattens as Ansible's; the same messages and changed flags.
+ * with_items flattens as Ansible's, the old `file=` form; changed_when sees
+ * the loop variable and loop_var may be a template; the same messages.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,19 @@ const PLAYBOOK = `
       with_items: [[a, b], c]
     - include_tasks: each.yml
       loop: []
+    - include_tasks: file=plain.yml
+    - name: say changed per item
+      command: echo {{ item }}
+      loop: [1, 2]
+      changed_when: item == 2
+      register: per_item
+    - name: say the changed flags
+      debug: { msg: "{{ per_item.results | map(attribute='changed') | list }} {{ per_item is changed }}" }
+    - name: say a templated loop_var
+      debug: { msg: "{{ thing }}" }
+      loop: [x, y]
+      loop_control: { loop_var: "{{ var_name }}" }
+      vars: { var_name: thing }
 `;
 
 /** Every debug message, task by task: name, then host=msg, in host order. */
@@ -49,6 +63,7 @@ setup(test, async () => {
   work = await mkdtemp(path.join(tmpdir(), 'jf-incloop-'));
   await writeFile(path.join(work, 'hosts.ini'), "h1 ansible_connection=local bridges='[\"jvb1\", \"skipme\", \"jvb3\"]'\nh2 ansible_connection=local bridges='[\"jvb9\"]'\n");
   await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
+  await writeFile(path.join(work, 'plain.yml'), '- name: say plain\n  debug: { msg: plain }\n');
   await writeFile(path.join(work, 'each.yml'), '- name: say item\n  debug: { msg: "item {{ item }}" }\n');
   await writeFile(path.join(work, 'named.yml'), '- name: say bridge\n  debug: { msg: "{{ i }} {{ bridge }} {{ ansible_loop.length }} {{ ansible_loop.last }}" }\n- name: say twice\n  debug: { msg: "again {{ bridge }}" }\n');
 });
