@@ -262,8 +262,8 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   f('items', (d: Record<string, unknown>) => Object.entries(d ?? {}));
 }
 
-/** Python's time.strftime for the common directives. */
-function strftime(fmt: string, d: Date): string {
+/** Python's time.strftime for the common directives (and %f, microseconds, as datetime's). */
+export function strftime(fmt: string, d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
   const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -274,9 +274,45 @@ function strftime(fmt: string, d: Date): string {
     s: () => String(Math.floor(d.getTime() / 1000)), z: () => { const o = -d.getTimezoneOffset(); return `${o < 0 ? '-' : '+'}${p(Math.floor(Math.abs(o) / 60))}${p(Math.abs(o) % 60)}`; },
     Z: () => Intl.DateTimeFormat().resolvedOptions().timeZone, '%': () => '%', I: () => p(d.getHours() % 12 || 12), p: () => (d.getHours() < 12 ? 'AM' : 'PM'),
     e: () => String(d.getDate()).padStart(2, ' '), F: () => `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`, T: () => `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`,
-    w: () => String(d.getDay()), u: () => String(d.getDay() || 7),
+    w: () => String(d.getDay()), u: () => String(d.getDay() || 7), f: () => p(d.getMilliseconds() * 1000, 6),
   };
   return fmt.replace(/%(.)/g, (m, c: string) => (map[c] ? map[c]() : m));
+}
+
+/** A Python datetime as Ansible's `now()` gives it: strftime, timestamp, isoformat, and printed as Python prints one. */
+export class PyDatetime extends Date {
+  strftime(fmt: string): string {
+    return strftime(String(fmt), this);
+  }
+
+  timestamp(): number {
+    return this.getTime() / 1000;
+  }
+
+  isoformat(): string {
+    return strftime('%Y-%m-%dT%H:%M:%S.%f', this);
+  }
+
+  get year(): number {
+    return this.getFullYear();
+  }
+
+  override toString(): string {
+    return strftime('%Y-%m-%d %H:%M:%S.%f', this);
+  }
+}
+
+/** Ansible's `now(utc=False, fmt=None)`: the time now, as a datetime or (with fmt) formatted. */
+export function now(...args: unknown[]): PyDatetime | string {
+  const last = args[args.length - 1] as Kwargs | undefined;
+  const kw = last && typeof last === 'object' && last.__keywords ? last : undefined;
+  const pos = kw ? args.slice(0, -1) : args;
+  const utc = toBool(kw?.utc ?? pos[0] ?? false);
+  const fmt = kw?.fmt ?? pos[1];
+  const d = new PyDatetime();
+  // utc: the same instant, its fields read as UTC (shifted by the local offset, as a naive UTC datetime).
+  if (utc) d.setTime(d.getTime() + d.getTimezoneOffset() * 60000);
+  return fmt === undefined || fmt === null ? d : strftime(String(fmt), d);
 }
 
 /** Python's datetime.strptime for %Y %m %d %H %M %S; the result prints as Python prints a datetime. */

@@ -5,7 +5,7 @@
  * templates cached.
  */
 import nunjucks from 'nunjucks';
-import { installFilters, installTests } from './filters.ts';
+import { installFilters, installTests, now } from './filters.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TemplateError } from './template-error.ts';
@@ -343,6 +343,8 @@ for (const name of ['query', 'q']) {
 }
 /** Items a template may make with range() at once: more would exhaust memory before it failed. */
 export const MAX_RANGE = 1_000_000;
+// Ansible's now(utc=False, fmt=None).
+env.addGlobal('now', now);
 env.addGlobal('range', (start: number, stop?: number, step = 1) => {
   if (stop === undefined) [start, stop] = [0, start];
   if (![start, stop, step].every(Number.isInteger)) throw new TemplateError('range() takes whole numbers');

@@ -83,7 +83,7 @@ test("indent as Jinja2 3's: blank lines (and the end after a last newline) stay 
   assert.is(renderString("{{ t | indent('> ') }}", lookup), 'a {\n>   b;\n\n> }\n');
 });
 
-test("Python's *args in calls (a lookup, a filter), and the format filter's printf-style formatting", () => {
+test("Python's *args in calls (a lookup, a filter), the format filter's printf-style formatting, now()", () => {
   const vars: Record<string, unknown> = { words: ['a', 'b'], one: 'x' };
   const lookup = (n: string) => vars[n];
   assert.equal(renderString('{{ q("list", *words) }}', lookup), ['a', 'b']);
@@ -94,6 +94,13 @@ test("Python's *args in calls (a lookup, a filter), and the format filter's prin
   assert.is(renderString('{{ "%05.1f|%-4d|%x|%r|%s" | format(3.14159, 7, 255, "q", [1, "a"]) }}', lookup), "003.1|7   |ff|'q'|[1, 'a']");
   assert.is(renderString('{{ "%(a)s=%(b)d" | format(a="k", b=3) }}', lookup), 'k=3');
   assert.is(renderString('{{ "%3s|%%" | format("x") }}', lookup), '  x|%');
+  // Ansible's now(): a datetime (strftime, timestamp) or, with fmt, text.
+  const year = String(new Date().getFullYear());
+  assert.is(renderString('{{ now().strftime("%Y") }}', lookup), year);
+  assert.is(renderString("{{ now(fmt='%Y') }}", lookup), year);
+  assert.match(String(renderString("{{ now(fmt='%s.%f') }}", lookup)), /^\d{10}\.\d{6}$/);
+  assert.match(String(renderString('{{ now() }}', lookup)), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+  assert.ok(Math.abs(Number(renderString('{{ now().timestamp() }}', lookup)) - Date.now() / 1000) < 5);
   assert.throws(() => renderString('{{ q("list", *nothing) }}', () => null), /argument after \* must be an iterable/);
 });
 
