@@ -50,6 +50,8 @@ export interface PlayPosition {
 
 export interface HostState {
   name: string;
+  /** The host's environment by become user ('' the connecting user), read once for `~` and `$NAME` in path arguments. */
+  envs?: Map<string, Record<string, string>>;
   /** set_fact, register and gathered facts: above play and task vars. */
   facts: Vars;
   failed: boolean;

@@ -19,6 +19,7 @@ py=$(command -v python3 2>/dev/null || command -v python 2>/dev/null)
 echo "user_home=$HOME"; echo "user_uid=$(id -u)"; echo "user_gid=$(id -g)"
 awk -F': *' '/^processor/{n++} /^physical id/{s[$2]=1} /^cpu cores/{c=$2} /^siblings/{t=$2} END{k=0; for(i in s)k++; print "cpu=" n+0 " " k " " c+0 " " t+0}' /proc/cpuinfo 2>/dev/null
 echo "nproc=$(nproc 2>/dev/null)"
+echo "envb64=$(env -0 2>/dev/null | base64 -w0)"
 awk '/^MemTotal:/{print "memtotal_kb=" $2} /^SwapTotal:/{print "swaptotal_kb=" $2}' /proc/meminfo 2>/dev/null
 `;
 
@@ -56,9 +57,20 @@ export async function gatherFacts(conn: Connection, become?: Become): Promise<Re
     default_ipv4: kv.ipv4_address ? { address: kv.ipv4_address, interface: kv.ipv4_interface, gateway: kv.ipv4_gateway || undefined } : {},
     ...cpuFacts(kv.cpu),
     ...(kv.nproc ? { processor_nproc: Number(kv.nproc) } : {}),
+    // ansible_env: the environment of the connected user's shell on the host.
+    ...(kv.envb64 !== undefined ? { env: envFacts(kv.envb64) } : {}),
     ...(kv.memtotal_kb ? { memtotal_mb: Math.floor(Number(kv.memtotal_kb) / 1024) } : {}),
     ...(kv.swaptotal_kb ? { swaptotal_mb: Math.floor(Number(kv.swaptotal_kb) / 1024) } : {}),
   };
+}
+
+function envFacts(b64: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of Buffer.from(b64, 'base64').toString('utf8').split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
 }
 
 /**

@@ -21,6 +21,8 @@ export async function gatherOn(ctx: RunContext, at: PlayPosition, hosts: string[
     try {
       const { conn } = await ctx.connection(h, ctx.lookup(h, { play, batch, playHosts, hostvars: {} }));
       const facts = await gatherFacts(conn);
+      // Values under secret-looking names in the host's environment (ansible_env) are masked in every output.
+      ctx.opts.redactor.addByName(facts);
       const state = ctx.host(h);
       state.facts.ansible_facts = facts;
       for (const [k, v] of Object.entries(facts)) state.facts[`ansible_${k}`] = v;

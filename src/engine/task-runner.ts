@@ -2,7 +2,7 @@
  * One task on one host: conditions, loop, templated arguments, the module's
  * plan, the applier (never in check mode), changed_when/failed_when, register.
  */
-import { StaleWrite, type Become } from '../connection/types.ts';
+import { StaleWrite, type Become, type Connection } from '../connection/types.ts';
 import { InputError, isBug, isResourceLimit, messageOf } from '../errors.ts';
 import type { Vars } from '../inventory/model.ts';
 import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
@@ -303,6 +303,7 @@ export class TaskRunner {
     } else {
       const targetLookup = target === host ? lookup : this.lookup(target);
       const { conn, files } = await this.env.ctx.connection(target, targetLookup);
+      await expandHostPaths(mod, args, conn, become, this.env.ctx.host(target));
       const queue = this.env.ctx.host(target).writes;
       if (queue) queue.current = this.env.taskId;
       mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files });
@@ -517,4 +518,32 @@ export function namedLoopControl(lc: LoopControl | undefined, lookup: Lookup): L
     return out;
   };
   return { ...lc, loopVar: name(lc.loopVar, 'loop_var'), indexVar: name(lc.indexVar, 'index_var') };
+}
+
+const EXPANDS = /^~(\/|$)|\$(\w+|\{\w+\})/;
+
+/**
+ * Ansible's `type: path` arguments: a leading `~` becomes $HOME and `$NAME`/`${NAME}` the variable's
+ * value (unset: left as written, as Python's expandvars), read on the host as the user the module
+ * runs as (one `env` per host and user, kept for the run).
+ */
+async function expandHostPaths(mod: TaskNode['mod'], args: Record<string, unknown>, conn: Connection, become: Become | undefined, state: { envs?: Map<string, Record<string, string>> }): Promise<void> {
+  const names = typeof mod.hostPaths === 'function' ? mod.hostPaths(args) : mod.hostPaths ?? [];
+  const wanted = names.filter((n) => (Array.isArray(args[n]) ? (args[n] as unknown[]) : [args[n]]).some((v) => typeof v === 'string' && EXPANDS.test(v)));
+  if (wanted.length === 0) return;
+  const key = become?.user ?? '';
+  state.envs ??= new Map();
+  let env = state.envs.get(key);
+  if (!env) {
+    const out = await conn.exec('env -0 | base64 -w0', { become });
+    env = {};
+    for (const entry of Buffer.from(out.stdout.trim(), 'base64').toString('utf8').split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    state.envs.set(key, env);
+  }
+  const vars = env;
+  const expand = (v: string) => v.replace(/^~(?=\/|$)/, () => vars.HOME ?? '~').replace(/\$(?:(\w+)|\{(\w+)\})/g, (m, a: string | undefined, b: string | undefined) => vars[(a ?? b)!] ?? m);
+  for (const n of wanted) args[n] = Array.isArray(args[n]) ? (args[n] as unknown[]).map((v) => (typeof v === 'string' ? expand(v) : v)) : expand(String(args[n]));
 }

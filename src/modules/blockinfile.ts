@@ -86,6 +86,7 @@ export function planBlock(a: BlockinfileArgs, original: string | undefined): { r
 
 export const blockinfile: ModuleDef<BlockinfileArgs> = {
   name: 'blockinfile',
+  hostPaths: ['path'],
   argAliases: { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
   schema: {
     type: 'object',

@@ -42,6 +42,7 @@ function lines(s: string): string[] {
 function makeModule(name: 'command' | 'shell'): ModuleDef<CommandArgs> {
   return {
     name,
+    hostPaths: ['chdir', 'creates', 'removes'],
     freeForm: ['chdir', 'creates', 'removes', 'executable', 'stdin', 'stdin_add_newline', 'strip_empty_ends'],
     schema: {
       type: 'object',

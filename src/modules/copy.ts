@@ -124,6 +124,7 @@ async function planDirectory(a: CopyArgs, root: string, ctx: ModuleContext): Pro
 
 export const copy: ModuleDef<CopyArgs> = {
   name: 'copy',
+  hostPaths: (a) => (a.remote_src ? ['dest', 'src'] : ['dest']),
   argAliases: { path: 'dest' },
   schema: {
     type: 'object',

@@ -113,6 +113,7 @@ function infoOf(kind: Kind, mode: string, owner: string, group: string): FileInf
 
 export const file: ModuleDef<FileArgs> = {
   name: 'file',
+  hostPaths: ['path', 'src'],
   argAliases: { dest: 'path', name: 'path' },
   schema: {
     type: 'object',

@@ -70,6 +70,7 @@ const FIELDS = '%y|%m|%s|%T@|%A@|%C@|%U|%G|%u|%g|%i|%n|%D|%d|%p';
 
 export const find: ModuleDef<FindArgs> = {
   name: 'find',
+  hostPaths: ['paths'],
   argAliases: { name: 'paths', path: 'paths', pattern: 'patterns', exclude: 'excludes' },
   schema: {
     type: 'object',

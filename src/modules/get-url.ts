@@ -36,6 +36,7 @@ export function fetchCommand(url: string, timeout: number): string {
 
 export const getUrl: ModuleDef<GetUrlArgs> = {
   name: 'get_url',
+  hostPaths: ['dest'],
   argAliases: { path: 'dest' },
   schema: {
     type: 'object',

@@ -35,6 +35,7 @@ export function keyPath(key: string): string[] {
 
 export const hocon: ModuleDef<HoconArgs> = {
   name: 'hocon',
+  hostPaths: ['path'],
   argAliases: { dest: 'path', name: 'path' },
   schema: {
     type: 'object',

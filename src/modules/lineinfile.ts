@@ -141,6 +141,7 @@ export function planAbsent(a: LineinfileArgs, lines: string[]): { lines: string[
 
 export const lineinfile: ModuleDef<LineinfileArgs> = {
   name: 'lineinfile',
+  hostPaths: ['path'],
   argAliases: { dest: 'path', destfile: 'path', name: 'path', regex: 'regexp', value: 'line' },
   schema: {
     type: 'object',

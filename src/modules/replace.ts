@@ -68,6 +68,7 @@ function expand(repl: string, whole: string, groups: (string | undefined)[], nam
 
 export const replace: ModuleDef<ReplaceArgs> = {
   name: 'replace',
+  hostPaths: ['path'],
   argAliases: { dest: 'path', destfile: 'path', name: 'path' },
   schema: {
     type: 'object',

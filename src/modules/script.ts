@@ -28,6 +28,7 @@ export interface ScriptArgs {
 
 export const script: ModuleDef<ScriptArgs> = {
   name: 'script',
+  hostPaths: ['chdir', 'creates', 'removes'],
   freeForm: ['chdir', 'creates', 'removes', 'executable'],
   schema: {
     type: 'object',

@@ -10,6 +10,7 @@ import type { ModuleDef } from './types.ts';
 
 export const slurp: ModuleDef<{ src: string }> = {
   name: 'slurp',
+  hostPaths: ['src'],
   argAliases: { path: 'src' },
   schema: { type: 'object', additionalProperties: false, required: ['src'], properties: { src: { type: 'string' } } },
   reads: (a) => [a.src],

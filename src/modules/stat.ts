@@ -40,6 +40,7 @@ function probe(a: StatArgs): string {
 
 export const stat: ModuleDef<StatArgs> = {
   name: 'stat',
+  hostPaths: ['path'],
   argAliases: { dest: 'path', name: 'path' },
   schema: {
     type: 'object',

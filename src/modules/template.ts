@@ -24,6 +24,7 @@ interface TemplateArgs extends CopyArgs {
 
 export const template: ModuleDef<TemplateArgs> = {
   name: 'template',
+  hostPaths: ['dest'],
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -101,6 +101,11 @@ export interface ModuleDef<A = Record<string, unknown>> {
   once?: boolean;
   /** Paths the module will read, so the engine can prefetch them in one round trip. */
   reads?(args: A): string[];
+  /**
+   * Arguments that are paths on the host (Ansible's `type: path`): `~` and `$NAME` in them are
+   * expanded there, as the user the module runs as, before the module plans.
+   */
+  hostPaths?: (keyof A & string)[] | ((args: A) => (keyof A & string)[]);
   plan(args: A, ctx: ModuleContext): Promise<Plan>;
 }
 

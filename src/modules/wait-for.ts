@@ -26,6 +26,7 @@ export interface WaitForArgs {
 
 export const waitFor: ModuleDef<WaitForArgs> = {
   name: 'wait_for',
+  hostPaths: ['path'],
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { hostResult, Project, statusOf } from '../helpers/project.ts';
+import { runCli } from '../helpers/cli.ts';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 let p: Project;
 test.before.each(async () => {
@@ -249,6 +252,31 @@ test('wait_for: match groups of a Python regex in a file (match_groups, match_gr
   assert.is(r.code, 0, r.stderr);
   assert.is(hostResult(r.report, 'groups', 'h1').msg, "data ['data', '123']");
   assert.is(statusOf(r.report, 'drained', 'h1'), 'ok');
+});
+
+test("path arguments as Ansible's type path: ~ and $NAME expanded on the host, as the module's user; other text left alone", async () => {
+  await p.write('play.yml', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - lineinfile: { path: "~/home.conf", line: "a=1", create: true }
+    - copy: { dest: "$JF_AREA/area.conf", content: "b=2\\n" }
+    - name: not expanded in content
+      copy: { dest: "\${JF_AREA}/literal.conf", content: "$JF_AREA ~\\n" }
+    - name: an unset variable stays as written
+      stat: { path: "$JF_NO_SUCH_VARIABLE/x" }
+      register: st
+    - name: creates sees the expanded path
+      command: { cmd: "false", creates: "$JF_AREA/area.conf" }
+`);
+  const r = await runCli(['run', path.join(p.dir, 'play.yml'), '-i', path.join(p.dir, 'hosts.yml'), '--output', 'json'], { env: { HOME: p.files, JF_AREA: p.files } });
+  assert.is(r.code, 0, r.stdout.slice(-2000) + r.stderr);
+  assert.is(await p.read('home.conf'), 'a=1\n');
+  assert.is(await p.read('area.conf'), 'b=2\n');
+  assert.is(await readFile(path.join(p.files, 'literal.conf'), 'utf8'), '$JF_AREA ~\n');
+  const report = JSON.parse(r.stdout);
+  assert.is(hostResult(report, 'an unset variable stays as written', 'h1').result.stat.exists, false);
+  assert.is(statusOf(report, 'creates sees the expanded path', 'h1'), 'ok');
 });
 
 test.run();
