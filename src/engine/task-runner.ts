@@ -54,7 +54,9 @@ export class TaskRunner {
   constructor(private readonly env: TaskEnv, private readonly task: TaskNode) {}
 
   lookup(host: string, loopVars?: Vars): Lookup {
-    return this.env.ctx.lookup(host, this.env, [...this.env.frames, this.task], loopVars);
+    // ansible_search_path: where relative paths of this task are looked for (its role, then its file's folder), as Ansible's.
+    const searchPath = [...new Set([...(this.task.roleDir ? [this.task.roleDir] : []), this.task.location.file.replace(/\/[^/]*$/, '')])];
+    return this.env.ctx.lookup(host, this.env, [...this.env.frames, this.task], { ansible_search_path: searchPath, ...loopVars });
   }
 
   async run(host: string): Promise<TaskOutcome> {

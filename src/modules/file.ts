@@ -26,6 +26,45 @@ export interface FileArgs {
   recurse: boolean;
   follow: boolean;
   force: boolean;
+  access_time?: string;
+  modification_time?: string;
+  access_time_format?: string;
+  modification_time_format?: string;
+}
+
+/** A time Ansible's file module sets: 'now', or seconds since the epoch; undefined: preserve. */
+type Stamp = 'now' | number | undefined;
+
+/** Python's strptime for the formats these take (%Y %m %d %H %M %S and literal text), in local time. */
+function parseStamp(text: string, fmt: string): number {
+  const fields: string[] = [];
+  const re = new RegExp('^' + fmt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%([YmdHMS])/g, (_m, c: string) => {
+    fields.push(c);
+    return c === 'Y' ? '(\\d{4})' : '(\\d{1,2})';
+  }) + '$');
+  const m = re.exec(text);
+  if (!m) throw new Error(`time data '${text}' does not match format '${fmt}'`);
+  const v: Record<string, number> = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 };
+  fields.forEach((c, i) => (v[c] = Number(m[i + 1])));
+  return new Date(v.Y, v.m - 1, v.d, v.H, v.M, v.S).getTime() / 1000;
+}
+
+function stampOf(value: string | undefined, fmt: string | undefined, fallback: 'now' | 'preserve'): Stamp {
+  const v = value ?? fallback;
+  if (v === 'preserve') return undefined;
+  if (v === 'now') return 'now';
+  return parseStamp(v, fmt ?? '%Y%m%d%H%M.%S');
+}
+
+/** touch commands for the times asked that differ from the file's (now always differs), as Ansible's. */
+function timeCommands(p: string, times: { atime: Stamp; mtime: Stamp }, have: { atime?: number; mtime?: number }): string[] {
+  const out: string[] = [];
+  for (const [flag, want, now] of [['-m', times.mtime, have.mtime], ['-a', times.atime, have.atime]] as const) {
+    if (want === undefined) continue;
+    if (want === 'now') out.push(`touch ${flag} -- ${shellQuote(p)}`);
+    else if (now === undefined || Math.abs(now - want) >= 1) out.push(`touch ${flag} -d @${Math.round(want)} -- ${shellQuote(p)}`);
+  }
+  return out;
 }
 
 type Kind = 'absent' | 'file' | 'directory' | 'link' | 'other';
@@ -48,6 +87,8 @@ interface Probe {
   sameFile: boolean;
   /** The path is a directory with nothing in it (a link with force may replace it). */
   emptyDir?: boolean;
+  atime?: number;
+  mtime?: number;
 }
 
 function probeScript(a: FileArgs, p: string, src: string | undefined, mode: string | undefined): string {
@@ -55,7 +96,7 @@ function probeScript(a: FileArgs, p: string, src: string | undefined, mode: stri
   const kind = (x: string) => `if [ -L ${x} ]; then echo link; elif [ -d ${x} ]; then echo directory; elif [ -f ${x} ]; then echo file; elif [ -e ${x} ]; then echo other; else echo absent; fi`;
   const lines = [
     `echo "KIND=$(${kind(q)})"`,
-    `[ -e ${q} ] || [ -L ${q} ] && echo "STAT=$(stat -c '%a|%U|%G' -- ${q})"`,
+    `[ -e ${q} ] || [ -L ${q} ] && echo "STAT=$(stat -c '%a|%U|%G|%X|%Y' -- ${q})"`,
     `[ -L ${q} ] && echo "TARGET=$(readlink -- ${q})"`,
     // What a link points at: -d, -f and -e follow the link.
     `[ -L ${q} ] && echo "RESOLVED=$(if [ -d ${q} ]; then echo directory; elif [ -f ${q} ]; then echo file; elif [ -e ${q} ]; then echo other; else echo absent; fi)|$(stat -L -c '%a|%U|%G' -- ${q} 2>/dev/null)"`,
@@ -84,7 +125,10 @@ function parseProbe(out: string): Probe {
     const k = line.slice(0, i);
     const v = line.slice(i + 1);
     if (k === 'KIND') p.kind = v as Kind;
-    else if (k === 'STAT') [p.mode, p.owner, p.group] = v.split('|');
+    else if (k === 'STAT') {
+      const [mode, owner, group, atime, mtime] = v.split('|');
+      Object.assign(p, { mode, owner, group, atime: Number(atime), mtime: Number(mtime) });
+    }
     else if (k === 'TARGET') p.target = v;
     else if (k === 'RESOLVED') {
       const [kind, mode, owner, group] = v.split('|');
@@ -139,9 +183,6 @@ export const file: ModuleDef<FileArgs> = {
     },
   },
   async plan(a, ctx): Promise<Plan> {
-    if ((a as { access_time?: string; modification_time?: string }).access_time !== undefined || (a as { modification_time?: string }).modification_time !== undefined) {
-      if (![(a as { access_time?: string }).access_time, (a as { modification_time?: string }).modification_time].every((t) => t === undefined || t === 'preserve')) return { changes: [], failed: true, msg: 'access_time and modification_time other than preserve are not supported by jitsi-fleet' };
-    }
     const attrs = unsupportedAttrs(a as unknown as Record<string, unknown>);
     if (attrs) return { changes: [], failed: true, msg: attrs };
     const plan = await planFile(a, ctx);
@@ -165,6 +206,14 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
     const pr = parseProbe(out.stdout);
     const prev = pr.kind;
     const state = a.state ?? (a.recurse ? 'directory' : prev === 'absent' ? 'file' : prev === 'other' ? 'file' : prev);
+    // access_time/modification_time: 'now', 'preserve' (the default, and for touch 'now') or a time in *_format.
+    let times: { atime: Stamp; mtime: Stamp };
+    try {
+      const fallback = state === 'touch' ? 'now' : 'preserve';
+      times = { atime: stampOf(a.access_time, a.access_time_format, fallback), mtime: stampOf(a.modification_time, a.modification_time_format, fallback) };
+    } catch (e) {
+      return { changes: [], failed: true, msg: (e as Error).message };
+    }
     const result = (st: string, extra: Record<string, unknown> = {}) => ({ path: p, state: st, ...(mode ? { mode } : {}), ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}), ...extra });
     const done = (changes: Change[], msg: string, st: string, extra: Record<string, unknown> = {}): Plan =>
       changes.length ? { changes, msg, result: result(st, extra) } : { changes, msg: `${p} is already ${st === 'absent' ? 'absent' : `a ${st === 'file' ? 'file' : st}`} with the attributes asked`, result: result(st, extra) };
@@ -188,7 +237,7 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
         if (kind === 'absent') return { changes: [], failed: true, msg: `file (${p}) is absent, cannot continue`, result: { path: p, state: 'absent' } };
         if (kind !== 'file') return { changes: [], failed: true, msg: `file (${p}) is ${kind}, cannot continue`, result: { path: p, state: kind } };
         const differ = attrsDiffer(infoOf('file', attrs.mode, attrs.owner, attrs.group), mode, a.owner, a.group);
-        return done(differ ? exec(attrCommands(p, mode, a.owner, a.group)) : [], `set the attributes of ${p}`, 'file');
+        return done(exec([...(differ ? attrCommands(p, mode, a.owner, a.group) : []), ...timeCommands(p, times, attrs)]), `set the attributes of ${p}`, 'file');
       }
       case 'directory': {
         if (prev === 'absent') {
@@ -201,11 +250,17 @@ async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']
         const cmds: string[] = [];
         if (attrsDiffer(infoOf('directory', attrs.mode, attrs.owner, attrs.group), mode, a.owner, a.group)) cmds.push(...attrCommands(p, mode, a.owner, a.group));
         if (a.recurse && pr.differing > 0) cmds.push(...attrCommands(p, mode, a.owner, a.group, true));
+        cmds.push(...timeCommands(p, times, attrs === pr ? pr : {}));
         return done(exec([...new Set(cmds)]), `set the attributes of ${p}${a.recurse ? ' and its tree' : ''}`, 'directory');
       }
       case 'touch': {
-        const cmds = [`touch -- ${shellQuote(p)}`, ...attrCommands(p, mode, a.owner, a.group)];
-        return { changes: exec(cmds), msg: prev === 'absent' ? `create ${p}` : `update the times of ${p}`, result: result(prev === 'absent' ? 'file' : prev) };
+        if (prev === 'absent') {
+          const cmds = [`touch -- ${shellQuote(p)}`, ...attrCommands(p, mode, a.owner, a.group), ...timeCommands(p, times, {}).filter((c) => c.includes(' -d @'))];
+          return { changes: exec(cmds), msg: `create ${p}`, result: result('file') };
+        }
+        // An existing path: its times (now, unless preserved) and the attributes that differ.
+        const differ = attrsDiffer(infoOf(prev === 'directory' ? 'directory' : 'file', pr.mode, pr.owner, pr.group), mode, a.owner, a.group);
+        return done(exec([...(differ ? attrCommands(p, mode, a.owner, a.group) : []), ...timeCommands(p, times, pr)]), `update the times of ${p}`, prev);
       }
       case 'link': {
         const src = a.src ?? pr.target!;

@@ -19,7 +19,7 @@ const MAGIC = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts', 'omit',
   'playbook_dir', 'inventory_dir', 'inventory_file', 'item', 'ansible_loop_var', 'ansible_play_hosts',
   'ansible_play_batch', 'ansible_play_hosts_all', 'ansible_check_mode', 'ansible_diff_mode', 'ansible_facts',
-  'ansible_version', 'ansible_play_name', 'lookup', 'query', 'q', 'range', 'dict', 'now', 'loop',
+  'ansible_version', 'ansible_play_name', 'ansible_search_path', 'lookup', 'query', 'q', 'range', 'dict', 'now', 'loop',
 ];
 
 const ANY: unknown = new Proxy(function any() {}, {

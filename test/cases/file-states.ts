@@ -21,6 +21,8 @@ export const fileCases: FileCase[] = [
   { name: 'state file sets a symbolic mode', setup: 'echo hi > D/x; chmod 644 D/x', args: { path: 'D/x', state: 'file', mode: 'u=rw,g=,o=' } },
   { name: 'no state: the existing file gets its mode', setup: 'echo hi > D/x; chmod 600 D/x', args: { path: 'D/x', mode: '0640' } },
   { name: 'owner and group', setup: 'echo hi > D/x', args: { path: 'D/x', owner: 'nobody', group: 'nogroup' } },
+  { name: 'modification_time set to a given time (then nothing to do)', setup: 'echo hi > D/x', args: { path: 'D/x', modification_time: '202202081414.00' } },
+  { name: 'touch preserving both times changes nothing', setup: 'echo hi > D/x; chmod 644 D/x', args: { path: 'D/x', state: 'touch', access_time: 'preserve', modification_time: 'preserve', mode: '0644' } },
   { name: 'touch creates a file', setup: '', args: { path: 'D/x', state: 'touch', mode: '0600' } },
   { name: 'absent removes a tree', setup: 'mkdir -p D/t/u; echo 1 > D/t/u/f', args: { path: 'D/t', state: 'absent' } },
   { name: 'absent when already absent', setup: '', args: { path: 'D/t', state: 'absent' } },
