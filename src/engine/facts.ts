@@ -19,6 +19,7 @@ py=$(command -v python3 2>/dev/null || command -v python 2>/dev/null)
 echo "user_home=$HOME"; echo "user_uid=$(id -u)"; echo "user_gid=$(id -g)"
 awk -F': *' '/^processor/{n++} /^physical id/{s[$2]=1} /^cpu cores/{c=$2} /^siblings/{t=$2} END{k=0; for(i in s)k++; print "cpu=" n+0 " " k " " c+0 " " t+0}' /proc/cpuinfo 2>/dev/null
 echo "nproc=$(nproc 2>/dev/null)"
+for m in apt-get dnf yum zypper apk pacman; do if command -v $m >/dev/null 2>&1; then echo "pkg_mgr=$m"; break; fi; done
 echo "envb64=$(env -0 2>/dev/null | base64 -w0)"
 awk '/^MemTotal:/{print "memtotal_kb=" $2} /^SwapTotal:/{print "swaptotal_kb=" $2}' /proc/meminfo 2>/dev/null
 `;
@@ -49,6 +50,8 @@ export async function gatherFacts(conn: Connection, become?: Become): Promise<Re
     distribution_version: version,
     distribution_major_version: (version || '').split('.')[0],
     service_mgr: kv.service_mgr,
+    // Ansible's names: apt-get is 'apt'.
+    pkg_mgr: kv.pkg_mgr === 'apt-get' ? 'apt' : kv.pkg_mgr ?? 'unknown',
     user_id: kv.user,
     ...pythonFacts(kv.python),
     user_dir: kv.user_home,
