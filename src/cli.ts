@@ -346,9 +346,10 @@ async function validateCommand(argv: string[]): Promise<number> {
       continue;
     }
     const hosts = new Map<Play, string[]>();
+    const adds = addsToInventory(pb.plays);
     for (const play of pb.plays) {
       try {
-        hosts.set(play, resolvePlayHosts({ inventory, extraVars }, play, addsToInventory(pb.plays)));
+        hosts.set(play, resolvePlayHosts({ inventory, extraVars }, play, adds));
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         found.push(e);

@@ -29,24 +29,27 @@ interface Plan {
   make(): Connection;
 }
 
+/** The host's connection kind: local, or ssh (paramiko and smart mean ssh here); another is refused. */
+function kindOf(host: string, vars: Lookup): 'local' | 'ssh' {
+  const kind = String(vars('ansible_connection') ?? (host === 'localhost' ? 'local' : 'ssh'));
+  if (kind === 'local') return 'local';
+  if (kind === 'ssh' || kind === 'paramiko' || kind === 'smart') return 'ssh';
+  throw new ConnectionError(`${host}: ansible_connection '${kind}' is not supported (use ssh or local)`);
+}
+
 export function connectionFactory(settings: SshSettings = {}): ConnectionFactory {
   const plan = async (host: string, vars: Lookup): Promise<Plan> => {
-    const kind = String(vars('ansible_connection') ?? (host === 'localhost' ? 'local' : 'ssh'));
-    if (kind === 'local') {
+    if (kindOf(host, vars) === 'local') {
       const { LocalConnection } = await import('./local.ts');
       return { key: 'local', make: () => new LocalConnection(host) };
     }
-    if (kind === 'ssh' || kind === 'paramiko' || kind === 'smart') {
-      const [{ SshConnection }, { resolveTarget }] = await Promise.all([import('./ssh.ts'), import('./ssh-target.ts')]);
-      const target = resolveTarget(host, vars, settings);
-      return { key: JSON.stringify(target), make: () => new SshConnection(target) };
-    }
-    throw new ConnectionError(`${host}: ansible_connection '${kind}' is not supported (use ssh or local)`);
+    const [{ SshConnection }, { resolveTarget }] = await Promise.all([import('./ssh.ts'), import('./ssh-target.ts')]);
+    const target = resolveTarget(host, vars, settings);
+    return { key: JSON.stringify(target), make: () => new SshConnection(target) };
   };
   const earlyOnes = new Map<string, { key: Promise<string>; conn: Deferred }>();
   const factory = (host: string, vars: Lookup): Connection => {
-    const kind = String(vars('ansible_connection') ?? (host === 'localhost' ? 'local' : 'ssh'));
-    if (!['local', 'ssh', 'paramiko', 'smart'].includes(kind)) throw new ConnectionError(`${host}: ansible_connection '${kind}' is not supported (use ssh or local)`);
+    kindOf(host, vars); // an unsupported kind is refused now, as before
     const early = earlyOnes.get(host);
     earlyOnes.delete(host);
     return new Deferred(host, async () => {

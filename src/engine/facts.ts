@@ -61,13 +61,14 @@ export async function gatherFacts(conn: Connection, become?: Become): Promise<Re
     ...cpuFacts(kv.cpu),
     ...(kv.nproc ? { processor_nproc: Number(kv.nproc) } : {}),
     // ansible_env: the environment of the connected user's shell on the host.
-    ...(kv.envb64 !== undefined ? { env: envFacts(kv.envb64) } : {}),
+    ...(kv.envb64 !== undefined ? { env: parseEnv(kv.envb64) } : {}),
     ...(kv.memtotal_kb ? { memtotal_mb: Math.floor(Number(kv.memtotal_kb) / 1024) } : {}),
     ...(kv.swaptotal_kb ? { swaptotal_mb: Math.floor(Number(kv.swaptotal_kb) / 1024) } : {}),
   };
 }
 
-function envFacts(b64: string): Record<string, string> {
+/** The output of `env -0 | base64 -w0` on a host, as a mapping. */
+export function parseEnv(b64: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of Buffer.from(b64, 'base64').toString('utf8').split('\0')) {
     const eq = entry.indexOf('=');

@@ -24,6 +24,8 @@ export async function gatherOn(ctx: RunContext, at: PlayPosition, hosts: string[
       // Values under secret-looking names in the host's environment (ansible_env) are masked in every output.
       ctx.opts.redactor.addByName(facts);
       const state = ctx.host(h);
+      // The connecting user's environment: path arguments with ~ or $NAME need no read of their own.
+      if (facts.env) (state.envs ??= new Map()).set('', facts.env as Record<string, string>);
       state.facts.ansible_facts = facts;
       for (const [k, v] of Object.entries(facts)) state.facts[`ansible_${k}`] = v;
       state.factsGathered = true;

@@ -2,6 +2,7 @@
  * One task on one host: conditions, loop, templated arguments, the module's
  * plan, the applier (never in check mode), changed_when/failed_when, register.
  */
+import { parseEnv } from './facts.ts';
 import { StaleWrite, type Become, type Connection } from '../connection/types.ts';
 import { InputError, isBug, isResourceLimit, messageOf } from '../errors.ts';
 import type { Vars } from '../inventory/model.ts';
@@ -527,7 +528,7 @@ const EXPANDS = /^~(\/|$)|\$(\w+|\{\w+\})/;
 /**
  * Ansible's `type: path` arguments: a leading `~` becomes $HOME and `$NAME`/`${NAME}` the variable's
  * value (unset: left as written, as Python's expandvars), read on the host as the user the module
- * runs as (one `env` per host and user, kept for the run).
+ * runs as (one `env` per host and user, kept for the run; the connecting user's comes with the facts).
  */
 async function expandHostPaths(mod: TaskNode['mod'], args: Record<string, unknown>, conn: Connection, become: Become | undefined, state: { envs?: Map<string, Record<string, string>> }): Promise<void> {
   const names = typeof mod.hostPaths === 'function' ? mod.hostPaths(args) : mod.hostPaths ?? [];
@@ -537,12 +538,7 @@ async function expandHostPaths(mod: TaskNode['mod'], args: Record<string, unknow
   state.envs ??= new Map();
   let env = state.envs.get(key);
   if (!env) {
-    const out = await conn.exec('env -0 | base64 -w0', { become });
-    env = {};
-    for (const entry of Buffer.from(out.stdout.trim(), 'base64').toString('utf8').split('\0')) {
-      const eq = entry.indexOf('=');
-      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-    }
+    env = parseEnv((await conn.exec('env -0 | base64 -w0', { become })).stdout.trim());
     state.envs.set(key, env);
   }
   const vars = env;

@@ -6,11 +6,8 @@
 import { InputError, type Location } from '../errors.ts';
 import { suggest } from '../util/suggest.ts';
 import type { Inventory } from './model.ts';
+import { fnmatch } from '../util/fnmatch.ts';
 
-function globToRegex(glob: string): RegExp {
-  const src = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${src}$`);
-}
 
 /** Splits `a:b:&c:!d` or `a,b` into terms. */
 export function splitPattern(pattern: string): string[] {
@@ -50,7 +47,7 @@ function matchTerm(inv: Inventory, term: string, location?: Location): string[] 
     }
     hosts = [...inv.hosts.keys()].filter((h) => re.test(h) || [...inv.groups.keys()].some((g) => re.test(g) && inv.hostsOfGroup(g).includes(h)));
   } else if (name.includes('*') || name.includes('?')) {
-    const re = globToRegex(name);
+    const re = fnmatch(name);
     const set = new Set<string>();
     for (const g of inv.groups.keys()) if (re.test(g)) for (const h of inv.hostsOfGroup(g)) set.add(h);
     for (const h of inv.hosts.keys()) if (re.test(h)) set.add(h);

@@ -92,6 +92,8 @@ async function planDirectory(a: CopyArgs, root: string, ctx: ModuleContext): Pro
   const made: string[] = [];
   // dest itself too, when the folder goes inside it (made with directory_mode as well, as Ansible's).
   const wanted = [...(into !== a.dest ? [a.dest.replace(/\/+$/, '') || '/'] : []), ...dirs.map((d) => (d ? path.posix.join(into, d) : into))];
+  // Every folder and file of the copy read in one round trip, not one per path.
+  await ctx.files.prefetch?.([...wanted, ...files.map((f) => path.posix.join(into, f.rel))], ctx.become);
   for (const dest of wanted) {
     const info = await ctx.files.get(dest, ctx.become);
     if (info.state === 'absent') made.push(dest);

@@ -10,6 +10,7 @@
  * - file: { path: /etc/nginx/sites-enabled/meet.conf, src: ../sites-available/meet.conf, state: link }
  * ```
  */
+import { parseDate } from '../template/filters.ts';
 import path from 'node:path';
 import { shellQuote } from '../util/shell-quote.ts';
 import { attrsDiffer, FILE_UNSUPPORTED_PROPS, normalizeMode, unsupportedAttrs } from './file-attrs.ts';
@@ -35,25 +36,11 @@ export interface FileArgs {
 /** A time Ansible's file module sets: 'now', or seconds since the epoch; undefined: preserve. */
 type Stamp = 'now' | number | undefined;
 
-/** Python's strptime for the formats these take (%Y %m %d %H %M %S and literal text), in local time. */
-function parseStamp(text: string, fmt: string): number {
-  const fields: string[] = [];
-  const re = new RegExp('^' + fmt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%([YmdHMS])/g, (_m, c: string) => {
-    fields.push(c);
-    return c === 'Y' ? '(\\d{4})' : '(\\d{1,2})';
-  }) + '$');
-  const m = re.exec(text);
-  if (!m) throw new Error(`time data '${text}' does not match format '${fmt}'`);
-  const v: Record<string, number> = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 };
-  fields.forEach((c, i) => (v[c] = Number(m[i + 1])));
-  return new Date(v.Y, v.m - 1, v.d, v.H, v.M, v.S).getTime() / 1000;
-}
-
 function stampOf(value: string | undefined, fmt: string | undefined, fallback: 'now' | 'preserve'): Stamp {
   const v = value ?? fallback;
   if (v === 'preserve') return undefined;
   if (v === 'now') return 'now';
-  return parseStamp(v, fmt ?? '%Y%m%d%H%M.%S');
+  return parseDate(v, fmt ?? '%Y%m%d%H%M.%S').getTime() / 1000;
 }
 
 /** touch commands for the times asked that differ from the file's (now always differs), as Ansible's. */

@@ -9,7 +9,9 @@
  *   register: old_logs
  * ```
  */
+import { fnmatch } from '../util/fnmatch.ts';
 import { shellQuote } from '../util/shell-quote.ts';
+import { argList as list } from './arg-list.ts';
 import type { ModuleDef } from './types.ts';
 
 interface FindArgs {
@@ -27,29 +29,6 @@ interface FindArgs {
   age_stamp: 'mtime' | 'atime' | 'ctime';
   size?: string;
   use_regex: boolean;
-}
-
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean));
-
-/** Python's fnmatch (case-sensitive, as on Linux) as a regular expression. */
-function fnmatch(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let set = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        if (set.startsWith('!')) set = '^' + set.slice(1);
-        re += `[${set}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
 }
 
 /** "4w", "-1d", "30": seconds (Ansible's age units s, m, h, d, w); the sign says newer or older. */

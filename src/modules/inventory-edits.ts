@@ -9,9 +9,9 @@
  * - add_host: { name: jvb9, groups: bridges, ansible_host: 198.51.100.19 }
  * ```
  */
+import { argList } from './arg-list.ts';
 import type { ModuleDef } from './types.ts';
 
-const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean));
 
 export const groupBy: ModuleDef<{ key: string; parents?: string | string[] }> = {
   name: 'group_by',
@@ -23,7 +23,7 @@ export const groupBy: ModuleDef<{ key: string; parents?: string | string[] }> = 
     properties: { key: { type: 'string', minLength: 1 }, parents: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } },
   },
   async plan(a) {
-    const parents = a.parents === undefined ? ['all'] : asList(a.parents);
+    const parents = a.parents === undefined ? ['all'] : argList(a.parents);
     // Ansible's group names: spaces and dashes become underscores (its TRANSFORM_INVALID_GROUP_CHARS is off, but `key` keeps no spaces).
     const name = a.key.replace(/\s+/g, '_');
     return { changes: [], msg: `the host is in group ${name}`, result: { add_group: name, parent_groups: parents } };
@@ -52,7 +52,7 @@ export const addHost: ModuleDef<Record<string, unknown> & { name: string; groups
       name = m[1].replace(/^\[|\]$/g, '');
       vars.ansible_port ??= Number(m[2]);
     }
-    const groups = asList(a.groups);
+    const groups = argList(a.groups);
     return { changes: [], msg: `${name} added${groups.length ? ` to ${groups.join(', ')}` : ''}`, result: { add_host: { host_name: name, groups, host_vars: vars } } };
   },
 };

@@ -67,6 +67,8 @@ export interface Plan {
 export interface HostFiles {
   /** The file's state and bytes, read once per run and reused. */
   get(path: string, become?: Become): Promise<FileInfo>;
+  /** Reads several paths in one round trip, for the get()s that follow. */
+  prefetch?(paths: string[], become?: Become): Promise<void>;
 }
 
 export interface ModuleContext {

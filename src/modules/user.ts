@@ -8,6 +8,7 @@
  * - user: { name: jvb, group: jitsi, groups: [adm], append: true, shell: /bin/false, system: true, create_home: false }
  * ```
  */
+import { argList } from './arg-list.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 import type { ExecResult } from '../connection/types.ts';
@@ -162,7 +163,7 @@ const USER_UNSUPPORTED_PROPS = {
   authorization: { type: 'string' },
 } as const;
 
-const listOf = (g: string[] | string | undefined) => (g === undefined ? undefined : (Array.isArray(g) ? g : String(g).split(',')).map((x) => x.trim()).filter(Boolean));
+const listOf = (g: string[] | string | undefined) => (g === undefined ? undefined : argList(g));
 
 export const user: ModuleDef<UserArgs> = {
   name: 'user',

@@ -9,6 +9,7 @@
  * - wait_for: { path: /var/log/jitsi/jvb.log, search_regex: "Joined MUC" }
  * ```
  */
+import { pyRegex } from '../template/filters.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
@@ -83,7 +84,7 @@ export const waitFor: ModuleDef<WaitForArgs> = {
       const content = /^content=(.*)$/m.exec(out.stdout)?.[1];
       if (content !== undefined && a.search_regex !== undefined) {
         // Ansible's match_groups and match_groupdict (re.search over the file, multiline).
-        const m = new RegExp(a.search_regex.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>'), 'm').exec(Buffer.from(content, 'base64').toString('utf8'));
+        const m = pyRegex(a.search_regex, 'm').exec(Buffer.from(content, 'base64').toString('utf8'));
         if (m) Object.assign(result, { match_groups: m.slice(1).map((g) => g ?? null), match_groupdict: { ...(m.groups ?? {}) } });
       }
       return { changes: [], msg: `${what}: ${a.state} after ${elapsed} s`, result };

@@ -316,7 +316,7 @@ export function now(...args: unknown[]): PyDatetime | string {
 }
 
 /** Python's datetime.strptime for %Y %m %d %H %M %S; the result prints as Python prints a datetime. */
-function parseDate(text: string, fmt: string): Date {
+export function parseDate(text: string, fmt: string): Date {
   const fields: string[] = [];
   const re = new RegExp('^' + fmt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%([YmdHMS])/g, (_m, c: string) => { fields.push(c); return c === 'Y' ? '(\\d{4})' : '(\\d{1,2})'; }) + '$');
   const m = re.exec(text);

@@ -4,6 +4,7 @@
  * Each takes the terms and keyword arguments and gives a list; `lookup`
  * joins a list of strings with commas unless `wantlist=True`, as Ansible's.
  */
+import { fnmatch } from '../util/fnmatch.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -130,7 +131,7 @@ function subelements(terms: unknown[], kw: Kwargs): unknown[] {
 
 function glob(pattern: string): string[] {
   const dir = path.dirname(pattern);
-  const re = new RegExp('^' + path.basename(pattern).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^') + '$');
+  const re = fnmatch(path.basename(pattern));
   let names: string[];
   try {
     names = readdirSync(dir);
