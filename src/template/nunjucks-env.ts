@@ -380,6 +380,15 @@ export function withWhitespace<T>(ws: Whitespace | undefined, fn: () => T): T {
   }
 }
 
+/** The template's syntax tree (parsed as compile() would, without generating code): for checks before a run. */
+export function parse(src: string): unknown {
+  try {
+    return (nunjucks as unknown as { parser: { parse(s: string, ext: unknown, o: unknown): unknown } }).parser.parse(pythonIndexes(src), (env as unknown as { extensionsList: unknown }).extensionsList, envOpts);
+  } catch (e) {
+    throw new TemplateError(`template syntax error: ${cleanMessage(e)}`);
+  }
+}
+
 export function compile(src: string): nunjucks.Template {
   const key = envOpts.trimBlocks && !envOpts.lstripBlocks ? src : `${envOpts.trimBlocks ? 't' : '-'}${envOpts.lstripBlocks ? 'l' : '-'}\0${src}`;
   let t = compiled.get(key);

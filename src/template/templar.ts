@@ -4,8 +4,7 @@
  * is exactly one `{{ expr }}` yields the expression's native value, and an
  * undefined variable is an error that names it.
  */
-import nunjucks from 'nunjucks';
-import { BaseFrame, cleanMessage, compile, env, pythonIndexes, renderState, withWhitespace } from './nunjucks-env.ts';
+import { BaseFrame, cleanMessage, compile, env, parse, renderState, withWhitespace } from './nunjucks-env.ts';
 import { toBool } from './filters.ts';
 import { TemplateError } from './template-error.ts';
 import { undefinedIn } from './undefined.ts';
@@ -188,15 +187,24 @@ export function renderDeep(value: unknown, lookup: Lookup): unknown {
   return value;
 }
 
-/** Checks template syntax, and that every filter and test it names exists, without rendering; returns the problem or undefined. */
+const syntaxChecked = new Map<string, string | undefined>();
+
+/**
+ * What is wrong with a template's syntax, or a filter or test it names that does not exist; undefined when
+ * nothing. Parsed only (code is generated when it is rendered), once per text in a process.
+ */
 export function syntaxProblem(src: string): string | undefined {
   if (!isTemplate(src)) return undefined;
+  if (syntaxChecked.has(src)) return syntaxChecked.get(src);
+  let problem: string | undefined;
   try {
-    compile(src);
+    problem = unknownName(parse(src) as AstNode);
   } catch (e) {
-    return (e as Error).message;
+    problem = (e as Error).message;
   }
-  return unknownName(src);
+  if (syntaxChecked.size > 5000) syntaxChecked.clear();
+  syntaxChecked.set(src, problem);
+  return problem;
 }
 
 /** The template module's rendering options (Ansible's names and defaults). */
@@ -246,13 +254,7 @@ export function queryLookup(name: string, terms: unknown[], lookup: Lookup): unk
 type AstNode = { typename: string; fields?: string[]; [k: string]: unknown };
 
 /** A filter or test the template uses that jitsi-fleet does not have: said before the run, not when the task comes. */
-function unknownName(src: string): string | undefined {
-  let ast: AstNode;
-  try {
-    ast = (nunjucks as unknown as { parser: { parse(s: string, e?: unknown, o?: unknown): AstNode } }).parser.parse(pythonIndexes(src), [], { trimBlocks: true });
-  } catch {
-    return undefined;
-  }
+function unknownName(ast: AstNode): string | undefined {
   const e = env as unknown as { filters: Record<string, unknown>; tests: Record<string, unknown> };
   let found: string | undefined;
   const walk = (n: unknown): void => {
