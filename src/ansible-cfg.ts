@@ -18,6 +18,8 @@ export interface AnsibleConfig {
   hostKeyChecking?: boolean;
   /** Variables the config gives every host, below the inventory's own: ansible_user, ansible_become... */
   hostDefaults: Record<string, unknown>;
+  /** remote_user: the login user where neither the host's ansible_user nor a remote_user keyword says (Ansible's order). */
+  remoteUser?: string;
   ignored: string[];
 }
 
@@ -107,7 +109,7 @@ export function loadAnsibleConfig(file: string): AnsibleConfig {
   const hkc = get('defaults', 'host_key_checking');
   if (hkc) cfg.hostKeyChecking = truth(hkc.value, file, 'host_key_checking', hkc.line);
   const user = get('defaults', 'remote_user');
-  if (user) cfg.hostDefaults.ansible_user = user.value;
+  if (user) cfg.remoteUser = user.value;
   const key = get('defaults', 'private_key_file');
   if (key) cfg.hostDefaults.ansible_private_key_file = expand(key.value, base);
   const become = get('privilege_escalation', 'become') ?? get('defaults', 'become');

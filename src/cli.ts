@@ -231,6 +231,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
     configFile: values['ssh-config'] as string | undefined,
     hostKeyChecking: parseHostKeyChecking(values['host-key-checking']),
     connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
+    user: ansibleConfig()?.remoteUser,
   });
   // The first play's first hosts are connected while the rest of the code is loaded and the
   // playbook read and checked: their handshakes (several network round trips) go on meanwhile.
@@ -295,6 +296,7 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
         redactor,
         playbookDirVars,
         connectionFor: connections,
+        remoteUser: ansibleConfig()?.remoteUser,
         stopRequested: () => interrupts > 0,
         writeBehind: process.env.JITSI_FLEET_WRITE_BEHIND !== '0',
         runLock: values['no-lock'] ? undefined : { holder: lockHolder(positionals[0]), waitSeconds: lockWait },
@@ -425,6 +427,7 @@ async function statusCommand(argv: string[]): Promise<number> {
     configFile: values['ssh-config'] as string | undefined,
     hostKeyChecking: parseHostKeyChecking(values['host-key-checking']),
     connectTimeoutMs: values.timeout === undefined ? undefined : Number(values.timeout) * 1000,
+    user: ansibleConfig()?.remoteUser,
   });
   const hosts = names.map((name) => {
     const vars = inventory.hostVars(name);

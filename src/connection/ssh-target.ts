@@ -17,6 +17,8 @@ export interface SshSettings {
   /** --host-key-checking; wins over everything else. */
   hostKeyChecking?: HostKeyChecking;
   connectTimeoutMs?: number;
+  /** The login user where the host's ansible_user does not say (a remote_user keyword, or ansible.cfg's); above ~/.ssh/config's User. */
+  user?: string;
 }
 
 export interface JumpHop {
@@ -103,7 +105,7 @@ export function resolveTarget(name: string, vars: Lookup, settings: SshSettings)
     name,
     hostname: first(c.HostName) ?? address,
     port: Number(vars('ansible_port') ?? first(c.Port) ?? 22),
-    user: String(vars('ansible_user') ?? first(c.User) ?? userInfo().username),
+    user: String(vars('ansible_user') ?? settings.user ?? first(c.User) ?? userInfo().username),
     identityFiles,
     explicitKey: Boolean(keyVar) || cfgKeys.length > 0,
     password: password === undefined || password === null ? undefined : String(password),

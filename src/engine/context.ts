@@ -7,7 +7,8 @@ import type { Redactor } from '../events/redact.ts';
 import type { Keywords, Play, Playbook } from '../playbook/types.ts';
 import type { Lookup } from '../template/templar.ts';
 import { FileView } from './file-view.ts';
-import { WriteBehind } from './write-behind.ts';
+import { BehindQueue, WriteBehind } from './write-behind.ts';
+import { inherited } from './keywords.ts';
 import type { TagFilter } from './tags.ts';
 import { groupNames, groupsVar, hostvarsProxy, rawLayer, scope } from './vars.ts';
 
@@ -23,6 +24,8 @@ export interface EngineOptions {
   emit: Emit;
   redactor: Redactor;
   playbookDirVars: VarsDirs;
+  /** ansible.cfg's remote_user: the login user below remote_user keywords and every variable. */
+  remoteUser?: string;
   /** Makes the connection for a host from its variables (ansible_connection, ansible_host...). */
   connectionFor(host: string, vars: Lookup): Connection;
   /**
@@ -61,6 +64,12 @@ export interface HostState {
   conn?: Connection;
   /** The write-behind queue in front of conn (conn is this queue). */
   writes?: WriteBehind;
+  /** The ansible_user conn logs in as ('' none: ~/.ssh/config's or the local user). */
+  connUser?: string;
+  /** Connections as other users (a task's remote_user), by that user. */
+  others?: Map<string, { conn: Connection; files: FileView; connecting: Promise<void> }>;
+  /** The user of the connection used last ('' none): the file view is read afresh on a change. */
+  lastUser?: string;
   files?: FileView;
   connecting?: Promise<void>;
   /** The run lock, taken before the first write. */
@@ -202,7 +211,10 @@ export class RunContext {
     const scoped = frames.flatMap((f) => [f.vars, f.hostVars?.get(host)]).filter(Boolean).reverse() as Vars[];
     // Role defaults sit below every other variable, the inventory's included (innermost role first).
     const defaults = frames.map((f) => f.defaults).filter(Boolean).reverse() as Vars[];
-    return scope([this.opts.extraVars, magic, loopVars, this.host(host).facts, ...scoped, at.play.varsFilesVars, at.play.vars, this.inventoryVars(host), ...defaults], this.opts.redactor);
+    // The remote_user keyword (innermost, else the play's), else ansible.cfg's, is ansible_user below every variable, as Ansible's.
+    const remoteUser = inherited(frames, 'remoteUser') ?? at.play.remoteUser ?? this.opts.remoteUser;
+    const keywords = remoteUser === undefined ? [] : [{ ansible_user: remoteUser }];
+    return scope([this.opts.extraVars, magic, loopVars, this.host(host).facts, ...scoped, at.play.varsFilesVars, at.play.vars, this.inventoryVars(host), ...defaults, ...keywords], this.opts.redactor);
   }
 
   /** Reports an event: the one point where every event is redacted before any renderer sees it. */
@@ -230,23 +242,46 @@ export class RunContext {
     this.opts.emit(e);
   }
 
-  /** Opens (once) the connection of a host; an unreachable host throws Unreachable. */
-  async connection(name: string, lookup: Lookup): Promise<{ conn: Connection; files: FileView }> {
+  /**
+   * Opens (once) the connection of a host; an unreachable host throws Unreachable. The user it logs
+   * in as is `ansible_user` (a variable, else the remote_user keyword, else ansible.cfg's: see
+   * lookup()). The first connection made is the host's own (its
+   * writes wait in the write-behind queue, its run lock); a task that logs in as another user
+   * gets a connection of its own, used after the host's queued writes are sent, and each
+   * connection's file view is read afresh when the run moves from one to the other.
+   */
+  async connection(name: string, lookup: Lookup): Promise<{ conn: Connection; files: FileView; queue?: WriteBehind }> {
     const h = this.host(name);
     if (h.unreachable) throw new Unreachable(`${name} is unreachable`);
+    const user = lookup('ansible_user');
+    const key = user === undefined || user === null ? '' : String(user);
     if (!h.conn) {
       h.writes = new WriteBehind(this.opts.connectionFor(name, lookup));
       h.conn = h.writes;
+      h.connUser = key;
       h.files = new FileView(h.conn);
       h.connecting = h.conn.connect();
     }
+    let other = key === h.connUser ? undefined : h.others?.get(key);
+    if (key !== h.connUser && !other) {
+      const conn = new BehindQueue(h.writes!, this.opts.connectionFor(name, lookup));
+      other = { conn, files: new FileView(conn), connecting: conn.connect() };
+      (h.others ??= new Map()).set(key, other);
+    }
     try {
       await h.connecting;
+      await other?.connecting;
     } catch (e) {
       this.markUnreachable(name, e instanceof ConnectionError ? e.message : (e as Error).message);
       throw new Unreachable((e as Error).message);
     }
-    return { conn: h.conn, files: h.files! };
+    const files = other?.files ?? h.files!;
+    if (h.others && h.lastUser !== key) {
+      // What the other user's tasks did is not in this view.
+      files.forget();
+      h.lastUser = key;
+    }
+    return other ? { conn: other.conn, files } : { conn: h.conn, files, queue: h.writes };
   }
 
   /**
@@ -342,7 +377,8 @@ export class RunContext {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.hosts.values()].map((h) => h.conn?.close().catch(() => {})));
+    const conns = [...this.hosts.values()].flatMap((h) => [h.conn, ...[...(h.others?.values() ?? [])].map((o) => o.conn)]);
+    await Promise.all(conns.map((c) => c?.close().catch(() => {})));
   }
 }
 

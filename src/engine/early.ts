@@ -13,7 +13,7 @@ import type { Lookup } from '../util/lookup.ts';
 
 const TEMPLATED = /\{\{|\{%/;
 
-export function earlyHosts(inventory: Inventory, extraVars: Vars, limit: string | undefined, first: { hosts: unknown } | undefined, count: number): { host: string; vars: Lookup }[] {
+export function earlyHosts(inventory: Inventory, extraVars: Vars, limit: string | undefined, first: { hosts: unknown; remote_user?: unknown } | undefined, count: number): { host: string; vars: Lookup }[] {
   if (typeof first?.hosts !== 'string' || TEMPLATED.test(first.hosts)) return [];
   let hosts: string[];
   try {
@@ -25,11 +25,15 @@ export function earlyHosts(inventory: Inventory, extraVars: Vars, limit: string 
   } catch {
     return []; // the run tells what is wrong with the pattern
   }
+  // The play's remote_user sits below every variable (ansible_user wins), as the run decides it.
+  const kw = first.remote_user;
+  const user = (typeof kw === 'string' && !TEMPLATED.test(kw)) || typeof kw === 'number' ? String(kw) : undefined;
+  if (kw !== undefined && user === undefined) return []; // templated: the run decides
   return hosts.slice(0, count).map((host) => {
-    const layers = [extraVars, inventory.hostVars(host)];
+    const layers = [extraVars, inventory.hostVars(host), user === undefined ? {} : { ansible_user: user }];
     const vars: Lookup = (name) => {
       const layer = layers.find((l) => Object.prototype.hasOwnProperty.call(l, name));
-      const value = layer?.[name];
+      const value = (layer as Record<string, unknown> | undefined)?.[name];
       if (typeof value === 'string' && TEMPLATED.test(value)) throw new Error(`${name} is templated`);
       return value;
     };

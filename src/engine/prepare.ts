@@ -19,7 +19,8 @@ export async function gatherOn(ctx: RunContext, at: PlayPosition, hosts: string[
   await forEachLimited(hosts, forks, async (h) => {
     const t0 = Date.now();
     try {
-      const { conn } = await ctx.connection(h, ctx.lookup(h, { play, batch, playHosts, hostvars: {} }));
+      const lookup = ctx.lookup(h, { play, batch, playHosts, hostvars: {} });
+      const { conn } = await ctx.connection(h, lookup);
       const facts = await gatherFacts(conn);
       // Values under secret-looking names in the host's environment (ansible_env) are masked in every output.
       ctx.opts.redactor.addByName(facts);
@@ -59,7 +60,8 @@ export async function prefetchFor(ctx: RunContext, at: PlayPosition, hosts: stri
     }
   };
   walk([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers], []);
-  const readers = tasks.filter((t) => t.task.mod.reads && !t.task.delegateTo && !t.frames.some((f) => f.delegateTo));
+  // Read through the play's connection: not for tasks delegated or logging in as another user.
+  const readers = tasks.filter((t) => t.task.mod.reads && ![t.task, ...t.frames].some((f) => f.delegateTo || f.remoteUser !== undefined));
   if (readers.length === 0) return;
   const hostvars = ctx.hostvars(play, batch, playHosts);
   await forEachLimited(hosts, forks, async (h) => {
@@ -79,7 +81,8 @@ export async function prefetchFor(ctx: RunContext, at: PlayPosition, hosts: stri
     }
     if (![...byUser.values()].some((g) => g.paths.size)) return;
     try {
-      const { conn, files } = await ctx.connection(h, ctx.lookup(h, { play, batch, playHosts, hostvars }));
+      const lookup = ctx.lookup(h, { play, batch, playHosts, hostvars });
+      const { conn, files } = await ctx.connection(h, lookup);
       // become to the login user is no become: one read for both.
       const merged = new Map<string, { become?: Become; paths: Set<string> }>();
       for (const g of byUser.values()) {

@@ -248,16 +248,6 @@ export class TaskRunner {
   }
 
   private async runItem(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
-    // remote_user on a task or block: the host's one SSH connection has its user; another cannot be taken for one task.
-    const remoteUser = [...frames].reverse().map((f) => (f as { raw?: Record<string, unknown> }).raw?.remote_user).find((v) => v !== undefined);
-    if (remoteUser !== undefined) {
-      const want = String(renderString(String(remoteUser), lookup));
-      const have = String(lookup('ansible_user') ?? process.env.USER ?? 'root');
-      if (want !== have) {
-        const msg = `remote_user '${want}' is not the user of this host's connection ('${have}'): jitsi-fleet keeps one SSH connection per host; use become_user: ${want}`;
-        return { status: 'failed', changed: false, msg, diff: [], result: { failed: true, changed: false, msg } };
-      }
-    }
     if (this.task.argsError) return { status: 'failed', changed: false, msg: this.task.argsError, diff: [], result: { failed: true, changed: false, msg: this.task.argsError } };
     const delegate = inherited(frames, 'delegateTo');
     if (delegate === undefined) return this.replanIfStale(host, frames, lookup);
@@ -305,9 +295,8 @@ export class TaskRunner {
       plan = await mod.plan(args, this.moduleContext(host, check, diff, become, lookup, undefined));
     } else {
       const targetLookup = target === host ? lookup : this.lookup(target);
-      const { conn, files } = await this.env.ctx.connection(target, targetLookup);
+      const { conn, files, queue } = await this.env.ctx.connection(target, targetLookup);
       await expandHostPaths(mod, args, conn, become, this.env.ctx.host(target));
-      const queue = this.env.ctx.host(target).writes;
       if (queue) queue.current = this.env.taskId;
       mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files });
       try {
@@ -341,7 +330,8 @@ export class TaskRunner {
       changed = false;
       result.skipped = true;
     } else if (!failed && changed) {
-      const { conn, files } = await this.env.ctx.connection(target, lookup);
+      const targetLookup = target === host ? lookup : this.lookup(target);
+      const { conn, files, queue } = await this.env.ctx.connection(target, targetLookup);
       if (check) {
         await stageChanges(files, plan.changes, become);
         // A command not run in check mode: what it would create cannot be known from here on.
@@ -349,7 +339,6 @@ export class TaskRunner {
       } else {
         try {
           await this.env.ctx.writable(target);
-          const queue = this.env.ctx.host(target).writes;
           if (this.env.deferWrites && target === host && queue && !plan.finish && plan.changes.every((c) => c.kind === 'write' && !c.backup)) {
             // Sent with the writes of the next tasks; the engine holds this outcome until they are on the host.
             await queueWrites(queue, files, plan.changes, become, { taskId: this.env.taskId, item: this.items.get(host) ?? -1 });

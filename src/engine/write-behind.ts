@@ -38,15 +38,14 @@ export class HostDropped extends Error {
   }
 }
 
-export class WriteBehind implements Connection {
-  private queue: QueuedWrite[] = [];
-  private flushing?: Promise<void>;
-  /** Set once a queued write failed; the host runs nothing more (but the rest of that task's loop, as Ansible). */
-  failure?: WriteFailure;
-  /** The task running on the host now. */
-  current?: number;
+/**
+ * A connection in front of another: every command, read and write waits for
+ * `before()` first (sending queued writes); the rest goes straight through.
+ */
+abstract class InFront implements Connection {
+  constructor(protected readonly conn: Connection) {}
 
-  constructor(private readonly conn: Connection) {}
+  protected abstract before(): Promise<void>;
 
   get host(): string {
     return this.conn.host;
@@ -58,6 +57,55 @@ export class WriteBehind implements Connection {
 
   get commandsSent(): number {
     return this.conn.commandsSent;
+  }
+
+  async connect(): Promise<void> {
+    await this.conn.connect();
+  }
+
+  async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
+    await this.before();
+    return this.conn.exec(command, opts);
+  }
+
+  async readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>> {
+    await this.before();
+    return this.conn.readFiles(paths, become);
+  }
+
+  async writeFile(path: string, content: Buffer, opts?: WriteOptions): Promise<WriteResult> {
+    await this.before();
+    return this.conn.writeFile(path, content, opts);
+  }
+
+  async writeFiles(writes: BatchWrite[], opts?: { allOrNothing?: boolean }): Promise<BatchWriteResult[]> {
+    await this.before();
+    return this.conn.writeFiles(writes, opts);
+  }
+
+  lock(opts: RunLockOptions): Promise<void> {
+    return this.conn.lock(opts);
+  }
+
+  unlock(): void {
+    this.conn.unlock();
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close();
+  }
+}
+
+export class WriteBehind extends InFront {
+  private queue: QueuedWrite[] = [];
+  private flushing?: Promise<void>;
+  /** Set once a queued write failed; the host runs nothing more (but the rest of that task's loop, as Ansible). */
+  failure?: WriteFailure;
+  /** The task running on the host now. */
+  current?: number;
+
+  protected before(): Promise<void> {
+    return this.flush();
   }
 
   get pending(): boolean {
@@ -168,44 +216,29 @@ export class WriteBehind implements Connection {
       return r.state === 'failed' && byPath.get(w.path)![0] !== w ? { state: 'not run' } : r;
     });
   }
-
-  async connect(): Promise<void> {
-    await this.conn.connect();
-  }
-
-  async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
-    await this.flush();
-    return this.conn.exec(command, opts);
-  }
-
-  async readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>> {
-    await this.flush();
-    return this.conn.readFiles(paths, become);
-  }
-
-  async writeFile(path: string, content: Buffer, opts?: WriteOptions): Promise<WriteResult> {
-    await this.flush();
-    return this.conn.writeFile(path, content, opts);
-  }
-
-  async writeFiles(writes: BatchWrite[], opts?: { allOrNothing?: boolean }): Promise<BatchWriteResult[]> {
-    await this.flush();
-    return this.conn.writeFiles(writes, opts);
-  }
-
-  lock(opts: RunLockOptions): Promise<void> {
-    return this.conn.lock(opts);
-  }
-
-  unlock(): void {
-    this.conn.unlock();
-  }
-
-  async close(): Promise<void> {
-    await this.conn.close();
-  }
 }
 
 function becomeKey(b: Become | undefined): string {
   return b ? `${b.user}\0${b.password ?? ''}` : '';
+}
+
+/**
+ * A host's connection as another user (a task's remote_user): the host's
+ * queued writes are sent before each of its commands, so that it sees them.
+ * The run lock is the host's own connection's.
+ */
+export class BehindQueue extends InFront {
+  constructor(private readonly queue: WriteBehind, conn: Connection) {
+    super(conn);
+  }
+
+  protected before(): Promise<void> {
+    return this.queue.flush();
+  }
+
+  override lock(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  override unlock(): void {}
 }

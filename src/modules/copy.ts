@@ -9,9 +9,11 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { findSource } from './source-file.ts';
+import { planFile } from './file.ts';
 import { planTextFile, type FileArgs } from './text-file.ts';
 import type { ModuleContext, ModuleDef, Plan } from './types.ts';
 import { attrsDiffer, FILE_COMMON_PROPS, normalizeMode } from './file-attrs.ts';
@@ -66,27 +68,77 @@ export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext
   return plan;
 }
 
+interface SourceTree {
+  files: { rel: string; full: string; mode: string }[];
+  dirs: string[];
+  links: { rel: string; target: string }[];
+}
+
+/**
+ * A controller folder's files, folders and symlinks as Ansible's copy walks
+ * it (_walk_dirs): with local_follow, a link to a file is copied as the file
+ * and a link to a folder is walked, unless it points back into what is being
+ * copied or into one of its own parents (a circle): then, like a broken link
+ * or any link without local_follow, it is made as a link on the host.
+ */
+async function walkSource(top: string, follow: boolean): Promise<SourceTree> {
+  const tree: SourceTree = { files: [], dirs: [''], links: [] };
+  const id = (s: Stats) => `${s.dev}:${s.ino}`;
+  const modeOf = (s: Stats) => (s.mode & 0o7777).toString(8).padStart(4, '0');
+  const recurse = async (dir: string, relBase: string, parents: Set<string>): Promise<void> => {
+    const sub: [string, string][] = [];
+    for (const name of (await readdir(dir)).sort()) {
+      const full = path.join(dir, name);
+      const rel = relBase ? `${relBase}/${name}` : name;
+      const l = await lstat(full);
+      const target = l.isSymbolicLink() ? await stat(full).catch(() => undefined) : l;
+      if (!target?.isDirectory()) {
+        if (!l.isSymbolicLink()) {
+          if (l.isFile()) tree.files.push({ rel, full, mode: modeOf(l) });
+        } else if (follow && target?.isFile()) tree.files.push({ rel, full: await realpath(full), mode: modeOf(target) });
+        else tree.links.push({ rel, target: await readlink(full) });
+        continue;
+      }
+      if (!l.isSymbolicLink()) {
+        tree.dirs.push(rel);
+        sub.push([full, rel]);
+        continue;
+      }
+      if (!follow || parents.has(id(target))) {
+        tree.links.push({ rel, target: await readlink(full) });
+        continue;
+      }
+      // The folders above the link, up to one already being copied: a link to one of them is a circle.
+      const above = new Set<string>();
+      const parts = path.dirname(full).split(path.sep);
+      for (let k = parts.length; k > 0; k--) {
+        const s = await stat(parts.slice(0, k).join(path.sep) || path.sep);
+        if (parents.has(id(s))) break;
+        above.add(id(s));
+      }
+      if (above.has(id(target))) {
+        tree.links.push({ rel, target: await readlink(full) });
+        continue;
+      }
+      tree.dirs.push(rel);
+      await recurse(await realpath(full), rel, new Set([...parents, ...above]));
+    }
+    for (const [full, rel] of sub) await recurse(full, rel, parents);
+  };
+  await recurse(top, '', new Set([id(await stat(top))]));
+  return tree;
+}
+
 /**
  * A directory from the controller, as Ansible's copy does it: `src: dir/`
  * copies what is in it into dest, `src: dir` the directory itself (dest/dir);
  * every file planned as a single copy (same bytes check, mode, owner), folders
- * made where missing (with directory_mode if given), symlinks followed.
+ * made where missing (with directory_mode if given), symlinks as walkSource
+ * says (made as the file module's state=link with force would).
  */
 async function planDirectory(a: CopyArgs, root: string, ctx: ModuleContext): Promise<Plan> {
   const into = a.src!.endsWith('/') ? a.dest : path.posix.join(a.dest, path.basename(root));
-  const files: { rel: string; full: string; mode: string }[] = [];
-  const dirs: string[] = [''];
-  const walk = async (rel: string): Promise<void> => {
-    for (const name of (await readdir(path.join(root, rel))).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = await stat(path.join(root, r));
-      if (st.isDirectory()) {
-        dirs.push(r);
-        await walk(r);
-      } else if (st.isFile()) files.push({ rel: r, full: path.join(root, r), mode: (st.mode & 0o7777).toString(8).padStart(4, '0') });
-    }
-  };
-  await walk('');
+  const { files, dirs, links } = await walkSource(root, a.local_follow !== false);
   const changes: Plan['changes'] = [];
   const diff: NonNullable<Plan['diff']> = [];
   const made: string[] = [];
@@ -111,11 +163,18 @@ async function planDirectory(a: CopyArgs, root: string, ctx: ModuleContext): Pro
     changes.push(...plan.changes);
     diff.push(...(plan.diff ?? []));
   }
+  let linked = 0;
+  for (const l of links) {
+    const plan = await planFile({ path: path.posix.join(into, l.rel), src: l.target, state: 'link', force: true, follow: false, recurse: false, owner: a.owner, group: a.group }, ctx);
+    if (plan.failed) return plan;
+    if (plan.changes.length) linked++;
+    changes.push(...plan.changes);
+  }
   const written = changes.filter((c) => c.kind !== 'exec').length;
   return {
     changes,
     diff,
-    msg: changes.length ? `${written} of ${files.length} files copied to ${into}${made.length ? `, ${made.length} folders made` : ''}` : `${into} already has these ${files.length} files`,
+    msg: changes.length ? `${written} of ${files.length} files copied to ${into}${made.length ? `, ${made.length} folders made` : ''}${linked ? `, ${linked} links made` : ''}` : `${into} already has these ${files.length} files${links.length ? ` and ${links.length} links` : ''}`,
     result: { dest: into, src: a.src },
     finish(outcomes) {
       const bad = outcomes.find((o) => o.code !== 0);

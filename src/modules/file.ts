@@ -184,7 +184,8 @@ export const file: ModuleDef<FileArgs> = {
   },
 };
 
-async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']>[1]): Promise<Plan> {
+/** The file module's plan for one path (copy plans the symlinks of a folder it copies with it). */
+export async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>['plan']>[1]): Promise<Plan> {
   {
     const p = a.path.replace(/\/+$/, '') || '/';
     const mode = normalizeMode(a.mode);

@@ -6,7 +6,7 @@ export const WITH_KEYS = lookupNames().map((n) => `with_${n}`);
 
 export const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'gather_facts', 'serial',
-  'max_fail_percentage', 'any_errors_fatal', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags', 'environment',
+  'max_fail_percentage', 'any_errors_fatal', 'remote_user', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags', 'environment',
 ];
 
 export const TASK_KEYS = [
@@ -36,7 +36,6 @@ export const UNSUPPORTED_KEYS: Record<string, string> = {
   module_defaults: 'module_defaults are not supported',
   vars_prompt: 'vars_prompt is not supported; pass values with -e',
   order: 'host order is not supported; hosts run in inventory order',
-  remote_user: 'set the user with ansible_user in the inventory',
   become_method: 'only sudo is supported for become',
   become_flags: 'become_flags are not supported',
   debugger: 'the task debugger is not supported',

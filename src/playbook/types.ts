@@ -8,6 +8,8 @@ export interface Keywords {
   tags?: string[];
   become?: boolean;
   becomeUser?: string;
+  /** The user to log in as (a template), below the host's ansible_user as under Ansible. */
+  remoteUser?: string;
   vars?: Record<string, unknown>;
   ignoreErrors?: boolean | string;
   ignoreUnreachable?: boolean | string;
@@ -105,6 +107,7 @@ export interface Play {
   varsFilesVars: Record<string, unknown>;
   become?: boolean;
   becomeUser?: string;
+  remoteUser?: string;
   /** As written (a boolean or a template): resolved by the engine. */
   gatherFacts: boolean | string;
   /** Batch sizes (numbers or percentages), as `serial` lists them. */

@@ -29,6 +29,6 @@ export function inLab(lab: Lab, cmd: string, args: string[], opts: { env?: Recor
   });
 }
 
-export function fleetInLab(lab: Lab, args: string[], opts: { env?: Record<string, string>; onStdout?: (chunk: string) => void } = {}): Promise<CliResult> {
+export function fleetInLab(lab: Lab, args: string[], opts: { env?: Record<string, string>; cwd?: string; onStdout?: (chunk: string) => void } = {}): Promise<CliResult> {
   return inLab(lab, process.execPath, [BIN, ...args], opts);
 }

@@ -71,21 +71,26 @@ if (!skip) {
     const queue = [...names].sort((x, y) => rank(x) - rank(y));
     const runTarget = async (name: string, w: number): Promise<Row> => {
       const [ta, tj] = [`ta${w}`, `tj${w}`];
+      // One copy of the target per tool: some targets write into their own files/ folder on the controller (delegate_to: localhost).
       const dir = path.join(work, name);
-      const marked = await prepareTarget(name, dir);
+      const dirJ = path.join(work, `${name}.jf`);
       const base = `/root/targets/${name}`;
-      await writeFile(path.join(dir, 'play.yml'), harnessPlaybook(name, base));
-      // ansible-test runs a target on "localhost" (its host_vars) with OUTPUT_DIR in the environment.
-      const hv = await readFile(path.join(dir, 'roles', name, 'host_vars', 'localhost'), 'utf8').catch(() => undefined);
-      if (hv !== undefined) {
-        await mkdir(path.join(dir, 'host_vars'), { recursive: true });
-        for (const h of [ta, tj]) await writeFile(path.join(dir, 'host_vars', h), hv);
+      const [marked] = await Promise.all([prepareTarget(name, dir), prepareTarget(name, dirJ)]);
+      for (const d of [dir, dirJ]) {
+        await writeFile(path.join(d, 'play.yml'), harnessPlaybook(name, base));
+        // ansible-test runs a target on "localhost" (its host_vars) with OUTPUT_DIR in the environment.
+        const hv = await readFile(path.join(d, 'roles', name, 'host_vars', 'localhost'), 'utf8').catch(() => undefined);
+        if (hv !== undefined) {
+          await mkdir(path.join(d, 'host_vars'), { recursive: true });
+          for (const h of [ta, tj]) await writeFile(path.join(d, 'host_vars', h), hv);
+        }
       }
       for (const h of [ta, tj]) await lab.exec(h, `mkdir -p ${base}/output ${base}/tmp`);
       const env = { OUTPUT_DIR: `${base}/output` };
       const [[a, at], [f, ft]] = await Promise.all([
         timed(() => inLab(lab, 'timeout', ['600', 'ansible-playbook', '-i', inv, '-l', ta, 'play.yml'], { cwd: dir, env: { ...env, ANSIBLE_CONFIG: cfg, ANSIBLE_NOCOLOR: '1' } })),
-        timed(() => fleetInLab(lab, ['run', path.join(dir, 'play.yml'), '-i', inv, '-l', tj, '--output', 'json'], { env })),
+        // Both in the target's folder: relative paths on the controller (delegate_to: localhost) land there, as ansible-test runs them.
+        timed(() => fleetInLab(lab, ['run', path.join(dirJ, 'play.yml'), '-i', inv, '-l', tj, '--output', 'json'], { env, cwd: dirJ })),
       ]);
       const keep = process.env.ANSIBLE_TARGETS_TABLE && path.dirname(process.env.ANSIBLE_TARGETS_TABLE);
       if (keep) {

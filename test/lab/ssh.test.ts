@@ -392,6 +392,69 @@ ${['web1', 'web2'].map((h) => `        ${h}: { ansible_host: ${lab.host(h).addre
       for (const h of HOSTS) assert.is((await lab.exec(h, 'sort /etc/jf-shared')).stdout, '# shared\nfrom-a\nfrom-b\n', `${h}, try ${i}`);
     }
   });
+
+  test('remote_user as ansible-playbook has it: the play\'s, a block\'s and a task\'s; ansible_user wins; files edited in turn by two users', async () => {
+    await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    // No ansible_user in this inventory: the keywords decide (web1 for ansible-playbook, web2 for jitsi-fleet).
+    const inv = await file('ru-hosts.yml', lab.inventory({ web: ['web1', 'web2'] }, { web1: { ansible_user: undefined }, web2: { ansible_user: undefined } }));
+    const play = await file('ru.yml', `
+- hosts: web
+  gather_facts: false
+  remote_user: deploy
+  tasks:
+    - { name: play user, command: id -un, register: a, changed_when: false }
+    - { name: task user, command: id -un, register: b, changed_when: false, remote_user: root }
+    - name: as deploy, a line
+      lineinfile: { path: /tmp/jf-ru.txt, line: "one", create: true }
+    - block:
+        - name: as root, after it
+          lineinfile: { path: /tmp/jf-ru.txt, line: "two" }
+        - { name: block user, command: id -un, register: c, changed_when: false }
+        - name: a root file
+          copy: { dest: /etc/jf-ru-root, content: "root\\n" }
+      remote_user: root
+    - name: as deploy again, a third line
+      lineinfile: { path: /tmp/jf-ru.txt, line: "three" }
+    - { name: read, command: "stat -c '%U' /tmp/jf-ru.txt /etc/jf-ru-root", register: d, changed_when: false }
+    - { name: file, command: cat /tmp/jf-ru.txt, register: e, changed_when: false }
+    - name: show
+      debug: { msg: "{{ a.stdout }} {{ b.stdout }} {{ c.stdout }} {{ d.stdout_lines | join(',') }} {{ e.stdout_lines | join(',') }}" }
+- hosts: web
+  gather_facts: false
+  remote_user: deploy
+  vars: { ansible_user: root }
+  tasks:
+    - { name: variable wins, command: id -un, register: f, changed_when: false, remote_user: deploy }
+    - name: show2
+      debug: { msg: "{{ f.stdout }}" }
+`);
+    await Promise.all(['web1', 'web2'].map((h) => lab.exec(h, 'rm -f /tmp/jf-ru.txt /etc/jf-ru-root')));
+    const env = { ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.json', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3' };
+    const [a, f] = await Promise.all([
+      inLab(lab, 'ansible-playbook', ['-i', inv, '--limit', 'web1', play], { env }),
+      json(['run', play, '-i', inv, '--limit', 'web2']),
+    ]);
+    assert.is(a.code, 0, a.stdout.slice(-2000) + a.stderr);
+    assert.is(f.code, 0, f.raw.slice(-2000) + f.stderr);
+    const shown = (report: any, host: string) => report.plays.map((p: any) => p.tasks.find((t: any) => /^show/.test(t.task?.name ?? t.name)).hosts[host].msg);
+    const expected = ['deploy root root deploy,root one,two,three', 'root'];
+    assert.equal(shown(JSON.parse(a.stdout), 'web1'), expected, 'ansible-playbook');
+    assert.equal(shown(f.report, 'web2'), expected, 'jitsi-fleet');
+    const again = await json(['run', play, '-i', inv, '--limit', 'web2']);
+    assert.is(again.report.stats.web2.changed, 0, 'second run: nothing to change');
+    // ansible.cfg's remote_user: below the keyword and every variable.
+    const cfg = await file('ru-cfg/ansible.cfg', '[defaults]\nremote_user = deploy\nhost_key_checking = False\n');
+    const who = await file('ru-cfg/who.yml', '- hosts: web\n  gather_facts: false\n  tasks:\n    - { command: id -un, register: w, changed_when: false }\n    - { name: show, debug: { msg: "{{ w.stdout }} {{ ansible_user }}" } }\n');
+    const cfgEnv = { ...env, ANSIBLE_CONFIG: cfg };
+    const [a2, f2] = await Promise.all([
+      inLab(lab, 'ansible-playbook', ['-i', inv, '--limit', 'web1', who], { env: cfgEnv }),
+      fleetInLab(lab, ['run', who, '-i', inv, '--limit', 'web2', '--output', 'json'], { env: { ANSIBLE_CONFIG: cfg } }),
+    ]);
+    assert.is(a2.code, 0, a2.stdout.slice(-2000) + a2.stderr);
+    assert.is(f2.code, 0, f2.stdout.slice(-2000) + f2.stderr);
+    assert.equal(shown(JSON.parse(f2.stdout), 'web2'), shown(JSON.parse(a2.stdout), 'web1'));
+    assert.equal(shown(JSON.parse(f2.stdout), 'web2'), ['deploy deploy']);
+  });
 } else {
   test('lab unavailable', () => {});
 }
