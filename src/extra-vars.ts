@@ -2,7 +2,7 @@
 import { InputError } from './errors.ts';
 import type { Vars } from './inventory/model.ts';
 import { loadVarsFile } from './inventory/vars-dirs.ts';
-import { parseKv } from './playbook/kv.ts';
+import { parseKv } from './util/kv.ts';
 import { parseYaml } from './yaml/source.ts';
 
 export async function parseExtraVars(values: string[]): Promise<Vars> {

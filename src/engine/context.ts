@@ -211,9 +211,10 @@ export class RunContext {
     const scoped = frames.flatMap((f) => [f.vars, f.hostVars?.get(host)]).filter(Boolean).reverse() as Vars[];
     // Role defaults sit below every other variable, the inventory's included (innermost role first).
     const defaults = frames.map((f) => f.defaults).filter(Boolean).reverse() as Vars[];
-    // The remote_user keyword (innermost, else the play's), else ansible.cfg's, is ansible_user below every variable, as Ansible's.
+    // Below every variable, as Ansible's connection settings: the remote_user keyword (innermost, else the
+    // play's), else ansible.cfg's, as ansible_user; the host's name as ansible_host; the connection kind.
     const remoteUser = inherited(frames, 'remoteUser') ?? at.play.remoteUser ?? this.opts.remoteUser;
-    const keywords = remoteUser === undefined ? [] : [{ ansible_user: remoteUser }];
+    const keywords = [{ ansible_host: host, ansible_connection: host === 'localhost' ? 'local' : 'ssh', ...(remoteUser === undefined ? {} : { ansible_user: remoteUser }) }];
     return scope([this.opts.extraVars, magic, loopVars, this.host(host).facts, ...scoped, at.play.varsFilesVars, at.play.vars, this.inventoryVars(host), ...defaults, ...keywords], this.opts.redactor);
   }
 

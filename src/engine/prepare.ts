@@ -11,6 +11,7 @@ import { Unreachable, type PlayPosition, type RunContext } from './context.ts';
 import { gatherFacts } from './facts.ts';
 import { forEachLimited } from './pool.ts';
 import { becomeFor } from './keywords.ts';
+import { setRaw } from './vars.ts';
 
 /** Gathers facts on `hosts`, reported as task `id`. */
 export async function gatherOn(ctx: RunContext, at: PlayPosition, hosts: string[], forks: number, id: number): Promise<void> {
@@ -27,8 +28,8 @@ export async function gatherOn(ctx: RunContext, at: PlayPosition, hosts: string[
       const state = ctx.host(h);
       // The connecting user's environment: path arguments with ~ or $NAME need no read of their own.
       if (facts.env) (state.envs ??= new Map()).set('', facts.env as Record<string, string>);
-      state.facts.ansible_facts = facts;
-      for (const [k, v] of Object.entries(facts)) state.facts[`ansible_${k}`] = v;
+      setRaw(state.facts, 'ansible_facts', facts);
+      for (const [k, v] of Object.entries(facts)) setRaw(state.facts, `ansible_${k}`, v);
       state.factsGathered = true;
       state.stats.ok++;
       ctx.emit({ kind: 'task-result', host: h, task: 'Gathering Facts', taskId: id, status: 'ok', changed: false, msg: `${facts.distribution} ${facts.distribution_version}`, diff: [], durationMs: Date.now() - t0 });

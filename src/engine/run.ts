@@ -17,7 +17,7 @@ import { selected } from './tags.ts';
 import { loopItems, loopVarsOf, namedLoopControl, TaskRunner, taskTitle } from './task-runner.ts';
 import { toBool } from '../template/filters.ts';
 import type { Vars } from '../inventory/model.ts';
-import { scope } from './vars.ts';
+import { scope, setRaw } from './vars.ts';
 import { boolKeyword, keywordBool } from './keywords.ts';
 import type { WriteBehind, WriteFailure } from './write-behind.ts';
 import type { Lookup } from '../util/lookup.ts';
@@ -411,7 +411,10 @@ export class Engine {
         s.stats.failed--;
         s.stats.rescued++;
         // In a rescue, what failed: Ansible's ansible_failed_task and ansible_failed_result.
-        if (s.lastFailure) Object.assign(s.facts, { ansible_failed_task: s.lastFailure.task, ansible_failed_result: s.lastFailure.result });
+        if (s.lastFailure) {
+          setRaw(s.facts, 'ansible_failed_task', s.lastFailure.task);
+          setRaw(s.facts, 'ansible_failed_result', s.lastFailure.result);
+        }
       }
       await this.runNodes(node.rescue, inner, play, batch, playHosts, new Set(failedHere));
     }
@@ -483,7 +486,7 @@ export class Engine {
     if (runOnce) {
       const first = outcomes.get(hosts[0])!;
       for (const h of hosts.slice(1)) {
-        if (task.register) this.ctx.host(h).facts[task.register] = this.ctx.host(hosts[0]).facts[task.register];
+        if (task.register) setRaw(this.ctx.host(h).facts, task.register, this.ctx.host(hosts[0]).facts[task.register]);
         if (first.changed) for (const n of task.notify ?? []) this.ctx.host(h).notified.add(n);
         if (first.status === 'failed' && !first.ignored) {
           this.ctx.host(h).failed = true;

@@ -19,6 +19,7 @@ import { applyChanges, queueWrites, stageChanges } from './apply.ts';
 import { moduleContext, type ModuleTarget } from './module-context.ts';
 import { becomeFor, boolKeyword, inherited } from './keywords.ts';
 import { OMIT, Unreachable, type RunContext } from './context.ts';
+import { setRaw, setTemplated } from './vars.ts';
 
 export interface TaskEnv {
   ctx: RunContext;
@@ -93,9 +94,11 @@ export class TaskRunner {
       const internal = isBug(e);
       if (internal && process.env.JITSI_FLEET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
       const msg = describeFailure(e, task);
+      // The result (registered, ansible_failed_result) has Ansible's message; where it happened is shown beside it.
+      const result = { failed: true, changed: false, msg: noLog ? NO_LOG_MESSAGE : e instanceof TemplateError ? e.message : msg };
       // A task that failed before its module ran (a template error) is registered too, as Ansible's.
-      if (this.task.register && !internal) this.env.ctx.host(host).facts[this.task.register] = { failed: true, changed: false, msg: noLog ? NO_LOG_MESSAGE : msg };
-      return { ...base, status: 'failed', changed: false, msg: noLog ? NO_LOG_MESSAGE : msg, diff: [], durationMs: Date.now() - started, ...(internal ? { internal: true } : {}) };
+      if (this.task.register && !internal) setRaw(this.env.ctx.host(host).facts, this.task.register, result);
+      return { ...base, status: 'failed', changed: false, msg: noLog ? NO_LOG_MESSAGE : msg, diff: [], durationMs: Date.now() - started, ...(internal ? {} : { result }), ...(internal ? { internal: true } : {}) };
     }
   }
 
@@ -105,14 +108,29 @@ export class TaskRunner {
     if (task.loop === undefined) {
       if (!this.whenHolds(frames, lookup)) {
         const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
-        if (task.register) state.facts[task.register] = result;
+        if (task.register) setRaw(state.facts, task.register, result);
         return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
       }
       const r = await this.untilHolds(host, frames, lookup, title(task, lookup));
-      if (task.register) state.facts[task.register] = r.result;
+      if (task.register) setRaw(state.facts, task.register, r.result);
       return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
     }
-    const items = loopItems(task, lookup);
+    let items: unknown[];
+    try {
+      items = loopItems(task, lookup);
+    } catch (e) {
+      // A loop that cannot be made (an undefined variable) under a `when` that is false without it: skipped, as Ansible's.
+      let skip = false;
+      try {
+        skip = e instanceof TemplateError && e.variable !== undefined && !this.whenHolds(frames, lookup);
+      } catch {
+        // the condition needs the item: the loop's error stands
+      }
+      if (!skip) throw e;
+      const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+      if (task.register) setRaw(state.facts, task.register, result);
+      return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
+    }
     const lc = namedLoopControl(task.loopControl, lookup);
     const loopVar = lc?.loopVar ?? 'item';
     const results: Record<string, unknown>[] = [];
@@ -147,7 +165,7 @@ export class TaskRunner {
     }
     const allSkipped = !ran;
     const result: Record<string, unknown> = { results, changed, failed, msg: failed ? 'One or more items failed' : 'All items completed', skipped: allSkipped };
-    if (task.register) state.facts[task.register] = result;
+    if (task.register) setRaw(state.facts, task.register, result);
     const status: Status = failed ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
     return { status, changed, msg: String(result.msg), diff: diffs, items: outcomes, result };
   }
@@ -386,7 +404,7 @@ export class TaskRunner {
       for (const k of ['stdout', 'stdout_lines', 'stderr', 'content', 'value']) opts.redactor.add(result[k]);
     }
     const facts = result.ansible_facts as Vars | undefined;
-    if (facts && !failed) Object.assign(this.env.ctx.host(host).facts, facts);
+    if (facts && !failed) setTemplated(this.env.ctx.host(host).facts, facts);
     // group_by and add_host: the run's inventory changes (Ansible reports a change when something was added).
     if (!failed && typeof result.add_group === 'string') changed = this.env.ctx.addToGroup(host, result.add_group, (result.parent_groups as string[] | undefined) ?? ['all']) || changed;
     if (!failed && result.add_host) changed = this.env.ctx.addHost(result.add_host as { host_name: string; groups: string[]; host_vars: Vars }) || changed;
@@ -472,7 +490,9 @@ export function loopItems(node: { loop?: unknown; loopKind?: string }, lookup: L
   let items = renderDeep(node.loop, lookup);
   if (node.loopKind && node.loopKind !== 'loop') {
     // with_<lookup>: query(lookup, terms), the terms a list (a lone value is one term), as Ansible's.
-    items = queryLookup(node.loopKind.replace(/^with_/, ''), Array.isArray(items) ? items : [items], lookup);
+    const plugin = node.loopKind.replace(/^with_/, '');
+    if (plugin === 'indexed_items' && !Array.isArray(items)) throw new TemplateError('with_indexed_items expects a list');
+    items = queryLookup(plugin, Array.isArray(items) ? items : [items], lookup);
   }
   if (typeof items === 'string') throw new TemplateError(`loop must be a list; the template gave a string: ${JSON.stringify(items).slice(0, 80)}`);
   if (!Array.isArray(items)) throw new TemplateError(`loop must be a list, got ${items === null ? 'null' : typeof items}`);

@@ -18,6 +18,27 @@ export function rawLayer<T extends object>(layer: T): T {
   return layer;
 }
 
+const rawKeys = new WeakMap<object, Set<string>>();
+
+/**
+ * Sets a variable whose value is used as it is, never templated again: a
+ * registered result, gathered facts (Ansible marks them unsafe: a command's
+ * output with `{{` in it stays text).
+ */
+export function setRaw(layer: Vars, name: string, value: unknown): void {
+  layer[name] = value;
+  let keys = rawKeys.get(layer);
+  if (!keys) rawKeys.set(layer, (keys = new Set()));
+  keys.add(name);
+}
+
+/** Sets variables that are templated when used (set_fact, include_vars), in place of raw ones of the same names. */
+export function setTemplated(layer: Vars, values: Vars): void {
+  Object.assign(layer, values);
+  const keys = rawKeys.get(layer);
+  if (keys) for (const k of Object.keys(values)) keys.delete(k);
+}
+
 export function scope(layers: (Vars | undefined)[], redactor?: Redactor): Lookup {
   const present = layers.filter((l): l is Vars => l !== undefined);
   const cache = new Map<string, unknown>();
@@ -27,7 +48,7 @@ export function scope(layers: (Vars | undefined)[], redactor?: Redactor): Lookup
     const layer = present.find((l) => Object.prototype.hasOwnProperty.call(l, name));
     if (!layer) return undefined;
     const raw = layer[name];
-    if (rawLayers.has(layer)) return raw;
+    if (rawLayers.has(layer) || rawKeys.get(layer)?.has(name)) return raw;
     if (busy.has(name)) throw new TemplateError(`recursive loop detected in template for variable '${name}'`, name);
     busy.add(name);
     try {
@@ -39,6 +60,7 @@ export function scope(layers: (Vars | undefined)[], redactor?: Redactor): Lookup
       busy.delete(name);
     }
   };
+  lookup.names = () => namesOf(present);
   return lookup;
 }
 

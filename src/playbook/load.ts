@@ -14,7 +14,7 @@ import { loadYamlFile, locate } from '../yaml/source.ts';
 import { checkArgs, normalizeArgs } from './args.ts';
 import { checkConditions, checkNotify, checkTemplates, isMapping, moduleArgNames, rejectUnknownKeys, where, type Raw } from './checks.ts';
 import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TASK_KEYS, unsupportedWith, WITH_KEYS, expectsFailure } from './keywords.ts';
-import { parseKv } from './kv.ts';
+import { parseKv } from '../util/kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, LoopControl, Node, Play, Playbook, TaskNode } from './types.ts';
 import type { ModuleCatalog } from '../modules/types.ts';

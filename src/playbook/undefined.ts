@@ -63,7 +63,8 @@ function knownNames(pb: Playbook, inv: Inventory, dirVars: VarsDirs, extra: Reco
         walk(n.tasks);
       } else {
         if (n.register) names.add(n.register);
-        if (n.module === 'set_fact') for (const k of Object.keys(n.args)) names.add(k);
+        // A templated name (`set_fact: "{{ name }}={{ value }}"`) is known only when it runs: any name may be it.
+        if (n.module === 'set_fact') for (const k of Object.keys(n.args)) names.add(isTemplate(k) ? ANY_NAME : k);
         if (n.module === 'include_vars') for (const k of includedNames(n, pb)) names.add(k);
         if (n.module === 'getent') names.add(typeof n.args.database === 'string' && !isTemplate(n.args.database) ? `getent_${n.args.database}` : ANY_NAME);
         // A templated loop_var is known only when the loop starts: any name may be it.

@@ -22,15 +22,28 @@ export function pyRegex(pattern: string, flags = ''): RegExp {
   return new RegExp(src, flags);
 }
 
-/** Python `re.sub` replacement syntax (`\1`, `\g<name>`) → JS (`$1`, `$<name>`). */
+const REPLACEMENT_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07', b: '\b', '\\': '\\' };
+
+/** Python `re.sub` replacement syntax (`\1`, `\g<name>`, `\\` a backslash, `\n`) → JS (`$1`, `$<name>`), read left to right as Python does. */
 export function pyReplacement(repl: string): string {
-  return repl
-    .replace(/\$/g, '$$$$')
-    .replace(/\\g<(\d+)>/g, '$$$1')
-    .replace(/\\g<(\w+)>/g, '$$<$1>')
-    .replace(/\\(\d{1,2})/g, '$$$1')
-    .replace(/\\n/g, '\n')
-    .replace(/\\\\/g, '\\');
+  let out = '';
+  for (let i = 0; i < repl.length; i++) {
+    const c = repl[i];
+    if (c === '$') out += '$$';
+    else if (c !== '\\' || i + 1 === repl.length) out += c;
+    else {
+      const rest = repl.slice(i + 1);
+      const m = /^g<(\d+)>/.exec(rest) ?? /^g<(\w+)>/.exec(rest) ?? /^(\d{1,2})/.exec(rest);
+      if (m) {
+        out += /^\d+$/.test(m[1]) ? `$${m[1]}` : `$<${m[1]}>`;
+        i += m[0].length;
+      } else {
+        out += REPLACEMENT_ESCAPES[rest[0]] ?? `\\${rest[0]}`;
+        i += 1;
+      }
+    }
+  }
+  return out;
 }
 
 /** Ansible's `bool` filter. */

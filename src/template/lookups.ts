@@ -10,6 +10,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TemplateError } from './template-error.ts';
 import type { Lookup } from '../util/lookup.ts';
+import { parseKv } from '../util/kv.ts';
+import { pyRegex } from './filters.ts';
 
 type Kwargs = Record<string, unknown>;
 type Plugin = (terms: unknown[], kw: Kwargs, ctx: LookupContext) => unknown[];
@@ -42,47 +44,77 @@ function mustFind(ctx: LookupContext, sub: 'files' | 'templates', name: string, 
   return p;
 }
 
-/** `with_sequence` / `lookup('sequence', 'start=1 end=10 stride=2 format=x%02d')`, or the short forms `count=N`, `1-10/2:x%d`. */
+/** Python's int(text, 0): decimal (no leading zeros), 0x, 0o or 0b, a sign, underscores between digits; undefined if not. */
+function pyInt0(text: string): number | undefined {
+  const m = /^\s*([+-]?)(?:(0[xX](?:_?[0-9a-fA-F])+)|(0[oO](?:_?[0-7])+)|(0[bB](?:_?[01])+)|([1-9](?:_?\d)*|0(?:_?0)*))\s*$/.exec(text);
+  if (!m) return undefined;
+  const digits = (m[2] ?? m[3] ?? m[4] ?? m[5]).replace(/_/g, '');
+  const n = m[2] ? Number.parseInt(digits.slice(2), 16) : m[3] ? Number.parseInt(digits.slice(2), 8) : m[4] ? Number.parseInt(digits.slice(2), 2) : Number.parseInt(digits, 10);
+  return m[1] === '-' ? -n : n;
+}
+
+const SEQUENCE_NUM = '(0?x?[0-9a-f]+)';
+const SEQUENCE_SHORT = new RegExp(`^(${SEQUENCE_NUM}-)?${SEQUENCE_NUM}(/${SEQUENCE_NUM})?(:(.+))?$`, 'is');
+
+/**
+ * `with_sequence` / `lookup('sequence', 'start=1 end=10 stride=2 format=x%02d')`, or the short form
+ * `[start-]end[/stride][:format]`: Ansible's sequence plugin, its rules and its messages.
+ */
 function sequence(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
   for (const term of terms) {
-    const text = String(term).trim();
+    const text = String(term);
     let start = 1;
     let end: number | undefined;
     let count: number | undefined;
     let stride = 1;
     let format = '%d';
-    const short = /^(?:(0x[0-9a-f]+|0o?[0-7]+|-?\d+)-)?(0x[0-9a-f]+|0o?[0-7]+|-?\d+)(?:\/(-?\d+))?(?::(.+))?$/i.exec(text);
-    const num = (s: string) => (/^0x/i.test(s) ? Number.parseInt(s, 16) : /^0o?[0-7]+$/.test(s) && s.length > 1 ? Number.parseInt(s.replace(/^0o?/, ''), 8) : Number.parseInt(s, 10));
-    if (short && !text.includes('=')) {
-      if (short[1] !== undefined) start = num(short[1]);
-      end = num(short[2]);
-      if (short[3] !== undefined) stride = Number(short[3]);
-      if (short[4] !== undefined) format = short[4];
+    const int = (name: string, v: string): number => {
+      const n = pyInt0(v);
+      if (n === undefined) throw new TemplateError(`can't parse ${name}=${v} as integer`);
+      return n;
+    };
+    const short = SEQUENCE_SHORT.exec(text);
+    if (short) {
+      if (short[2] !== undefined) start = int('start', short[2]);
+      end = int('end', short[3]);
+      if (short[5] !== undefined) stride = int('stride', short[5]);
+      if (short[7] !== undefined) format = short[7];
     } else {
-      for (const part of text.split(/\s+/).filter(Boolean)) {
-        const eq = part.indexOf('=');
-        if (eq < 0) throw new TemplateError(`the sequence lookup takes key=value arguments (start, end, count, stride, format); got '${part}'`);
-        const [k, v] = [part.slice(0, eq), part.slice(eq + 1)];
-        if (k === 'start') start = num(v);
-        else if (k === 'end') end = num(v);
-        else if (k === 'count') count = num(v);
-        else if (k === 'stride') stride = num(v);
-        else if (k === 'format') format = v;
-        else throw new TemplateError(`the sequence lookup has no argument '${k}' (start, end, count, stride, format)`);
+      const args = parseKv(text);
+      delete args._raw_params;
+      for (const k of ['start', 'end', 'count', 'stride'] as const) {
+        if (!(k in args)) continue;
+        const n = int(k, String(args[k]));
+        if (k === 'start') start = n;
+        else if (k === 'end') end = n;
+        else if (k === 'count') count = n;
+        else stride = n;
+        delete args[k];
       }
+      if ('format' in args) {
+        format = String(args.format);
+        delete args.format;
+      }
+      const extra = Object.keys(args);
+      if (extra.length) throw new TemplateError(`unrecognized arguments to with_sequence: [${extra.map((k) => `'${k}'`).join(', ')}]`);
     }
+    if (count === undefined && end === undefined) throw new TemplateError('must specify count or end in with_sequence');
     if (count !== undefined && end !== undefined) throw new TemplateError("can't specify both count and end in with_sequence");
     if (count !== undefined) {
-      if (count === 0) continue;
-      end = start + (count - 1) * stride;
+      // Ansible's arithmetic: the last item is start + count * stride - 1.
+      if (count !== 0) end = start + count * stride - 1;
+      else [start, end, stride] = [0, 0, 0];
     }
-    if (end === undefined) throw new TemplateError('must specify count or end in with_sequence');
-    if ([start, end, stride].some((n) => Number.isNaN(n))) throw new TemplateError(`can't parse the sequence '${text}'`);
+    const last = end!;
+    if (stride > 0 && last < start) throw new TemplateError('to count backwards make stride negative');
+    if (stride < 0 && last > start) throw new TemplateError("to count forward don't make stride negative");
+    if ((format.match(/%/g) ?? []).length !== 1) throw new TemplateError(`bad formatting string: ${format}`);
     if (stride === 0) continue;
-    if (stride > 0 ? end < start : end > start) throw new TemplateError(stride > 0 ? 'to count backwards make stride negative' : 'to count forward don\'t make stride negative');
-    if (Math.abs((end - start) / stride) > 1_000_000) throw new TemplateError('the sequence would make more than 1,000,000 items');
-    for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(pyFormat(format, i));
+    if (Math.abs((last - start) / stride) > 1_000_000) throw new TemplateError('the sequence would make more than 1,000,000 items');
+    // Python's range(start, end + 1, stride) (end - 1 counting down).
+    const stop = last + (stride > 0 ? 1 : -1);
+    for (let i = start; stride > 0 ? i < stop : i > stop; i += stride) out.push(pyFormat(format, i));
   }
   return out;
 }
@@ -196,14 +228,38 @@ const PLUGINS: Record<string, Plugin> = {
       const extra = (kw.template_vars ?? {}) as Kwargs;
       return ctx.render(readFileSync(file, 'utf8'), (n) => (n in extra ? extra[n] : ctx.vars(n)), path.dirname(file));
     }),
+  varnames: (terms, _kw, ctx) => {
+    const names = ctx.vars.names?.() ?? [];
+    return flattenOnce(terms).flatMap((t) => {
+      if (typeof t !== 'string') throw new TemplateError(`Invalid setting identifier, "${pyStr(t)}" is not a string, it is a ${pyTypeOf(t)}`);
+      let re: RegExp;
+      try {
+        re = pyRegex(t);
+      } catch (e) {
+        const why = (e as Error).message.replace(/^.*: /, '');
+        throw new TemplateError(`Unable to use "${t}" as a search parameter: ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
+      }
+      return names.filter((n) => re.test(n));
+    });
+  },
   vars: (terms, kw, ctx) =>
     flattenOnce(terms).map((t) => {
+      if (typeof t !== 'string') throw new TemplateError(`Invalid setting identifier, "${pyStr(t)}" is not a string, it is a ${pyTypeOf(t)}`);
       const v = ctx.vars(String(t));
       if (v !== undefined) return v;
       if ('default' in kw) return kw.default;
       throw new TemplateError(`No variable found with this name: ${String(t)}`);
     }),
 };
+
+/** What Python's str() and type() show of a value, for messages that quote them. */
+function pyStr(v: unknown): string {
+  return v === true ? 'True' : v === false ? 'False' : v === null || v === undefined ? 'None' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+function pyTypeOf(v: unknown): string {
+  const t = typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : v === null || v === undefined ? 'NoneType' : typeof v === 'object' ? 'dict' : 'str';
+  return `<class '${t}'>`;
+}
 
 function run(command: string): string {
   try {

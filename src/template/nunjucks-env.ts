@@ -112,6 +112,51 @@ runtime.inOperator = (key: unknown, val: unknown) => {
   throw new TemplateError(`argument of type '${val === null || val === undefined ? 'NoneType' : typeof val}' is not iterable`);
 };
 
+// String literals. In a template file (the template module, the template lookup) as Jinja reads them (Python's
+// unicode-escape: \n, \t, \xhh, \uXXXX, octal... decoded; an escape Python does not know kept as written). In a
+// playbook's values, inside {{ }}, backslashes are kept as written: Ansible doubles them before Jinja reads the
+// text (its _escape_backslashes), so that `regex_replace('(\d+)', '\1')` means what it says after YAML.
+type TokenizerProto = { forward(): void; current(): string; isFinished(): boolean; _parseString(delimiter: string): string; nextToken(): { type: string } | null; index: number; str: string; inVariable?: boolean };
+const tokenizerProto = Object.getPrototypeOf((nunjucks as unknown as { lexer: { lex(s: string, o: object): object } }).lexer.lex('', {})) as TokenizerProto;
+const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+const nextToken = tokenizerProto.nextToken;
+tokenizerProto.nextToken = function (this: TokenizerProto) {
+  const tok = nextToken.call(this);
+  if (tok?.type === 'variable-start') this.inVariable = true;
+  else if (tok?.type === 'variable-end') this.inVariable = false;
+  return tok;
+};
+tokenizerProto._parseString = function (this: TokenizerProto, delimiter: string): string {
+  this.forward();
+  let str = '';
+  while (!this.isFinished() && this.current() !== delimiter) {
+    const cur = this.current();
+    this.forward();
+    if (cur !== '\\' || this.isFinished()) {
+      str += cur;
+      continue;
+    }
+    const c = this.current();
+    if (this.inVariable && !envOpts.templateFile) {
+      str += `\\${c}`;
+      this.forward();
+      continue;
+    }
+    const ahead = (n: number) => this.str.slice(this.index, this.index + n);
+    const code = c === 'x' ? /^x[0-9a-fA-F]{2}/.exec(ahead(3)) : c === 'u' ? /^u[0-9a-fA-F]{4}/.exec(ahead(5)) : c === 'U' ? /^U[0-9a-fA-F]{8}/.exec(ahead(9)) : /^[0-7]{1,3}/.exec(ahead(3));
+    if (c in SIMPLE_ESCAPES) {
+      str += SIMPLE_ESCAPES[c];
+      this.forward();
+    } else if (code) {
+      const digits = /^[0-7]/.test(code[0]) ? code[0] : code[0].slice(1);
+      str += String.fromCodePoint(Number.parseInt(digits, /^[0-7]/.test(code[0]) ? 8 : 16));
+      for (let i = 0; i < code[0].length; i++) this.forward();
+    } else str += '\\';
+  }
+  this.forward();
+  return str;
+};
+
 // Python's *args in a call (`q("list", *phrases)`, `lookup("file", *files, lstrip=True)`): a Spread node,
 // parsed where an argument starts with `*`, compiled to JavaScript's spread of the list.
 type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => unknown;
@@ -364,14 +409,16 @@ const compiled = new Map<string, nunjucks.Template>();
 export interface Whitespace {
   trimBlocks: boolean;
   lstripBlocks: boolean;
+  /** A template file's text (string escapes decoded inside {{ }} too), not a playbook's value. */
+  templateFile?: boolean;
 }
 
 const envOpts = (env as unknown as { opts: Whitespace }).opts;
 
 /** Runs `fn` with the template module's whitespace options in force (for the template and what it includes). */
 export function withWhitespace<T>(ws: Whitespace | undefined, fn: () => T): T {
-  if (!ws || (ws.trimBlocks === envOpts.trimBlocks && ws.lstripBlocks === envOpts.lstripBlocks)) return fn();
-  const outer = { trimBlocks: envOpts.trimBlocks, lstripBlocks: envOpts.lstripBlocks };
+  if (!ws || (ws.trimBlocks === envOpts.trimBlocks && ws.lstripBlocks === envOpts.lstripBlocks && Boolean(ws.templateFile) === Boolean(envOpts.templateFile))) return fn();
+  const outer = { trimBlocks: envOpts.trimBlocks, lstripBlocks: envOpts.lstripBlocks, templateFile: envOpts.templateFile };
   Object.assign(envOpts, ws);
   try {
     return fn();
@@ -390,7 +437,7 @@ export function parse(src: string): unknown {
 }
 
 export function compile(src: string): nunjucks.Template {
-  const key = envOpts.trimBlocks && !envOpts.lstripBlocks ? src : `${envOpts.trimBlocks ? 't' : '-'}${envOpts.lstripBlocks ? 'l' : '-'}\0${src}`;
+  const key = envOpts.trimBlocks && !envOpts.lstripBlocks && !envOpts.templateFile ? src : `${envOpts.trimBlocks ? 't' : '-'}${envOpts.lstripBlocks ? 'l' : '-'}${envOpts.templateFile ? 'f' : '-'}\0${src}`;
   let t = compiled.get(key);
   if (!t) {
     try {

@@ -238,7 +238,7 @@ export function renderFile(text: string, lookup: Lookup, dirs: string[] = [], op
   let src = stripTrailingNewline(text);
   if (nl !== '\n') src = src.replace(/\r\n|\r|\n/g, nl);
   try {
-    const out = withWhitespace({ trimBlocks: opts.trim_blocks ?? true, lstripBlocks: opts.lstrip_blocks ?? false }, () => renderWith(src, lookup));
+    const out = withWhitespace({ trimBlocks: opts.trim_blocks ?? true, lstripBlocks: opts.lstrip_blocks ?? false, templateFile: true }, () => renderWith(src, lookup));
     const missing = newlinesAtEnd(text) - newlinesAtEnd(out);
     return missing > 0 ? out + nl.repeat(missing) : out;
   } finally {

@@ -45,6 +45,7 @@ const CASES: TemplateCase[] = [
   { name: 'an included template loses its last newline', source: 'Hello {% include "world.txt" %}!\n' },
   { name: 'blank lines at the end are kept', source: 'a {{ opts.port }}\n\n\n' },
   { name: 'trim_blocks off with a block tag last: one newline dropped, as Jinja reads it', source: 'x\n{% if true %}y{% endif %}\n\n', args: { trim_blocks: false } },
+  { name: 'string escapes in a template file are decoded ("\\t", "\\x41"); an unknown one ("\\d") is kept', source: '{{ "a\\tb" }}|{{ "\\x41\\u00e9" }}|{{ "x12y" | regex_replace("\\d+", "N") }}|{% set s = "p\\tq" %}{{ s | length }}\n' },
   { name: 'an unchanged file is not changed', source: 'same {{ opts.port }}\n', initial: 'same 5347\n' },
   { name: 'a file with other content is replaced', source: 'new {{ opts.port }}\n', initial: 'old\n' },
 ];

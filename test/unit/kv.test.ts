@@ -1,7 +1,7 @@
 /** key=value strings and free-form commands as Ansible parses them. */
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
-import { parseKv } from '../../src/playbook/kv.ts';
+import { parseKv } from '../../src/util/kv.ts';
 
 test('a free-form script keeps its newlines (shell: |), less the options', () => {
   assert.equal(parseKv('dpkg -l | grep jvb\nif [ -f /x ]; then echo y; fi\ntrue chdir=/tmp', true, ['chdir']), {

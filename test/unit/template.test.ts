@@ -20,8 +20,10 @@ const vars = scope([
 const cases: [string, unknown][] = [
   ['{{ bridges }}', ['jvb2', 'jvb3']],
   ['{{ jid }}', 'videobridge2.meet.example.com'],
-  ["admins = {{ bridges | map('regex_replace', '^(.*)$', '\"\\\\1.meet\"') | join(', ') }}", 'admins = "jvb2.meet", "jvb3.meet"'],
-  ["{{ cfg | regex_search('JVB_SECRET=(.*)', '\\\\1') | first }}", 'a@b#c'],
+  // As a playbook's value after YAML ("\\1" in double quotes): backslashes inside {{ }} are kept as written, as Ansible's.
+  ["admins = {{ bridges | map('regex_replace', '^(.*)$', '\"\\1.meet\"') | join(', ') }}", 'admins = "jvb2.meet", "jvb3.meet"'],
+  ["{{ 'x' | regex_replace('x', '\\\\1') }}", '\\1'],
+  ["{{ cfg | regex_search('JVB_SECRET=(.*)', '\\1') | first }}", 'a@b#c'],
   ["{{ cfg | regex_replace('(?m)^JVB_SECRET=.*$', 'JVB_SECRET=x') }}", 'JVB_HOSTNAME=meet\nJVB_SECRET=x\n'],
   ["{{ 'abc' | b64encode | b64decode }}", 'abc'],
   ['{{ n | int + 1 }}', 6],

@@ -54,18 +54,26 @@ export function parseKv(text: string, freeForm = false, freeFormKeys: string[] =
   let raw = '';
   let from = 0;
   for (const t of tokens(text)) {
-    const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(t.text);
-    if (m && (!freeForm || freeFormKeys.includes(m[1]))) {
-      out[m[1]] = unquote(m[2]);
+    // As Ansible's parse_kv: the key is what comes before the first unescaped '=' (not the first character), a template too.
+    const eq = keyEnd(t.text);
+    const key = eq > 0 ? t.text.slice(0, eq).trim() : '';
+    if (key && (!freeForm || freeFormKeys.includes(key))) {
+      out[key] = unquote(t.text.slice(eq + 1).trim());
       if (freeForm) {
         raw += text.slice(from, t.start);
         from = t.end;
       }
-    } else if (!freeForm) out._raw_params = [out._raw_params, t.text].filter(Boolean).join(' ');
+    } else if (!freeForm) out._raw_params = [out._raw_params, t.text.replace(/\\=/g, '=')].filter(Boolean).join(' ');
   }
   if (freeForm) {
     raw = (raw + text.slice(from)).trim();
     if (raw) out._raw_params = raw;
   }
   return out;
+}
+
+/** Where the key of a `k=v` word ends: its first '=' after the first character not escaped with '\\', or -1. */
+function keyEnd(word: string): number {
+  for (let i = word.indexOf('=', 1); i > 0; i = word.indexOf('=', i + 1)) if (word[i - 1] !== '\\') return i;
+  return -1;
 }

@@ -1,0 +1,100 @@
+/**
+ * Variables and lookups where jitsi-fleet used to differ from Ansible, under
+ * real ansible-playbook and under jitsi-fleet (localhost): a registered
+ * result is never templated again (a command printing `{{ x }}`); set_fact
+ * in k=v form with templated names; a loop whose list is undefined under a
+ * false `when` is skipped; the failure messages of with_sequence and
+ * with_indexed_items as rescue sees them (ansible_failed_result.msg); the
+ * varnames and vars lookups; Jinja string escapes (`'\d'` stays a regex
+ * escape); ansible_host and ansible_connection. Every shown message is the
+ * same under both tools.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from '../helpers/test.ts';
+import { setup } from '../helpers/suite.ts';
+import * as assert from 'uvu/assert';
+import { runBoth } from '../helpers/twins.ts';
+
+let work = '';
+
+const rescued = (name: string, loop: string) => `
+    - block:
+        - name: "${name}"
+          debug: { msg: "{{ item }}" }
+          ${loop}
+      rescue:
+        - name: "show: ${name}"
+          debug: { msg: "{{ ansible_failed_task.name }} | {{ ansible_failed_result.msg }}" }
+`;
+
+const PLAYBOOK = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo "{{ '{{' }} not_a_variable }}"
+      register: out
+      changed_when: false
+    - name: "show: a registered output is text"
+      debug: { msg: "{{ out.stdout }}" }
+    - set_fact: "{{ item if (item is string) else item[0] }}={{ item }}"
+      with_list: [a, [b, c]]
+    - set_fact: "{{ item.0 + item.1 }}=x"
+      with_nested: [[p, q], [r]]
+    - name: "show: names set from templates"
+      debug: { msg: "{{ a }} {{ b }} {{ b | type_debug }} {{ pr }} {{ qr }}" }
+    - name: an undefined list under a false when
+      debug: { msg: never }
+      with_items: "{{ not_defined_anywhere }}"
+      when: false
+      register: skipped_loop
+    - name: "show: skipped"
+      debug: { msg: "{{ skipped_loop is skipped }}" }
+${rescued('EXPECTED FAILURE unknown argument', 'with_sequence: start=0 junk=3')}
+${rescued('EXPECTED FAILURE not an integer', 'with_sequence: A-4/2')}
+${rescued('EXPECTED FAILURE backwards', 'with_sequence: start=4 end=1 stride=2')}
+${rescued('EXPECTED FAILURE format', 'with_sequence: start=1 end=4 format=d')}
+${rescued('EXPECTED FAILURE not a list', 'with_indexed_items: { a: 1 }')}
+    - name: "show: sequences"
+      debug: { msg: "{{ lookup('sequence', 'count=3 stride=2', wantlist=True) }} {{ lookup('sequence', '0x0a-0x0c:n%02x', wantlist=True) }} {{ query('sequence', 'start=5 end=1 stride=-2') }}" }
+    - set_fact: { qz_1: hello, qz_2: world, qa_1: other }
+    - name: "show: varnames"
+      debug: { msg: "{{ lookup('varnames', '^qz_.+', wantlist=True) }} {{ lookup('varnames', '^q.*_\\\\d') }}" }
+    - name: "show: vars and connection variables"
+      debug: { msg: "{{ lookup('vars', 'ansible_host') == ansible_host }} {{ ansible_connection }} {{ lookup('vars', 'missing', default='dflt') }}" }
+    - name: "show: string escapes"
+      debug: { msg: "{{ 'a1b22' | regex_findall('\\\\d+') }} {{ 'tab\\\\there' }} {{ '\\\\x41\\\\u00e9' }}" }
+`;
+
+/** The messages of the tasks named "show: ...", in order. */
+function shown(report: any, tool: 'ansible' | 'fleet'): string[] {
+  const rows: string[] = [];
+  for (const play of report.plays)
+    for (const t of play.tasks) {
+      const name = tool === 'ansible' ? t.task.name : t.name;
+      if (String(name).startsWith('show:')) rows.push(`${name} => ${t.hosts.localhost.msg}`);
+    }
+  return rows;
+}
+
+setup(test, async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'jf-variables-'));
+  await writeFile(path.join(work, 'hosts.ini'), 'localhost ansible_connection=local\n');
+  await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
+});
+
+test.after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test('registered output, templated set_fact names, skipped loops, lookup messages, varnames, escapes: the same as ansible-playbook', async () => {
+  const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
+  const want = shown(a, 'ansible');
+  assert.is(want.length, 12, want.join('\n'));
+  assert.ok(want.includes('show: a registered output is text => {{ not_a_variable }}'), want.join('\n'));
+  assert.ok(want.includes("show: EXPECTED FAILURE unknown argument => EXPECTED FAILURE unknown argument | unrecognized arguments to with_sequence: ['junk']"), want.join('\n'));
+  assert.equal(shown(j, 'fleet'), want);
+});
+
+test.run();
