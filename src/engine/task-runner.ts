@@ -6,7 +6,7 @@ import { parseEnv } from './facts.ts';
 import { StaleWrite, type Become, type Connection } from '../connection/types.ts';
 import { InputError, isBug, isResourceLimit, messageOf } from '../errors.ts';
 import type { Vars } from '../inventory/model.ts';
-import type { FileDiff, ModuleContext, Plan } from '../modules/types.ts';
+import type { FileDiff, ModuleContext, ModuleDef, Plan } from '../modules/types.ts';
 import type { ItemOutcome, Status, TaskOutcome } from '../events/events.ts';
 import { NO_LOG_MESSAGE, SECRET_NAME } from '../events/redact.ts';
 import { checkArgs, normalizeArgs } from '../playbook/args.ts';
@@ -52,6 +52,8 @@ interface ItemResult {
 export class TaskRunner {
   /** The loop item being run on each host (-1: no loop), for the writes it queues. */
   private readonly items = new Map<string, number>();
+  /** The attempt of an `until` task running on each host. */
+  private readonly attempts = new Map<string, number>();
 
   constructor(private readonly env: TaskEnv, private readonly task: TaskNode) {}
 
@@ -202,6 +204,7 @@ export class TaskRunner {
     const attempts = until.retries === undefined ? 3 : retries <= 0 ? 1 : Math.floor(retries) + 1;
     const delay = Math.max(0, num(until.delay, 5, 'delay'));
     for (let attempt = 1; ; attempt++) {
+      this.attempts.set(host, attempt);
       const r = await this.runItem(host, frames, lookup);
       r.result.attempts = attempt;
       const reg = this.task.register;
@@ -289,9 +292,17 @@ export class TaskRunner {
     }
   }
 
+  /** The module a templated `action:` names on this host. */
+  private resolvedModule(lookup: Lookup): ModuleDef {
+    const name = String(renderString(this.task.module, lookup)).trim();
+    const mod = this.task.resolveModule!(name);
+    if (!mod) throw new InputError(`action '${this.task.module}' names '${name}': ${this.task.refusedModule?.(name) ?? 'no module jitsi-fleet has by that name'}`, { location: this.task.location });
+    return mod;
+  }
+
   private async execute(host: string, frames: Keywords[], lookup: Lookup): Promise<ItemResult> {
     const task = this.task;
-    const mod = task.mod;
+    const mod = task.resolveModule ? this.resolvedModule(lookup) : task.mod;
     const opts = this.env.ctx.opts;
     const check = boolKeyword(frames, 'checkMode', lookup, opts.check);
     const diff = boolKeyword(frames, 'diff', lookup, opts.diff);
@@ -408,8 +419,8 @@ export class TaskRunner {
     // group_by and add_host: the run's inventory changes (Ansible reports a change when something was added).
     if (!failed && typeof result.add_group === 'string') changed = this.env.ctx.addToGroup(host, result.add_group, (result.parent_groups as string[] | undefined) ?? ['all']) || changed;
     if (!failed && result.add_host) changed = this.env.ctx.addHost(result.add_host as { host_name: string; groups: string[]; host_vars: Vars }) || changed;
-    // Every result has changed and failed, as Ansible's (`'failed' in r` is true).
-    result = { ...result, changed, msg, failed };
+    // Every result has changed and failed, as Ansible's (`'failed' in r` is true); under until, the attempt (failed_when may read it).
+    result = { ...result, changed, msg, failed, ...(this.task.until ? { attempts: this.attempts.get(host) ?? 1 } : {}) };
     // changed_when / failed_when see the result under the register name.
     if (task.changedWhen || task.failedWhen) {
       const regVars: Vars = task.register ? { [task.register]: result } : {};

@@ -45,6 +45,8 @@ function stampOf(value: string | undefined, fmt: string | undefined, fallback: '
 
 /** touch commands for the times asked that differ from the file's (now always differs), as Ansible's. */
 function timeCommands(p: string, times: { atime: Stamp; mtime: Stamp }, have: { atime?: number; mtime?: number }): string[] {
+  // Both to now in one touch: what a user who may write the file but does not own it may do (utimensat's rule).
+  if (times.atime === 'now' && times.mtime === 'now') return [`touch -- ${shellQuote(p)}`];
   const out: string[] = [];
   for (const [flag, want, now] of [['-m', times.mtime, have.mtime], ['-a', times.atime, have.atime]] as const) {
     if (want === undefined) continue;

@@ -17,7 +17,7 @@ import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TAS
 import { parseKv } from '../util/kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, LoopControl, Node, Play, Playbook, TaskNode } from './types.ts';
-import type { ModuleCatalog } from '../modules/types.ts';
+import type { ModuleCatalog, ModuleDef } from '../modules/types.ts';
 
 
 function asList(v: unknown): string[] {
@@ -379,10 +379,13 @@ class Loader {
     // `action: module args` (or `action: { module: name, ...args }`): the old way of naming the module.
     let actionModule: string | undefined;
     let actionArgs: unknown;
+    /** A templated module name: the module is known per host when the task runs. */
+    let dynamic: string | undefined;
     if (raw.action !== undefined) {
       const a = raw.action;
       if (typeof a === 'string') {
-        const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(a);
+        // The module's name may be a template (`action: "{{ ansible_pkg_mgr }}"`): up to its closing braces.
+        const m = /^\s*(\{\{[\s\S]*?\}\}\S*|\S+)\s*([\s\S]*)$/.exec(a);
         actionModule = m?.[1];
         actionArgs = m?.[2] ? m[2] : null;
       } else if (isMapping(a) && typeof a.module === 'string') {
@@ -390,7 +393,8 @@ class Loader {
         actionModule = module as string;
         actionArgs = rest;
       }
-      if (!actionModule || !this.catalog.find(actionModule)) {
+      if (actionModule && isTemplate(actionModule)) dynamic = actionModule;
+      else if (!actionModule || !this.catalog.find(actionModule)) {
         const refused = actionModule ? this.catalog.refused(actionModule) : undefined;
         throw new ModuleUnavailable(refused?.message ?? `action names no module jitsi-fleet has${actionModule ? `: '${actionModule}'` : ''}`, { location: where(raw, file, 'action'), hint: refused?.hint });
       }
@@ -431,7 +435,7 @@ class Loader {
       throw new InputError('this task names no module (e.g. lineinfile:, copy:, command:)', { location });
     }
     if (actionModule) moduleKey = 'action';
-    const mod = this.catalog.find(actionModule ?? moduleKey!)!;
+    const mod = dynamic ? dynamicModule(dynamic) : this.catalog.find(actionModule ?? moduleKey!)!;
     check(taskSchema, { ...raw, [moduleKey!]: undefined }, 'task');
     let args: Raw;
     const rawArgs = actionModule ? actionArgs : raw[moduleKey!];
@@ -468,6 +472,7 @@ class Loader {
       name: raw.name as string | undefined,
       module: mod.name,
       mod,
+      ...(dynamic ? { resolveModule: (name: string) => this.catalog.find(name), refusedModule: (name: string) => this.catalog.refused(name)?.message } : {}),
       args: normalized,
       ...loop,
       register: raw.register as string | undefined,
@@ -643,3 +648,16 @@ async function loadPlays(file: string, catalog: ModuleCatalog, problems: InputEr
   unavailable.push(...loader.deferred);
   return plays;
 }
+
+/**
+ * The module of a task whose `action:` names it with a template: any arguments are taken here; the engine
+ * renders the name for each host, finds the module (TaskNode.resolveModule) and checks the arguments then.
+ */
+function dynamicModule(template: string): ModuleDef {
+  return {
+    name: template,
+    schema: { type: 'object' },
+    plan: () => Promise.reject(new Error(`the module of 'action: ${template}' was not resolved`)),
+  };
+}
+

@@ -32,6 +32,10 @@ export interface TaskNode extends Keywords {
   /** The role the task comes from: its folder is searched first for files/ and templates/. */
   roleDir?: string;
   name?: string;
+  /** A templated module name (`action: "{{ ansible_pkg_mgr }}"`): finds the module it renders to, when the task runs. */
+  resolveModule?: (name: string) => ModuleDef<any> | undefined;
+  /** Why a module name is refused, with what to use instead (for resolveModule's misses). */
+  refusedModule?: (name: string) => string | undefined;
   /** Canonical module name, e.g. `lineinfile`. */
   module: string;
   /** The module itself, resolved once by the loader. */

@@ -6,10 +6,13 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { parse as parseYamlText, parseAllDocuments, stringify as toYaml } from 'yaml';
 import { shellQuote } from '../util/shell-quote.ts';
+import jmespath from 'jmespath';
+import { encrypt } from 'unixcrypt';
+import { TemplateError } from './template-error.ts';
 
 /** Python-flavoured regex → JS regex: named groups and inline flags. */
 export function pyRegex(pattern: string, flags = ''): RegExp {
@@ -103,6 +106,39 @@ export function plain(v: unknown, seen: Set<unknown> = new Set(), depth = 0): un
   }
   seen.delete(v);
   return out;
+}
+
+const CRYPT_IDS: Record<string, string> = { sha512: '6', sha512_crypt: '6', sha256: '5', sha256_crypt: '5' };
+const SALT_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./';
+
+/**
+ * Ansible's password_hash(hashtype='sha512', salt=None, salt_size=None, rounds=None) as it works
+ * without passlib (crypt(3)'s SHA-crypt): `$6$salt$hash`, `$6$rounds=N$salt$hash` with rounds; a
+ * random salt of 16 characters when none is given (a new hash each run, as Ansible's).
+ */
+export function passwordHash(secret: unknown, ...args: unknown[]): string {
+  const kw = kwargsOf(args) ?? {};
+  const pos = args.filter((a) => !(a && typeof a === 'object' && (a as Kwargs).__keywords));
+  const type = String(kw.hashtype ?? pos[0] ?? 'sha512');
+  const id = CRYPT_IDS[type];
+  if (!id) throw new TemplateError(`password_hash: the hash type '${type}' is not supported by jitsi-fleet (sha512 or sha256)`);
+  let salt = kw.salt ?? pos[1];
+  if (salt === undefined || salt === null) {
+    const size = Number(kw.salt_size ?? pos[2] ?? 16);
+    salt = Array.from(randomBytes(size), (b) => SALT_CHARS[b % SALT_CHARS.length]).join('');
+  }
+  if (!/^[./0-9A-Za-z]*$/.test(String(salt))) throw new TemplateError('invalid characters in salt');
+  const rounds = kw.rounds ?? pos[3];
+  return encrypt(String(secret), `$${id}$${rounds === undefined || rounds === null ? '' : `rounds=${Number(rounds)}$`}${String(salt).slice(0, 16)}`);
+}
+
+/** Ansible's json_query: a JMESPath expression over the value. */
+export function jsonQuery(value: unknown, expr: unknown): unknown {
+  try {
+    return jmespath.search(plain(value), String(expr));
+  } catch (e) {
+    throw new TemplateError(`JMESPathError in json_query filter plugin:\n${(e as Error).message}`);
+  }
 }
 
 /** JSON.stringify's replacer that writes object keys sorted (Ansible's to_nice_json sorts them). */
@@ -230,6 +266,8 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   const digest = (algo: string) => (v: unknown) => createHash(algo === 'sha' ? 'sha1' : algo).update(String(v ?? '')).digest('hex');
   f('hash', (v: unknown, algo = 'sha1') => digest(String(algo))(v));
   f('checksum', digest('sha1'));
+  f('password_hash', passwordHash);
+  f('json_query', jsonQuery);
   f('sha1', digest('sha1'));
   f('md5', digest('md5'));
   f('from_yaml', (v: string) => (typeof v === 'string' ? parseYamlText(v) : v));

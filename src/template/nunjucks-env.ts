@@ -116,14 +116,27 @@ runtime.inOperator = (key: unknown, val: unknown) => {
 // unicode-escape: \n, \t, \xhh, \uXXXX, octal... decoded; an escape Python does not know kept as written). In a
 // playbook's values, inside {{ }}, backslashes are kept as written: Ansible doubles them before Jinja reads the
 // text (its _escape_backslashes), so that `regex_replace('(\d+)', '\1')` means what it says after YAML.
-type TokenizerProto = { forward(): void; current(): string; isFinished(): boolean; _parseString(delimiter: string): string; nextToken(): { type: string } | null; index: number; str: string; inVariable?: boolean };
+type Token = { type: string; value: string; lineno: number; colno: number };
+type TokenizerProto = { forward(): void; current(): string; isFinished(): boolean; _parseString(delimiter: string): string; nextToken(): Token | null; index: number; str: string; in_code: boolean; lineno: number; colno: number; inVariable?: boolean; curlies?: number };
 const tokenizerProto = Object.getPrototypeOf((nunjucks as unknown as { lexer: { lex(s: string, o: object): object } }).lexer.lex('', {})) as TokenizerProto;
 const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+// As Jinja's lexer, `}}` closes an open `{` of a dict literal before it ends the tag:
+// `{{ x | combine({'a': {'b': 1}}) }}` (nunjucks ended the tag there).
 const nextToken = tokenizerProto.nextToken;
 tokenizerProto.nextToken = function (this: TokenizerProto) {
+  if (this.in_code && (this.curlies ?? 0) > 0 && this.str.startsWith('}}', this.index)) {
+    const tok = { type: 'right-curly', value: '}', lineno: this.lineno, colno: this.colno };
+    this.forward();
+    this.curlies!--;
+    return tok;
+  }
   const tok = nextToken.call(this);
-  if (tok?.type === 'variable-start') this.inVariable = true;
-  else if (tok?.type === 'variable-end') this.inVariable = false;
+  if (tok?.type === 'variable-start' || tok?.type === 'block-start') {
+    this.inVariable = tok.type === 'variable-start';
+    this.curlies = 0;
+  } else if (tok?.type === 'variable-end') this.inVariable = false;
+  else if (tok?.type === 'left-curly') this.curlies = (this.curlies ?? 0) + 1;
+  else if (tok?.type === 'right-curly') this.curlies = Math.max(0, (this.curlies ?? 0) - 1);
   return tok;
 };
 tokenizerProto._parseString = function (this: TokenizerProto, delimiter: string): string {
@@ -137,7 +150,7 @@ tokenizerProto._parseString = function (this: TokenizerProto, delimiter: string)
       continue;
     }
     const c = this.current();
-    if (this.inVariable && !envOpts.templateFile) {
+    if (this.inVariable && !envOpts.decodeEscapes) {
       str += `\\${c}`;
       this.forward();
       continue;
@@ -409,22 +422,27 @@ const compiled = new Map<string, nunjucks.Template>();
 export interface Whitespace {
   trimBlocks: boolean;
   lstripBlocks: boolean;
-  /** A template file's text (string escapes decoded inside {{ }} too), not a playbook's value. */
-  templateFile?: boolean;
+  /** String literals' escapes decoded inside {{ }} too: a template file's text, or a condition (Ansible puts it in {% if %}). */
+  decodeEscapes?: boolean;
 }
 
 const envOpts = (env as unknown as { opts: Whitespace }).opts;
 
 /** Runs `fn` with the template module's whitespace options in force (for the template and what it includes). */
 export function withWhitespace<T>(ws: Whitespace | undefined, fn: () => T): T {
-  if (!ws || (ws.trimBlocks === envOpts.trimBlocks && ws.lstripBlocks === envOpts.lstripBlocks && Boolean(ws.templateFile) === Boolean(envOpts.templateFile))) return fn();
-  const outer = { trimBlocks: envOpts.trimBlocks, lstripBlocks: envOpts.lstripBlocks, templateFile: envOpts.templateFile };
+  if (!ws || (ws.trimBlocks === envOpts.trimBlocks && ws.lstripBlocks === envOpts.lstripBlocks && Boolean(ws.decodeEscapes) === Boolean(envOpts.decodeEscapes))) return fn();
+  const outer = { trimBlocks: envOpts.trimBlocks, lstripBlocks: envOpts.lstripBlocks, decodeEscapes: envOpts.decodeEscapes };
   Object.assign(envOpts, ws);
   try {
     return fn();
   } finally {
     Object.assign(envOpts, outer);
   }
+}
+
+/** Runs `fn` with string escapes decoded inside {{ }} as well (see decodeEscapes). */
+export function decodingEscapes<T>(fn: () => T): T {
+  return withWhitespace({ trimBlocks: envOpts.trimBlocks, lstripBlocks: envOpts.lstripBlocks, decodeEscapes: true }, fn);
 }
 
 /** The template's syntax tree (parsed as compile() would, without generating code): for checks before a run. */
@@ -437,7 +455,7 @@ export function parse(src: string): unknown {
 }
 
 export function compile(src: string): nunjucks.Template {
-  const key = envOpts.trimBlocks && !envOpts.lstripBlocks && !envOpts.templateFile ? src : `${envOpts.trimBlocks ? 't' : '-'}${envOpts.lstripBlocks ? 'l' : '-'}${envOpts.templateFile ? 'f' : '-'}\0${src}`;
+  const key = envOpts.trimBlocks && !envOpts.lstripBlocks && !envOpts.decodeEscapes ? src : `${envOpts.trimBlocks ? 't' : '-'}${envOpts.lstripBlocks ? 'l' : '-'}${envOpts.decodeEscapes ? 'f' : '-'}\0${src}`;
   let t = compiled.get(key);
   if (!t) {
     try {

@@ -4,7 +4,7 @@
  * is exactly one `{{ expr }}` yields the expression's native value, and an
  * undefined variable is an error that names it.
  */
-import { BaseFrame, cleanMessage, compile, env, parse, renderState, withWhitespace } from './nunjucks-env.ts';
+import { BaseFrame, cleanMessage, compile, decodingEscapes, env, parse, renderState, withWhitespace } from './nunjucks-env.ts';
 import { toBool } from './filters.ts';
 import { TemplateError } from './template-error.ts';
 import { undefinedIn } from './undefined.ts';
@@ -14,9 +14,30 @@ import type { Lookup } from '../util/lookup.ts';
 export type { Lookup };
 export { TemplateError, undefinedIn };
 
-const SINGLE = /^\s*\{\{((?:(?!\{\{|\}\}).)*)\}\}\s*$/s;
-/** A value that is exactly one expression keeps its native type; with text around it (a trailing newline too) it is a string, as Ansible's. */
-const ONLY_EXPRESSION = /^\{\{((?:(?!\{\{|\}\}).)*)\}\}$/s;
+/**
+ * The expression of a text that is exactly one `{{ expr }}` (undefined otherwise), read as Jinja's
+ * lexer does: `}}` inside a dict literal or a string does not end it (`{{ x | combine({'a': {'b': 1}}) }}`).
+ */
+function onlyExpression(text: string): string | undefined {
+  if (!text.startsWith('{{') || !text.endsWith('}}')) return undefined;
+  let depth = 0;
+  let quote = '';
+  for (let i = 2; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '{') {
+      if (text[i + 1] === '{' || text[i + 1] === '%') return undefined;
+      depth++;
+    } else if (c === '}') {
+      if (depth > 0) depth--;
+      else if (text[i + 1] === '}') return i + 2 === text.length ? text.slice(2, i) : undefined;
+    }
+  }
+  return undefined;
+}
 
 /** True when a string holds template syntax. */
 export function isTemplate(s: string): boolean {
@@ -71,12 +92,13 @@ export function condition(expr: unknown, lookup: Lookup): boolean {
   if (expr === null || expr === undefined) return false;
   if (typeof expr === 'number') return expr !== 0;
   let s = String(expr).trim();
-  const single = SINGLE.exec(s);
-  if (single) s = single[1].trim();
-  const v = evaluate(s, lookup);
+  const single = onlyExpression(s);
+  if (single !== undefined) s = single.trim();
+  // A bare condition is read as Ansible's `{% if cond %}`: its string literals' escapes are decoded.
+  const v = single !== undefined ? evaluate(s, lookup) : decodingEscapes(() => evaluate(s, lookup));
   // A bare expression is Jinja's truth (a non-empty string is true, "false" too); a "{{ expr }}"
   // condition is rendered first, and the text it gives is read again (Ansible 2.14's two steps).
-  if (typeof v === 'string') return single ? toBool(v) || (v !== '' && !['false', 'no', 'off', '0', 'n', 'f'].includes(v.toLowerCase()) && v.toLowerCase() !== 'none') : v !== '';
+  if (typeof v === 'string') return single !== undefined ? toBool(v) || (v !== '' && !['false', 'no', 'off', '0', 'n', 'f'].includes(v.toLowerCase()) && v.toLowerCase() !== 'none') : v !== '';
   if (Array.isArray(v)) return v.length > 0;
   if (v && typeof v === 'object') return Object.keys(v).length > 0;
   return Boolean(v);
@@ -85,10 +107,10 @@ export function condition(expr: unknown, lookup: Lookup): boolean {
 /** Renders one string: a lone `{{ expr }}` keeps its native type, anything else is a string. */
 export function renderString(src: string, lookup: Lookup): unknown {
   if (!isTemplate(src)) return src;
-  const single = ONLY_EXPRESSION.exec(src);
-  if (single && !src.includes('{%')) {
-    const value = evaluate(single[1].trim(), lookup);
-    if (value === undefined) throw new TemplateError(`the expression '${single[1].trim()}' is undefined`);
+  const single = onlyExpression(src);
+  if (single !== undefined) {
+    const value = evaluate(single.trim(), lookup);
+    if (value === undefined) throw new TemplateError(`the expression '${single.trim()}' is undefined`);
     return value;
   }
   const text = renderWith(src, lookup);
@@ -238,7 +260,7 @@ export function renderFile(text: string, lookup: Lookup, dirs: string[] = [], op
   let src = stripTrailingNewline(text);
   if (nl !== '\n') src = src.replace(/\r\n|\r|\n/g, nl);
   try {
-    const out = withWhitespace({ trimBlocks: opts.trim_blocks ?? true, lstripBlocks: opts.lstrip_blocks ?? false, templateFile: true }, () => renderWith(src, lookup));
+    const out = withWhitespace({ trimBlocks: opts.trim_blocks ?? true, lstripBlocks: opts.lstrip_blocks ?? false, decodeEscapes: true }, () => renderWith(src, lookup));
     const missing = newlinesAtEnd(text) - newlinesAtEnd(out);
     return missing > 0 ? out + nl.repeat(missing) : out;
   } finally {

@@ -36,7 +36,8 @@ function lineOf(node: Node, text: string): number {
 
 /** Splits the assert tasks of one task file; returns the new text and how many assertions it marked. */
 export function splitAsserts(text: string, file: string): { text: string; marked: number } {
-  const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false });
+  // YAML 1.1 as Ansible reads it: `mode: 0777` stays the octal number it is (1.2 would write it back as 777).
+  const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false, version: '1.1' });
   if (doc.errors.length > 0 || !isSeq(doc.contents)) return { text, marked: 0 };
   let marked = 0;
   const walk = (seq: YAMLSeq) => {

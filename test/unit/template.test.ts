@@ -11,6 +11,7 @@ const vars = scope([
     sub: 'videobridge2',
     jid: '{{ sub }}.{{ domain }}',
     cfg: 'JVB_HOSTNAME=meet\nJVB_SECRET=a@b#c\n',
+    people: [{ name: 'ann', age: 41 }, { name: 'bob', age: 25 }],
     n: '5',
     hostvars: { jvb2: { ansible_host: '198.51.100.11' } },
     empty: '',
@@ -25,6 +26,10 @@ const cases: [string, unknown][] = [
   ["{{ 'x' | regex_replace('x', '\\\\1') }}", '\\1'],
   ["{{ cfg | regex_search('JVB_SECRET=(.*)', '\\1') | first }}", 'a@b#c'],
   ["{{ cfg | regex_replace('(?m)^JVB_SECRET=.*$', 'JVB_SECRET=x') }}", 'JVB_HOSTNAME=meet\nJVB_SECRET=x\n'],
+  // json_query: JMESPath (the examples of its specification; Ansible's python here lacks jmespath to compare with).
+  ["{{ people | json_query('[?age > `30`].name') }}", ['ann']],
+  ["{{ people | json_query('[*].{n: name, a: age}') | length }}", 2],
+  ["{{ {'a': {'b': [1, 2]}} | json_query('a.b[-1]') }}", 2],
   ["{{ 'abc' | b64encode | b64decode }}", 'abc'],
   ['{{ n | int + 1 }}', 6],
   ["{{ 'yes' | bool }}", true],
