@@ -18,10 +18,11 @@ import { planTextFile, type FileArgs } from './text-file.ts';
 import type { ModuleContext, ModuleDef, Plan } from './types.ts';
 import { attrsDiffer, FILE_COMMON_PROPS, normalizeMode } from './file-attrs.ts';
 import { shellQuote } from '../util/shell-quote.ts';
+import { pyJsonDumps } from '../util/py-json.ts';
 
 export interface CopyArgs extends FileArgs {
   dest: string;
-  content?: string;
+  content?: unknown;
   src?: string;
   force: boolean;
   remote_src?: boolean;
@@ -51,6 +52,8 @@ export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext
   // Ansible's keys: the new file's checksum (sha1), md5sum, size, state and mode.
   const mode = normalizeMode(a.mode) ?? (info.state === 'file' ? info.mode : undefined);
   const plan = planTextFile({ ...a, path: dest }, info, content, info.state === 'absent' ? `${what} created` : `${what} updated`, {
+    // A dest ending in '/' is a folder to make if missing, parents too (Ansible's copy).
+    makeParents: a.dest.endsWith('/') && Boolean(a.src),
     extra: {
       dest,
       checksum: createHash('sha1').update(bytes).digest('hex'),
@@ -193,7 +196,8 @@ export const copy: ModuleDef<CopyArgs> = {
     required: ['dest'],
     properties: {
       dest: { type: 'string' },
-      content: { type: 'string' },
+      // Text; a list or mapping is written as Python's json.dumps writes it (Ansible's).
+      content: {},
       src: { type: 'string' },
       force: { type: 'boolean', default: true },
       remote_src: { type: 'boolean', default: false },
@@ -211,7 +215,7 @@ export const copy: ModuleDef<CopyArgs> = {
   async plan(a, ctx) {
     let content: Buffer;
     let srcMode: string | undefined;
-    if (a.content !== undefined) content = Buffer.from(a.content, 'utf8');
+    if (a.content !== undefined) content = Buffer.from(typeof a.content === 'string' ? a.content : pyJsonDumps(a.content), 'utf8');
     else if (a.remote_src) {
       // remote_src: the source is a file on the managed host.
       const info = await ctx.files.get(a.src!, ctx.become);

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { parse as parseYamlText, parseAllDocuments, stringify as toYaml } from 'yaml';
 import { shellQuote } from '../util/shell-quote.ts';
+import { pyJsonDumps } from '../util/py-json.ts';
 import jmespath from 'jmespath';
 import { encrypt } from 'unixcrypt';
 import { TemplateError } from './template-error.ts';
@@ -141,10 +142,6 @@ export function jsonQuery(value: unknown, expr: unknown): unknown {
   }
 }
 
-/** JSON.stringify's replacer that writes object keys sorted (Ansible's to_nice_json sorts them). */
-function sortedKeys(_k: string, v: unknown): unknown {
-  return v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v;
-}
 
 function attr(obj: unknown, name: string): unknown {
   let cur = obj;
@@ -157,8 +154,15 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
 
   f('bool', toBool);
   f('string', (v: unknown) => (v == null ? String(v === null ? 'None' : '') : typeof v === 'object' ? JSON.stringify(plain(v)) : String(v)));
-  f('to_json', (v: unknown, ...a: unknown[]) => JSON.stringify(plain(v), kwargsOf(a)?.sort_keys ? sortedKeys : undefined));
-  f('to_nice_json', (v: unknown, ...a: unknown[]) => JSON.stringify(plain(v), sortedKeys, Number(kwargsOf(a)?.indent ?? 4)));
+  // Python's json.dumps, as Ansible's: the same bytes (", " between items, non-ASCII as \uXXXX).
+  const jsonOpts = (kw: Kwargs | undefined, nice: boolean) => ({
+    sortKeys: toBool(kw?.sort_keys ?? nice),
+    indent: kw?.indent !== undefined && kw.indent !== null ? Number(kw.indent) : nice ? 4 : undefined,
+    ensureAscii: kw?.ensure_ascii === undefined ? true : toBool(kw.ensure_ascii),
+    ...(nice ? { separators: [',', ': '] as [string, string] } : {}),
+  });
+  f('to_json', (v: unknown, ...a: unknown[]) => pyJsonDumps(plain(v), jsonOpts(kwargsOf(a), false)));
+  f('to_nice_json', (v: unknown, ...a: unknown[]) => pyJsonDumps(plain(v), jsonOpts(kwargsOf(a), true)));
   // Ansible's random: an item of a list, or a number below an end (start, step as keywords).
   f('random', (v: unknown, ...a: unknown[]) => {
     const kw = kwargsOf(a) ?? {};

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { TemplateError } from './template-error.ts';
 import type { Lookup } from '../util/lookup.ts';
 import { parseKv } from '../util/kv.ts';
-import { pyRegex } from './filters.ts';
+import { pyRegex, toBool } from './filters.ts';
+import { pyRepr, pyStr } from './py-repr.ts';
 
 type Kwargs = Record<string, unknown>;
 type Plugin = (terms: unknown[], kw: Kwargs, ctx: LookupContext) => unknown[];
@@ -21,6 +22,8 @@ export interface LookupContext {
   vars: Lookup;
   /** Renders a template text with those variables (the `template` lookup). */
   render(text: string, vars: Lookup, dir?: string): string;
+  /** Text that reads as a Python dict, list or boolean as that value (Ansible's convert_data), else the text. */
+  literal?(text: string): unknown;
 }
 
 const flattenOnce = (terms: unknown[]) => terms.flatMap((t) => (Array.isArray(t) ? t : [t]));
@@ -134,32 +137,58 @@ function pyFormat(format: string, n: number): string {
   return s;
 }
 
+const SUBELEMENTS_FLAGS = ['skip_missing'];
+
+/** The subelements lookup, as Ansible's plugin (its checks, messages and quirks: a skipped result gives nothing). */
 function subelements(terms: unknown[], kw: Kwargs): unknown[] {
-  const [list, key, flags] = terms as [unknown, unknown, unknown];
-  const skipMissing = Boolean((flags as Kwargs | undefined)?.skip_missing ?? kw.skip_missing);
-  const elements = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : undefined;
-  if (!elements) throw new TemplateError('subelements lookup expects a list (or dict) as its first term');
-  if (typeof key !== 'string') throw new TemplateError('subelements lookup expects a key (string) as its second term');
+  const termsError = (msg = '') => new TemplateError(`subelements lookup expects a list of two or three items, ${msg}`);
+  if (terms.length < 2 || terms.length > 3) throw termsError();
+  // listify_lookup_plugin_terms: a lone value (a string, true) is a list of one.
+  const first = terms[0] !== null && typeof terms[0] === 'object' ? terms[0] : [terms[0]];
+  const key = terms[1];
+  const isDict = (v: unknown): v is Kwargs => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!(Array.isArray(first) || isDict(first)) || typeof key !== 'string') throw termsError('first a dict or a list, second a string pointing to the subkey');
+  const subkeys = key.split('.');
+  let elements: unknown[];
+  if (isDict(first)) {
+    if (first.skipped !== undefined && first.skipped !== false) return [];
+    elements = Object.values(first);
+  } else elements = first;
+  const flags = terms.length === 3 ? terms[2] : kw;
+  if (!isDict(flags) || !Object.keys(flags).every((k) => SUBELEMENTS_FLAGS.includes(k))) throw termsError(`the optional third item must be a dict with flags ${pyRepr(SUBELEMENTS_FLAGS)}`);
+  const skipMissing = toBool(flags.skip_missing);
   const out: unknown[] = [];
-  for (const el of elements) {
-    if (el && typeof el === 'object' && (el as Kwargs).skipped === true) continue;
-    let sub: unknown = el;
-    for (const part of key.split('.')) {
-      if (!sub || typeof sub !== 'object' || !(part in (sub as Kwargs))) {
-        if (skipMissing) {
-          sub = undefined;
-          break;
-        }
-        throw new TemplateError(`could not find '${key}' key in iterated item '${JSON.stringify(el)}'`);
+  for (const original of elements) {
+    if (!isDict(original)) throw new TemplateError(`subelements lookup expects a dictionary, got '${pyStr(original)}'`);
+    if (original.skipped !== undefined && original.skipped !== false) continue;
+    // Ansible pops the list out of the item it gives back: done here on a copy.
+    const item0 = structuredClone(original) as Kwargs;
+    let value: Kwargs = item0;
+    let sublist: unknown[] = [];
+    subkeys.forEach((subkey, i) => {
+      const last = i === subkeys.length - 1;
+      if (!(subkey in value)) {
+        if (skipMissing) return;
+        throw new TemplateError(`could not find '${subkey}' key in iterated item '${pyStr(value)}'`);
       }
-      sub = (sub as Kwargs)[part];
-    }
-    if (sub === undefined) continue;
-    if (!Array.isArray(sub)) throw new TemplateError(`the key ${key} should point to a list, got '${JSON.stringify(sub)}'`);
-    for (const s of sub) out.push([el, s]);
+      const next = value[subkey];
+      if (!last) {
+        if (!isDict(next)) {
+          if (skipMissing) return;
+          throw new TemplateError(`the key ${subkey} should point to a dictionary, got '${pyStr(next)}'`);
+        }
+        value = next;
+      } else {
+        if (!Array.isArray(next)) throw new TemplateError(`the key ${subkey} should point to a list, got '${pyStr(next)}'`);
+        sublist = next;
+        delete value[subkey];
+      }
+    });
+    for (const item1 of sublist) out.push([item0, item1]);
   }
   return out;
 }
+
 
 function glob(pattern: string): string[] {
   const dir = path.dirname(pattern);
@@ -226,7 +255,9 @@ const PLUGINS: Record<string, Plugin> = {
     flattenOnce(terms).map((t) => {
       const file = mustFind(ctx, 'templates', String(t), 'template');
       const extra = (kw.template_vars ?? {}) as Kwargs;
-      return ctx.render(readFileSync(file, 'utf8'), (n) => (n in extra ? extra[n] : ctx.vars(n)), path.dirname(file));
+      const text = ctx.render(standardDelimiters(readFileSync(file, 'utf8'), kw), (n) => (n in extra ? extra[n] : ctx.vars(n)), path.dirname(file));
+      // convert_data (on by default): a result that reads as a dict or list is that value.
+      return kw.convert_data === undefined || toBool(kw.convert_data) ? (ctx.literal?.(text) ?? text) : text;
     }),
   varnames: (terms, _kw, ctx) => {
     const names = ctx.vars.names?.() ?? [];
@@ -252,13 +283,44 @@ const PLUGINS: Record<string, Plugin> = {
     }),
 };
 
-/** What Python's str() and type() show of a value, for messages that quote them. */
-function pyStr(v: unknown): string {
-  return v === true ? 'True' : v === false ? 'False' : v === null || v === undefined ? 'None' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-}
+/** What Python's type() shows of a value, for messages that quote it. */
 function pyTypeOf(v: unknown): string {
   const t = typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : v === null || v === undefined ? 'NoneType' : typeof v === 'object' ? 'dict' : 'str';
   return `<class '${t}'>`;
+}
+
+/**
+ * The template lookup's variable_start_string/variable_end_string and comment_start_string/comment_end_string:
+ * the text rewritten to Jinja's usual delimiters, the usual ones it has as plain text kept as text.
+ */
+function standardDelimiters(text: string, kw: Kwargs): string {
+  const pairs = [
+    [kw.variable_start_string, kw.variable_end_string, '{{', '}}'],
+    [kw.comment_start_string, kw.comment_end_string, '{#', '#}'],
+  ]
+    .filter(([s, e]) => s !== undefined || e !== undefined)
+    .map(([s, e, ds, de]) => ({ start: String(s ?? ds), end: String(e ?? de), std: ds as string, stdEnd: de as string }));
+  if (pairs.length === 0) return text;
+  let out = '';
+  outer: for (let i = 0; i < text.length; ) {
+    for (const p of pairs) {
+      if (!text.startsWith(p.start, i)) continue;
+      const j = text.indexOf(p.end, i + p.start.length);
+      if (j < 0) break;
+      out += p.std + text.slice(i + p.start.length, j) + p.stdEnd;
+      i = j + p.end.length;
+      continue outer;
+    }
+    // The usual delimiters in the text are text here (a stray end too: nunjucks would take `#}` for one).
+    const usual = pairs.flatMap((p) => [p.std, p.stdEnd]).find((d) => text.startsWith(d, i));
+    if (usual) {
+      out += `{{ '${usual}' }}`;
+      i += usual.length;
+      continue;
+    }
+    out += text[i++];
+  }
+  return out;
 }
 
 function run(command: string): string {

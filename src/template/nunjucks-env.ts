@@ -9,6 +9,9 @@ import { installFilters, installTests, now } from './filters.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TemplateError } from './template-error.ts';
+import { pyRepr, pyStr } from './py-repr.ts';
+
+export { pyRepr };
 import { lookup as lookupPlugin, query as queryPlugin, type LookupContext } from './lookups.ts';
 import type { Lookup } from '../util/lookup.ts';
 
@@ -238,24 +241,6 @@ runtime.callTest = (environment: { getTest(n: string): ((...a: unknown[]) => unk
   return Boolean(test.call(context, ...args));
 };
 
-/** Python's repr of a value inside a container, as Jinja2 prints lists and dicts. */
-export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') {
-    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-    return q + v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').split(q).join(`\\${q}`) + q;
-  }
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return `{${Object.entries(v as object).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  return String(v);
-}
-
-/** Python's str() of a value. */
-function pyStr(v: unknown): string {
-  return typeof v === 'string' ? v : v === undefined ? 'None' : pyRepr(v);
-}
 
 /**
  * Jinja's `format` filter: Python's printf-style `%` formatting (`%s`, `%r`,
@@ -351,7 +336,7 @@ export function pythonIndexes(src: string): string {
 export const BaseFrame = runtime.Frame as new (parent?: unknown, isolate?: boolean) => { variables: Record<string, unknown>; lookup(name: string): unknown };
 
 /** The variables of the template being rendered (set by the renderer), for the lookup plugins. */
-export const renderState: { vars?: Lookup; render?: (text: string, vars: Lookup, dir?: string) => string; templateDirs?: string[] } = {};
+export const renderState: { vars?: Lookup; render?: (text: string, vars: Lookup, dir?: string) => string; literal?: (text: string) => unknown; templateDirs?: string[] } = {};
 
 /**
  * `{% include %}`, `{% import %}` and `{% extends %}` in templates: the file is looked for beside
@@ -379,7 +364,7 @@ installFilters(env, (name, value, args) => {
 });
 function lookupContext(): LookupContext {
   const vars = renderState.vars ?? (() => undefined);
-  return { vars, render: (text, v, dir) => (renderState.render ? renderState.render(text, v, dir) : text) };
+  return { vars, render: (text, v, dir) => (renderState.render ? renderState.render(text, v, dir) : text), literal: renderState.literal };
 }
 function splitKeywords(args: unknown[]): [unknown[], Record<string, unknown>] {
   const last = args[args.length - 1] as Record<string, unknown> | undefined;

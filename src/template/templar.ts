@@ -75,6 +75,7 @@ function renderWith(src: string, lookup: Lookup, captured?: { value?: unknown })
 }
 
 renderState.render = (text, vars, dir) => renderFile(text, vars, dir ? [dir] : []);
+renderState.literal = literalOrText;
 
 /** Evaluates one Jinja2 expression (e.g. a `when:` condition) to its native value. */
 export function evaluate(expr: string, lookup: Lookup): unknown {
@@ -123,6 +124,13 @@ export function renderString(src: string, lookup: Lookup): unknown {
 }
 
 const NOT_LITERAL = Symbol('not a literal');
+
+/** Text that reads as a Python dict, list or boolean as that value, else the text itself. */
+function literalOrText(text: string): unknown {
+  if (!/^\s*[[{]/.test(text) && text.trim() !== 'True' && text.trim() !== 'False') return text;
+  const v = pyLiteral(text.trim());
+  return v === NOT_LITERAL ? text : v;
+}
 
 /** Python's ast.literal_eval for what templates print: lists, tuples, dicts, strings, numbers, True/False/None. */
 export function pyLiteral(text: string): unknown {
@@ -270,7 +278,7 @@ export function renderFile(text: string, lookup: Lookup, dirs: string[] = [], op
 
 /** `query(name, *terms)` with the given variables: the items of a `with_<name>` loop. */
 export function queryLookup(name: string, terms: unknown[], lookup: Lookup): unknown[] {
-  return query(name, terms, {}, { vars: lookup, render: (text, vars, dir) => renderFile(text, vars, dir ? [dir] : []) });
+  return query(name, terms, {}, { vars: lookup, render: (text, vars, dir) => renderFile(text, vars, dir ? [dir] : []), literal: literalOrText });
 }
 
 type AstNode = { typename: string; fields?: string[]; [k: string]: unknown };

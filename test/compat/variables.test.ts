@@ -5,11 +5,11 @@
  * in k=v form with templated names; a loop whose list is undefined under a
  * false `when` is skipped; the failure messages of with_sequence and
  * with_indexed_items as rescue sees them (ansible_failed_result.msg); the
- * varnames and vars lookups; password_hash; `}}` closing a nested dict literal; a module named by a template (`action:`); Jinja string escapes (`'\d'` stays a regex
+ * varnames and vars lookups; the template lookup (convert_data, other delimiters); to_json and copy's JSON content; password_hash; `}}` closing a nested dict literal; a module named by a template (`action:`); Jinja string escapes (`'\d'` stays a regex
  * escape); ansible_host and ansible_connection. Every shown message is the
  * same under both tools.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
@@ -82,6 +82,15 @@ ${rescued('EXPECTED FAILURE not a list', 'with_indexed_items: { a: 1 }')}
       debug: { msg: "{{ merged.a.b[1] }} {{ merged | type_debug }} {{ {'x': {'y': 'z'}}.x.y }}" }
     - name: "show: password_hash as crypt(3) makes it"
       debug: { msg: "{{ 'secret' | password_hash('sha512', 'mysalt') }} {{ 'secret' | password_hash('sha256', 'abc', rounds=6000) }} {{ ('secret' | password_hash('sha512')) is match('[$]6[$][./0-9A-Za-z]{16}[$]') }}" }
+    - copy: { dest: "{{ playbook_dir }}/out.json", content: { b: [1, "\u00e9", null], a: "q" } }
+    - command: cat "{{ playbook_dir }}/out.json"
+      register: json_file
+      changed_when: false
+    - name: "show: to_json, to_nice_json and copy's content as Python's json.dumps"
+      debug: { msg: "{{ {'a': 1, 'b': ['\u00e9', none]} | to_json }}|{{ {'b': 1, 'a': {}} | to_nice_json }}|{{ [1, 2] | to_json(indent=2) }}|{{ json_file.stdout }}" }
+    - name: "show: the template lookup: convert_data, other delimiters"
+      vars: { my_var: world }
+      debug: { msg: "{{ lookup('template', 'dict.j2') is mapping }} {{ lookup('template', 'dict.j2', convert_data=False) is mapping }} {{ lookup('template', 'hello_string.txt', variable_start_string='[%', variable_end_string='%]') | trim }} {{ lookup('template', 'hello_comment.txt', comment_start_string='[#', comment_end_string='#]') | trim }}" }
     - name: "show: string escapes"
       debug: { msg: "{{ 'a1b22' | regex_findall('\\\\d+') }} {{ 'tab\\\\there' }} {{ '\\\\x41\\\\u00e9' }}" }
 `;
@@ -101,6 +110,10 @@ setup(test, async () => {
   work = await mkdtemp(path.join(tmpdir(), 'jf-variables-'));
   await writeFile(path.join(work, 'hosts.ini'), 'localhost ansible_connection=local\n');
   await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
+  await mkdir(path.join(work, 'templates'));
+  await writeFile(path.join(work, 'templates', 'dict.j2'), `{"foo": "{{ 'bar' }}"}\n`);
+  await writeFile(path.join(work, 'templates', 'hello_string.txt'), 'Hello [% my_var %], {{ not_a_var }} {# kept #}!\n');
+  await writeFile(path.join(work, 'templates', 'hello_comment.txt'), '[# Comment #]\nHello {{ my_var | default("you") }}! {# also a comment #}\n');
 });
 
 test.after(async () => {
@@ -110,7 +123,7 @@ test.after(async () => {
 test('registered output, templated set_fact names, skipped loops, lookup messages, varnames, escapes: the same as ansible-playbook', async () => {
   const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
   const want = shown(a, 'ansible');
-  assert.is(want.length, 16, want.join('\n'));
+  assert.is(want.length, 18, want.join('\n'));
   assert.ok(want.includes('show: a registered output is text => {{ not_a_variable }}'), want.join('\n'));
   assert.ok(want.includes("show: EXPECTED FAILURE unknown argument => EXPECTED FAILURE unknown argument | unrecognized arguments to with_sequence: ['junk']"), want.join('\n'));
   assert.equal(shown(j, 'fleet'), want);
