@@ -17,7 +17,7 @@ export const TASK_KEYS = [
 
 export const BLOCK_KEYS = [
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'ignore_unreachable', 'no_log',
-  'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal', 'environment', 'remote_user',
+  'check_mode', 'diff', 'delegate_to', 'run_once', 'any_errors_fatal', 'environment', 'remote_user', 'notify',
 ];
 
 export const INCLUDE_KEYS = ['name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'delegate_to', 'run_once', 'environment', 'remote_user'];

@@ -149,6 +149,8 @@ class Loader {
         raw,
         ...keywordsOf(raw),
       };
+      // notify on a block: each task in it that changes notifies these handlers, unless it names its own (Ansible's inheritance).
+      if (raw.notify !== undefined && raw.notify !== null) inheritNotify([...block.block, ...block.rescue, ...block.always], asList(raw.notify).map(String));
       return block;
     }
     const include = Object.keys(raw).find((k) => INCLUDE_ACTIONS.includes(k));
@@ -659,5 +661,14 @@ function dynamicModule(template: string): ModuleDef {
     schema: { type: 'object' },
     plan: () => Promise.reject(new Error(`the module of 'action: ${template}' was not resolved`)),
   };
+}
+
+/** Gives `notify` to the tasks under a block that have none of their own (nested blocks and imports too). */
+function inheritNotify(nodes: Node[], notify: string[]): void {
+  for (const n of nodes) {
+    if (n.kind === 'task') n.notify ??= notify;
+    else if (n.kind === 'block') inheritNotify([...n.block, ...n.rescue, ...n.always], notify);
+    else inheritNotify(n.tasks, notify);
+  }
 }
 

@@ -5,7 +5,7 @@
  * in k=v form with templated names; a loop whose list is undefined under a
  * false `when` is skipped; the failure messages of with_sequence and
  * with_indexed_items as rescue sees them (ansible_failed_result.msg); the
- * varnames and vars lookups; the template lookup (convert_data, other delimiters); to_json and copy's JSON content; password_hash; `}}` closing a nested dict literal; a module named by a template (`action:`); Jinja string escapes (`'\d'` stays a regex
+ * varnames and vars lookups; the template lookup (convert_data, other delimiters); to_json and copy's JSON content; password_hash; `}}` closing a nested dict literal; a module named by a template (`action:`); notify on a block; Jinja string escapes (`'\d'` stays a regex
  * escape); ansible_host and ansible_connection. Every shown message is the
  * same under both tools.
  */
@@ -91,8 +91,15 @@ ${rescued('EXPECTED FAILURE not a list', 'with_indexed_items: { a: 1 }')}
     - name: "show: the template lookup: convert_data, other delimiters"
       vars: { my_var: world }
       debug: { msg: "{{ lookup('template', 'dict.j2') is mapping }} {{ lookup('template', 'dict.j2', convert_data=False) is mapping }} {{ lookup('template', 'hello_string.txt', variable_start_string='[%', variable_end_string='%]') | trim }} {{ lookup('template', 'hello_comment.txt', comment_start_string='[#', comment_end_string='#]') | trim }}" }
+    - block:
+        - command: "true"
+        - debug: { msg: not a change }
+      notify: "show: the block's handler"
     - name: "show: string escapes"
       debug: { msg: "{{ 'a1b22' | regex_findall('\\\\d+') }} {{ 'tab\\\\there' }} {{ '\\\\x41\\\\u00e9' }}" }
+  handlers:
+    - name: "show: the block's handler"
+      debug: { msg: "notified by a task of the block" }
 `;
 
 /** The messages of the tasks named "show: ...", in order. */
@@ -123,7 +130,7 @@ test.after(async () => {
 test('registered output, templated set_fact names, skipped loops, lookup messages, varnames, escapes: the same as ansible-playbook', async () => {
   const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
   const want = shown(a, 'ansible');
-  assert.is(want.length, 18, want.join('\n'));
+  assert.is(want.length, 19, want.join('\n'));
   assert.ok(want.includes('show: a registered output is text => {{ not_a_variable }}'), want.join('\n'));
   assert.ok(want.includes("show: EXPECTED FAILURE unknown argument => EXPECTED FAILURE unknown argument | unrecognized arguments to with_sequence: ['junk']"), want.join('\n'));
   assert.equal(shown(j, 'fleet'), want);
