@@ -158,7 +158,9 @@ class Loader {
     const roleAction = Object.keys(raw).find((k) => ROLE_ACTIONS.includes(k));
     if (roleAction) {
       if (handler) throw new InputError(`${roleAction} is not supported in handlers`, { location });
-      rejectUnknownKeys(raw, [roleAction, ...INCLUDE_KEYS], roleAction.replace('ansible.builtin.', ''), file);
+      // include_role may loop (its tasks run once per item, as include_tasks'); import_role may not.
+      const looping = roleAction.endsWith('include_role') ? ['loop', 'loop_control', ...WITH_KEYS] : [];
+      rejectUnknownKeys(raw, [roleAction, ...INCLUDE_KEYS, ...looping], roleAction.replace('ansible.builtin.', ''), file);
       check(taskSchema, { ...raw, [roleAction]: undefined }, roleAction);
       checkConditions(asConditions(raw.when), raw, 'when');
       const spec = raw[roleAction];
@@ -168,7 +170,8 @@ class Loader {
       if (extra) throw new InputError(`unsupported argument '${extra}' for ${roleAction}`, { location: where(spec, file, extra), hint: `supported: ${known.slice(0, 5).join(', ')}` });
       if (spec.apply !== undefined) throw new InputError(`${roleAction}: apply is not supported; set the keywords on the tasks of the role`, { location: where(spec, file, 'apply') });
       const node = await this.under(raw, () => this.role(spec.name as string, { tasksFrom: spec.tasks_from as string | undefined, varsFrom: spec.vars_from as string | undefined, defaultsFrom: spec.defaults_from as string | undefined, handlersFrom: spec.handlers_from as string | undefined }, {}, raw, file, stack, location));
-      return { ...node, ...keywordsOf(raw), vars: { ...(node.vars ?? {}), ...((raw.vars as Raw | undefined) ?? {}) }, defaults: node.defaults, name: raw.name as string | undefined };
+      const loop = loopOf(raw, file);
+      return { ...node, ...keywordsOf(raw), ...(loop.loop !== undefined ? { ...loop, isStatic: false } : {}), vars: { ...(node.vars ?? {}), ...((raw.vars as Raw | undefined) ?? {}) }, defaults: node.defaults, name: raw.name as string | undefined };
     }
     try {
       return this.task(raw, file, location, handler);

@@ -3,10 +3,10 @@
  * jitsi-fleet (local hosts with different lists): the included tasks run
  * once per item with the loop variable (loop_var, index_var, extended), a
  * host with fewer items sits the rest out, `when` is checked per item, and
- * with_items flattens as Ansible's, the old `file=` form; changed_when sees
+ * with_items flattens as Ansible's, the old `file=` form; include_role with a loop; changed_when sees
  * the loop variable and loop_var may be a template; the same messages.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
@@ -32,6 +32,9 @@ const PLAYBOOK = `
     - include_tasks: each.yml
       loop: []
     - include_tasks: file=plain.yml
+    - include_role: { name: greeter }
+      loop: "{{ bridges }}"
+      loop_control: { loop_var: who }
     - name: say changed per item
       command: echo {{ item }}
       loop: [1, 2]
@@ -51,7 +54,8 @@ function messages(report: any, tool: 'ansible' | 'fleet'): string[] {
   const rows: string[] = [];
   for (const play of report.plays)
     for (const t of play.tasks) {
-      const name = String(tool === 'ansible' ? t.task.name : t.name);
+      // Ansible names a role's tasks "role : task".
+      const name = String(tool === 'ansible' ? t.task.name : t.name).replace(/^[\w.-]+ : /, '');
       if (!name.startsWith('say')) continue;
       const hosts = Object.entries<any>(t.hosts).filter(([, r]) => !(r.skipped || r.status === 'skipped')).sort(([a], [b]) => a.localeCompare(b));
       rows.push(`${name}: ${hosts.map(([h, r]) => `${h}=${r.msg}`).join(' ')}`);
@@ -64,6 +68,10 @@ setup(test, async () => {
   await writeFile(path.join(work, 'hosts.ini'), "h1 ansible_connection=local bridges='[\"jvb1\", \"skipme\", \"jvb3\"]'\nh2 ansible_connection=local bridges='[\"jvb9\"]'\n");
   await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
   await writeFile(path.join(work, 'plain.yml'), '- name: say plain\n  debug: { msg: plain }\n');
+  await mkdir(path.join(work, 'roles', 'greeter', 'tasks'), { recursive: true });
+  await mkdir(path.join(work, 'roles', 'greeter', 'defaults'), { recursive: true });
+  await writeFile(path.join(work, 'roles', 'greeter', 'defaults', 'main.yml'), 'greeting: hello\n');
+  await writeFile(path.join(work, 'roles', 'greeter', 'tasks', 'main.yml'), '- name: say from the role\n  debug: { msg: "{{ greeting }} {{ who }}" }\n');
   await writeFile(path.join(work, 'each.yml'), '- name: say item\n  debug: { msg: "item {{ item }}" }\n');
   await writeFile(path.join(work, 'named.yml'), '- name: say bridge\n  debug: { msg: "{{ i }} {{ bridge }} {{ ansible_loop.length }} {{ ansible_loop.last }}" }\n- name: say twice\n  debug: { msg: "again {{ bridge }}" }\n');
 });
@@ -72,7 +80,7 @@ test.after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-test('include_tasks with loop, loop_control and with_items: the same runs as ansible-playbook', async () => {
+test('include_tasks and include_role with loop, loop_control and with_items: the same runs as ansible-playbook', async () => {
   const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
   const want = messages(a, 'ansible');
   assert.ok(want.includes('say bridge: h1=2 jvb3 3 True'), want.join('\n'));
