@@ -96,6 +96,10 @@ class Deferred implements Connection {
     return this.real?.commandsSent ?? 0;
   }
 
+  get onController(): boolean {
+    return Boolean(this.real?.onController);
+  }
+
   private making?: Promise<Connection>;
   private connecting?: Promise<void>;
 

@@ -8,6 +8,8 @@ import { userInfo } from 'node:os';
 import { ShellConnection, type RemoteProcess } from './shell.ts';
 
 export class LocalConnection extends ShellConnection {
+  readonly onController = true;
+
   constructor(host: string) {
     super(host, userInfo().username);
   }

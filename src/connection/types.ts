@@ -81,6 +81,8 @@ export interface Connection {
   readonly user: string;
   /** Commands sent to the host so far (the JSON report shows it). */
   readonly commandsSent: number;
+  /** The host is the controller itself (a local connection): lookups read what its tasks write, at once. */
+  readonly onController?: boolean;
   /** Opens the connection; an unreachable host throws ConnectionError. */
   connect(): Promise<void>;
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;

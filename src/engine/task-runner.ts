@@ -17,7 +17,7 @@ import { injectFault } from '../util/fault.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import { applyChanges, queueWrites, stageChanges } from './apply.ts';
 import { moduleContext, type ModuleTarget } from './module-context.ts';
-import { becomeFor, boolKeyword, inherited } from './keywords.ts';
+import { becomeFor, boolKeyword, inherited, keywordBool } from './keywords.ts';
 import { OMIT, Unreachable, type RunContext } from './context.ts';
 import { setRaw, setTemplated } from './vars.ts';
 
@@ -304,8 +304,9 @@ export class TaskRunner {
     const task = this.task;
     const mod = task.resolveModule ? this.resolvedModule(lookup) : task.mod;
     const opts = this.env.ctx.opts;
-    const check = boolKeyword(frames, 'checkMode', lookup, opts.check);
-    const diff = boolKeyword(frames, 'diff', lookup, opts.diff);
+    const play = this.env.play;
+    const check = boolKeyword(frames, 'checkMode', lookup, play.checkMode === undefined ? opts.check : keywordBool(play.checkMode, lookup));
+    const diff = boolKeyword(frames, 'diff', lookup, play.diff === undefined ? opts.diff : keywordBool(play.diff, lookup));
     const rendered = renderDeep(task.args, lookup) as Record<string, unknown>;
     for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
     const args = normalizeArgs(mod, rendered);
@@ -368,7 +369,8 @@ export class TaskRunner {
       } else {
         try {
           await this.env.ctx.writable(target);
-          if (this.env.deferWrites && target === host && queue && !plan.finish && plan.changes.every((c) => c.kind === 'write' && !c.backup)) {
+          // Not on the controller itself: a lookup (file, fileglob...) in the next task must see the file.
+          if (this.env.deferWrites && target === host && queue && !conn.onController && !plan.finish && plan.changes.every((c) => c.kind === 'write' && !c.backup)) {
             // Sent with the writes of the next tasks; the engine holds this outcome until they are on the host.
             await queueWrites(queue, files, plan.changes, become, { taskId: this.env.taskId, item: this.items.get(host) ?? -1 });
             return this.settle(host, lookup, plan, diff, { changed, msg, failed, result, status: undefined });

@@ -59,6 +59,10 @@ abstract class InFront implements Connection {
     return this.conn.commandsSent;
   }
 
+  get onController(): boolean {
+    return Boolean(this.conn.onController);
+  }
+
   async connect(): Promise<void> {
     await this.conn.connect();
   }

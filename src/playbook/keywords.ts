@@ -6,7 +6,7 @@ export const WITH_KEYS = lookupNames().map((n) => `with_${n}`);
 
 export const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'become', 'become_user', 'gather_facts', 'serial',
-  'max_fail_percentage', 'any_errors_fatal', 'remote_user', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags', 'environment',
+  'max_fail_percentage', 'any_errors_fatal', 'remote_user', 'check_mode', 'diff', 'pre_tasks', 'roles', 'tasks', 'post_tasks', 'handlers', 'tags', 'environment',
 ];
 
 export const TASK_KEYS = [

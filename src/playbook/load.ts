@@ -549,6 +549,8 @@ class Loader {
       become: raw.become as boolean | undefined,
       becomeUser: raw.become_user as string | undefined,
       remoteUser: raw.remote_user === undefined || raw.remote_user === null ? undefined : String(raw.remote_user),
+      checkMode: raw.check_mode as boolean | string | undefined,
+      diff: raw.diff as boolean | string | undefined,
       gatherFacts: raw.gather_facts === undefined ? true : (raw.gather_facts as boolean | string),
       serial,
       maxFailPercentage: mfp === undefined ? undefined : Number(String(mfp).replace('%', '')),

@@ -112,6 +112,9 @@ export interface Play {
   become?: boolean;
   becomeUser?: string;
   remoteUser?: string;
+  /** check_mode and diff on the play: the default of its tasks (the command line's otherwise). */
+  checkMode?: boolean | string;
+  diff?: boolean | string;
   /** As written (a boolean or a template): resolved by the engine. */
   gatherFacts: boolean | string;
   /** Batch sizes (numbers or percentages), as `serial` lists them. */

@@ -5,7 +5,7 @@
  * in k=v form with templated names; a loop whose list is undefined under a
  * false `when` is skipped; the failure messages of with_sequence and
  * with_indexed_items as rescue sees them (ansible_failed_result.msg); the
- * varnames and vars lookups; the template lookup (convert_data, other delimiters); to_json and copy's JSON content; password_hash; `}}` closing a nested dict literal; a module named by a template (`action:`); notify on a block; Jinja string escapes (`'\d'` stays a regex
+ * varnames and vars lookups; the template lookup (convert_data, other delimiters); to_json and copy's JSON content; password_hash; `}}` closing a nested dict literal; a module named by a template (`action:`); notify on a block; play-level check_mode; Jinja string escapes (`'\d'` stays a regex
  * escape); ansible_host and ansible_connection. Every shown message is the
  * same under both tools.
  */
@@ -100,6 +100,21 @@ ${rescued('EXPECTED FAILURE not a list', 'with_indexed_items: { a: 1 }')}
   handlers:
     - name: "show: the block's handler"
       debug: { msg: "notified by a task of the block" }
+- hosts: all
+  gather_facts: false
+  check_mode: true
+  tasks:
+    - copy: { dest: "{{ playbook_dir }}/never.txt", content: "x" }
+      register: would
+    - stat: { path: "{{ playbook_dir }}/never.txt" }
+      register: never
+    - file: { path: "{{ playbook_dir }}/made.txt", state: absent }
+      check_mode: false
+    - copy: { dest: "{{ playbook_dir }}/made.txt", content: "y" }
+      check_mode: false
+      register: made
+    - name: "show: play-level check_mode, a task's own wins"
+      debug: { msg: "{{ would is changed }} {{ never.stat.exists }} {{ made is changed }} {{ lookup('file', playbook_dir ~ '/made.txt') }}" }
 `;
 
 /** The messages of the tasks named "show: ...", in order. */
@@ -130,7 +145,7 @@ test.after(async () => {
 test('registered output, templated set_fact names, skipped loops, lookup messages, varnames, escapes: the same as ansible-playbook', async () => {
   const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
   const want = shown(a, 'ansible');
-  assert.is(want.length, 19, want.join('\n'));
+  assert.is(want.length, 20, want.join('\n'));
   assert.ok(want.includes('show: a registered output is text => {{ not_a_variable }}'), want.join('\n'));
   assert.ok(want.includes("show: EXPECTED FAILURE unknown argument => EXPECTED FAILURE unknown argument | unrecognized arguments to with_sequence: ['junk']"), want.join('\n'));
   assert.equal(shown(j, 'fleet'), want);
