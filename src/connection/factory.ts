@@ -6,6 +6,7 @@
 import { ConnectionError } from '../errors.ts';
 import type { Lookup } from '../util/lookup.ts';
 import type { SshSettings } from './ssh-target.ts';
+import { defaultConnectionKind } from './types.ts';
 import type { BatchWrite, BatchWriteResult, Become, Connection, ExecOptions, ExecResult, FileInfo, RunLockOptions, WriteOptions, WriteResult } from './types.ts';
 
 /** Makes a host's connection; connects early what a run will ask for first. */
@@ -31,7 +32,7 @@ interface Plan {
 
 /** The host's connection kind: local, or ssh (paramiko and smart mean ssh here); another is refused. */
 function kindOf(host: string, vars: Lookup): 'local' | 'ssh' {
-  const kind = String(vars('ansible_connection') ?? (host === 'localhost' ? 'local' : 'ssh'));
+  const kind = String(vars('ansible_connection') ?? defaultConnectionKind(host));
   if (kind === 'local') return 'local';
   if (kind === 'ssh' || kind === 'paramiko' || kind === 'smart') return 'ssh';
   throw new ConnectionError(`${host}: ansible_connection '${kind}' is not supported (use ssh or local)`);

@@ -74,6 +74,11 @@ export type BatchWriteResult =
   | { state: 'failed'; msg: string; stale: boolean }
   | { state: 'not run' };
 
+/** The connection kind of a host without ansible_connection: local for `localhost`, else ssh (Ansible's). */
+export function defaultConnectionKind(host: string): 'local' | 'ssh' {
+  return host === 'localhost' ? 'local' : 'ssh';
+}
+
 export interface Connection {
   /** Inventory name of the host. */
   readonly host: string;

@@ -1,5 +1,5 @@
 /** Shared state of one run: hosts, their connections and file views, variables. */
-import { RunLocked, type Connection } from '../connection/types.ts';
+import { defaultConnectionKind, RunLocked, type Connection } from '../connection/types.ts';
 import { ConnectionError, messageOf } from '../errors.ts';
 import type { Inventory, Vars, VarsDirs } from '../inventory/model.ts';
 import { emptyStats, type Emit, type HostStats, type RunEvent, type TaskOutcome } from '../events/events.ts';
@@ -214,7 +214,7 @@ export class RunContext {
     // Below every variable, as Ansible's connection settings: the remote_user keyword (innermost, else the
     // play's), else ansible.cfg's, as ansible_user; the host's name as ansible_host; the connection kind.
     const remoteUser = inherited(frames, 'remoteUser') ?? at.play.remoteUser ?? this.opts.remoteUser;
-    const keywords = [{ ansible_host: host, ansible_connection: host === 'localhost' ? 'local' : 'ssh', ...(remoteUser === undefined ? {} : { ansible_user: remoteUser }) }];
+    const keywords = [{ ansible_host: host, ansible_connection: defaultConnectionKind(host), ...(remoteUser === undefined ? {} : { ansible_user: remoteUser }) }];
     return scope([this.opts.extraVars, magic, loopVars, this.host(host).facts, ...scoped, at.play.varsFilesVars, at.play.vars, this.inventoryVars(host), ...defaults, ...keywords], this.opts.redactor);
   }
 

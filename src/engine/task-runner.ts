@@ -104,15 +104,18 @@ export class TaskRunner {
     }
   }
 
+  /** The task skipped on the host by its `when` (registered as such). */
+  private skippedOn(host: string): Omit<TaskOutcome, 'host' | 'task' | 'taskId' | 'durationMs'> {
+    const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+    if (this.task.register) setRaw(this.env.ctx.host(host).facts, this.task.register, result);
+    return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
+  }
+
   private async runLooped(host: string, frames: Keywords[], lookup: Lookup): Promise<Omit<TaskOutcome, 'host' | 'task' | 'taskId' | 'durationMs'>> {
     const task = this.task;
     const state = this.env.ctx.host(host);
     if (task.loop === undefined) {
-      if (!this.whenHolds(frames, lookup)) {
-        const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
-        if (task.register) setRaw(state.facts, task.register, result);
-        return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
-      }
+      if (!this.whenHolds(frames, lookup)) return this.skippedOn(host);
       const r = await this.untilHolds(host, frames, lookup, title(task, lookup));
       if (task.register) setRaw(state.facts, task.register, r.result);
       return { status: r.status, changed: r.changed, msg: r.msg, diff: r.diff, result: r.result };
@@ -129,9 +132,7 @@ export class TaskRunner {
         // the condition needs the item: the loop's error stands
       }
       if (!skip) throw e;
-      const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
-      if (task.register) setRaw(state.facts, task.register, result);
-      return { status: 'skipped', changed: false, msg: 'conditional result was false', diff: [], result };
+      return this.skippedOn(host);
     }
     const lc = namedLoopControl(task.loopControl, lookup);
     const loopVar = lc?.loopVar ?? 'item';

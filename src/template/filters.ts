@@ -14,6 +14,7 @@ import { pyJsonDumps } from '../util/py-json.ts';
 import jmespath from 'jmespath';
 import { encrypt } from 'unixcrypt';
 import { TemplateError } from './template-error.ts';
+import { pyTypeName } from './py-repr.ts';
 
 /** Python-flavoured regex → JS regex: named groups and inline flags. */
 export function pyRegex(pattern: string, flags = ''): RegExp {
@@ -259,7 +260,7 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   f('selectattr', selectAttr(true));
   f('rejectattr', selectAttr(false));
   f('ternary', (v: unknown, a: unknown, b: unknown) => (v ? a : b));
-  f('type_debug', (v: unknown) => (v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : Number.isInteger(v) ? 'int' : 'float'));
+  f('type_debug', pyTypeName);
   f('split', (v: string, sep?: string) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(sep)));
   // The rest of Ansible's everyday filters.
   f('extract', (key: unknown, container: any, morekeys?: unknown) => {

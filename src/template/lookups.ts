@@ -12,7 +12,7 @@ import { TemplateError } from './template-error.ts';
 import type { Lookup } from '../util/lookup.ts';
 import { parseKv } from '../util/kv.ts';
 import { pyRegex, toBool } from './filters.ts';
-import { pyRepr, pyStr } from './py-repr.ts';
+import { pyRepr, pyStr, pyTypeName } from './py-repr.ts';
 
 type Kwargs = Record<string, unknown>;
 type Plugin = (terms: unknown[], kw: Kwargs, ctx: LookupContext) => unknown[];
@@ -262,7 +262,7 @@ const PLUGINS: Record<string, Plugin> = {
   varnames: (terms, _kw, ctx) => {
     const names = ctx.vars.names?.() ?? [];
     return flattenOnce(terms).flatMap((t) => {
-      if (typeof t !== 'string') throw new TemplateError(`Invalid setting identifier, "${pyStr(t)}" is not a string, it is a ${pyTypeOf(t)}`);
+      if (typeof t !== 'string') throw new TemplateError(`Invalid setting identifier, "${pyStr(t)}" is not a string, it is a <class '${pyTypeName(t)}'>`);
       let re: RegExp;
       try {
         re = pyRegex(t);
@@ -275,7 +275,7 @@ const PLUGINS: Record<string, Plugin> = {
   },
   vars: (terms, kw, ctx) =>
     flattenOnce(terms).map((t) => {
-      if (typeof t !== 'string') throw new TemplateError(`Invalid setting identifier, "${pyStr(t)}" is not a string, it is a ${pyTypeOf(t)}`);
+      if (typeof t !== 'string') throw new TemplateError(`Invalid setting identifier, "${pyStr(t)}" is not a string, it is a <class '${pyTypeName(t)}'>`);
       const v = ctx.vars(String(t));
       if (v !== undefined) return v;
       if ('default' in kw) return kw.default;
@@ -283,11 +283,6 @@ const PLUGINS: Record<string, Plugin> = {
     }),
 };
 
-/** What Python's type() shows of a value, for messages that quote it. */
-function pyTypeOf(v: unknown): string {
-  const t = typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : v === null || v === undefined ? 'NoneType' : typeof v === 'object' ? 'dict' : 'str';
-  return `<class '${t}'>`;
-}
 
 /**
  * The template lookup's variable_start_string/variable_end_string and comment_start_string/comment_end_string:

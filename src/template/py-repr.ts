@@ -18,3 +18,8 @@ export function pyRepr(v: unknown): string {
 export function pyStr(v: unknown): string {
   return typeof v === 'string' ? v : v === undefined ? 'None' : pyRepr(v);
 }
+
+/** The name of a value's Python type (type_debug, and messages that quote `type(v)`). */
+export function pyTypeName(v: unknown): string {
+  return v === null || v === undefined ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : Number.isInteger(v) ? 'int' : 'float';
+}
