@@ -16,7 +16,7 @@ import { findSource } from './source-file.ts';
 import { planFile } from './file.ts';
 import { planTextFile, type FileArgs } from './text-file.ts';
 import type { ModuleContext, ModuleDef, Plan } from './types.ts';
-import { attrsDiffer, FILE_COMMON_PROPS, normalizeMode } from './file-attrs.ts';
+import { attrsDiffer, FILE_COMMON_PROPS, normalizeMode, symbolicMode } from './file-attrs.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import { pyJsonDumps } from '../util/py-json.ts';
 
@@ -186,6 +186,129 @@ async function planDirectory(a: CopyArgs, root: string, ctx: ModuleContext): Pro
   };
 }
 
+/** Python's os.path.join of two parts (a trailing '/' kept, an empty part giving one). */
+const pyJoin = (a: string, b: string) => (a.endsWith('/') ? a + b : `${a}/${b}`);
+
+interface Entry {
+  type: 'D' | 'F' | 'L';
+  mode: string;
+  owner: string;
+  group: string;
+  target?: string;
+  sha?: string;
+}
+
+/** One side of a folder copy on the host: relative path -> what is there (from listTree's lines). */
+function parseTree(lines: string[]): Map<string, Entry> {
+  const tree = new Map<string, Entry>();
+  for (const line of lines) {
+    const [type, ...rest] = line.split('|');
+    if (type === 'H') {
+      const m = /^([0-9a-f]{40}) [ *]\.\/(.*)$/.exec(rest.join('|'));
+      const e = m && tree.get(m[2]);
+      if (e) e.sha = m[1];
+    } else if (type === 'D' || type === 'F' || type === 'L') {
+      const [mode, owner, group, rel, ...target] = rest;
+      tree.set(rel, { type, mode, owner, group, ...(type === 'L' ? { target: target.join('|') } : {}) });
+    }
+  }
+  return tree;
+}
+
+/** A shell function listing a folder's tree (follow: links read through, as copytree without symlinks). */
+const LIST_TREE = `list_tree() { ( cd "$1" 2>/dev/null || exit 0
+  find $2 . -mindepth 1 \\( -type d -printf 'D|%m|%u|%g|%P\\n' \\) -o \\( -type l -printf 'L|%m|%u|%g|%P|%l\\n' \\) -o \\( -type f -printf 'F|%m|%u|%g|%P\\n' \\) 2>/dev/null
+  find $2 . -mindepth 1 -type f -print0 2>/dev/null | xargs -0 -r sha1sum | sed 's/^/H|/' ); }`;
+
+/**
+ * A folder copied on the host itself (remote_src), as Ansible's copy module
+ * does it: `src/` puts what is in src into dest, `src` puts the folder inside
+ * dest (dest/src, made if missing); what dest already has is kept, files of
+ * the same name with other bytes are replaced (each through a temporary file
+ * and a rename), links copied as links unless local_follow reads through
+ * them; owner and group applied to the whole copy (chown_recursive).
+ */
+async function planRemoteDirectory(a: CopyArgs, ctx: ModuleContext): Promise<Plan> {
+  const src = a.src!;
+  const srcDir = src.replace(/\/+$/, '') || '/';
+  const destInfo = await ctx.files.get(a.dest.replace(/\/+$/, '') || '/', ctx.become);
+  if (destInfo.state === 'file') return { changes: [], failed: true, msg: `cannot copy the directory ${src} onto the file ${a.dest}` };
+  // The folder that receives src's entries (Ansible's four cases).
+  const into = src.endsWith('/') ? a.dest.replace(/\/+$/, '') || '/' : path.posix.join(a.dest, path.posix.basename(srcDir));
+  // local_follow unset is neither true nor false in Ansible's module: copytree keeps links, the merge skips them.
+  const follow = a.local_follow === true;
+  const q = shellQuote(into);
+  const out = await ctx.probe(`${LIST_TREE}\necho "#SRC $(stat -L -c %a -- ${shellQuote(srcDir)})"; list_tree ${shellQuote(srcDir)} ${follow ? '-L' : '-P'}\necho "#DEST $([ -d ${q} ] && stat -c %a -- ${q})"; list_tree ${q} -P`);
+  const [srcPart, destPart = ''] = out.stdout.split('#DEST');
+  const from = parseTree(srcPart.split('\n'));
+  const have = parseTree(destPart.split('\n'));
+  const destMode = destPart.split('\n')[0].trim();
+  const exists = destMode !== '';
+  // mode: for the receiving folder (preserve: src's), as Ansible's set_fs_attributes_if_different on dest.
+  const asked = a.mode === 'preserve' ? /#SRC (\d+)/.exec(srcPart)?.[1] : normalizeMode(a.mode);
+  const cur = Number.parseInt(exists ? destMode : (0o777 & ~0o022).toString(8), 8);
+  let mode: string | undefined;
+  try {
+    const want = asked === undefined ? cur : /^[0-7]+$/.test(asked) ? Number.parseInt(asked, 8) : symbolicMode(cur, asked, true);
+    mode = want === cur && exists ? undefined : want.toString(8).padStart(4, '0');
+  } catch (e) {
+    return { changes: [], failed: true, msg: `mode must be in octal or symbolic form: ${(e as Error).message}` };
+  }
+  if (asked === undefined) mode = undefined;
+  const cmds: string[] = exists ? [] : [`mkdir -p -- ${shellQuote(into)}`];
+  // A whole new folder is Ansible's shutil.copytree; a folder made first and then filled (src without '/' to a missing dest) is its merge.
+  const copytree = !exists && (src.endsWith('/') || destInfo.state === 'directory');
+  let files = 0;
+  let dirs = 0;
+  let links = 0;
+  const skipped: string[] = [];
+  for (const [rel, e] of from) {
+    const to = path.posix.join(into, rel);
+    const there = have.get(rel);
+    // A name dest already has is common (filecmp.dircmp's view): a folder is walked, a file compared, anything else left alone.
+    if (e.type === 'D') {
+      if (there) continue;
+      cmds.push(`mkdir -p -- ${shellQuote(to)} && chmod ${e.mode} -- ${shellQuote(to)}`);
+      dirs++;
+    } else if (e.type === 'F') {
+      if (there && (there.type !== 'F' || there.sha === e.sha)) continue;
+      const tmp = `${to}.jitsi-fleet-tmp`;
+      cmds.push(`cp --preserve=mode -- ${shellQuote(path.posix.join(srcDir, rel))} ${shellQuote(tmp)} && mv -f -- ${shellQuote(tmp)} ${shellQuote(to)}`);
+      files++;
+    } else if (!follow) {
+      if (there) continue;
+      // Unset local_follow: a link is made only where a whole folder is copied (copytree keeps links).
+      const parent = path.posix.dirname(rel);
+      if (a.local_follow === undefined && !copytree && (parent === '.' || have.get(parent)?.type === 'D')) {
+        // Not made, yet Ansible's module counts it (left_only) and reports a change: so do we, saying why.
+        skipped.push(rel);
+        continue;
+      }
+      cmds.push(`ln -sfn -- ${shellQuote(e.target!)} ${shellQuote(to)}`);
+      links++;
+    }
+  }
+  // owner and group over the whole copy (links themselves, as lchown), when anything there differs.
+  if (a.owner !== undefined || a.group !== undefined) {
+    const copied = files + dirs + links > 0 || !exists;
+    const differs = [...have.values()].some((e) => (a.owner !== undefined && e.owner !== a.owner) || (a.group !== undefined && e.group !== a.group));
+    if (copied || differs) cmds.push(`chown -hR ${shellQuote(`${a.owner ?? ''}${a.group !== undefined ? ':' + a.group : ''}`)} -- ${shellQuote(into)}`);
+  }
+  if (mode) cmds.push(`chmod ${mode} -- ${q}`);
+  const changed = cmds.length > 0 || skipped.length > 0;
+  const note = skipped.length ? `; links not copied (set local_follow to copy them): ${skipped.join(', ')}` : '';
+  return {
+    changes: changed ? [{ kind: 'exec', command: cmds.length ? cmds.join(' && ') : 'true' }] : [],
+    msg: changed ? `${files} files copied, ${dirs} folders and ${links} links made in ${into} from ${srcDir} on the host${note}` : `${into} already has what ${srcDir} holds`,
+    // dest as Ansible's module reports it: joined with src's base name (empty for `src/`) when dest was a folder.
+    result: { dest: destInfo.state === 'directory' ? pyJoin(a.dest, src.endsWith('/') ? '' : path.posix.basename(srcDir)) : a.dest, src, md5sum: null, checksum: null },
+    finish(outcomes) {
+      const bad = outcomes.find((o) => o.code !== 0);
+      return bad ? { failed: true, msg: `copying ${srcDir} to ${into} on the host failed: ${(bad.stderr || bad.stdout).trim().split('\n').slice(-2).join(' ')}` } : { changed: true };
+    },
+  };
+}
+
 export const copy: ModuleDef<CopyArgs> = {
   name: 'copy',
   hostPaths: (a) => (a.remote_src ? ['dest', 'src'] : ['dest']),
@@ -202,24 +325,27 @@ export const copy: ModuleDef<CopyArgs> = {
       force: { type: 'boolean', default: true },
       remote_src: { type: 'boolean', default: false },
       follow: { type: 'boolean', default: false },
-      local_follow: { type: 'boolean', default: true },
+      // Unset is not true for remote_src folders (Ansible's module has no default).
+      local_follow: { type: 'boolean' },
       directory_mode: { type: ['string', 'integer'] },
       checksum: { type: 'string' },
       decrypt: { type: 'boolean', default: true },
       ...FILE_COMMON_PROPS,
     },
     oneOf: [{ required: ['content'] }, { required: ['src'] }],
-    errorMessage: 'copy needs exactly one of content or src',
+    // Ansible's words first (a registered failure is tested for them), then ours.
+    errorMessage: 'src (or content) is required: give exactly one of content or src',
   },
   reads: (a) => [a.dest],
   async plan(a, ctx) {
     let content: Buffer;
     let srcMode: string | undefined;
+    if (a.content === undefined && a.src === '') return { changes: [], failed: true, msg: 'src (or content) is required' };
     if (a.content !== undefined) content = Buffer.from(typeof a.content === 'string' ? a.content : pyJsonDumps(a.content), 'utf8');
     else if (a.remote_src) {
       // remote_src: the source is a file on the managed host.
       const info = await ctx.files.get(a.src!, ctx.become);
-      if (info.state === 'directory') return { changes: [], failed: true, msg: `copying the directory ${a.src} on the host (remote_src) is not supported by jitsi-fleet yet` };
+      if (info.state === 'directory') return planRemoteDirectory(a, ctx);
       if (info.state !== 'file') return { changes: [], failed: true, msg: info.state === 'absent' ? `Source ${a.src} not found` : `Source ${a.src} not readable`, pending: { missing: `${a.src} does not exist`, action: `copy ${a.src}` } };
       content = info.content;
       srcMode = info.mode;

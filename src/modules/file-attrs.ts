@@ -14,30 +14,68 @@ export function normalizeMode(mode: unknown): string | undefined {
 export function attrsDiffer(info: FileInfo, mode?: string, owner?: string, group?: string): boolean {
   if (info.state !== 'file' && info.state !== 'directory') return false;
   if (mode && /^[0-7]{4}$/.test(mode) && info.mode.padStart(4, '0') !== mode) return true;
-  if (mode && !/^[0-7]{4}$/.test(mode)) return symbolicChanges(info.mode, mode);
+  if (mode && !/^[0-7]{4}$/.test(mode)) {
+    const cur = Number.parseInt(info.mode, 8);
+    try {
+      return symbolicMode(cur, mode, info.state === 'directory') !== cur;
+    } catch {
+      return true;
+    }
+  }
   if (owner && info.owner !== owner && String(owner) !== info.owner) return true;
   if (group && info.group !== group) return true;
   return false;
 }
 
-/** Applies a symbolic mode (`u=rw,g=r,o=`) to an octal mode and says if it differs. */
-function symbolicChanges(current: string, symbolic: string): boolean {
-  let bits = Number.parseInt(current, 8);
+/**
+ * A symbolic mode (`u=rwX,g+s,o-w`) applied to a path's mode bits, as
+ * Ansible's _symbolic_mode_to_octal does it: several operators per clause,
+ * `X` only for folders or what has an x bit, `u`/`g`/`o` as permissions copy
+ * that class, an empty class means all but what the umask masks. Throws
+ * Ansible's message on a bad clause.
+ */
+export function symbolicMode(current: number, symbolic: string, isDir: boolean, umask = 0o022): number {
+  let mode = current & 0o7777;
   for (const clause of symbolic.split(',')) {
-    const m = /^([ugoa]*)([-+=])([rwxXst]*)$/.exec(clause);
-    if (!m) return true;
-    const who = m[1] === '' || m[1].includes('a') ? 'ugo' : m[1];
-    let perm = 0;
-    for (const p of m[3]) perm |= p === 'r' ? 4 : p === 'w' ? 2 : p === 'x' || p === 'X' ? 1 : 0;
-    for (const w of who) {
-      const shift = w === 'u' ? 6 : w === 'g' ? 3 : 0;
-      const mask = 7 << shift;
-      if (m[2] === '=') bits = (bits & ~mask) | (perm << shift);
-      else if (m[2] === '+') bits |= perm << shift;
-      else bits &= ~(perm << shift);
-    }
+    const perms = clause.split(/[+=-]/);
+    const ops = clause.match(/[+=-]/g) ?? [];
+    const who = perms.shift()!;
+    const useUmask = who === '';
+    const users = who === '' || who === 'a' ? 'ugo' : who;
+    if (!/^[ugo]+$/.test(users) || ops.length === 0) throw new Error(`bad symbolic permission for mode: ${clause}`);
+    perms.forEach((p, i) => {
+      if (!/^[rwxXstugo]*$/.test(p)) throw new Error(`bad symbolic permission for mode: ${clause}`);
+      for (const u of users) {
+        const apply = symbolicBits(u, p, useUmask, umask, mode, isDir);
+        const mask = u === 'u' ? 0o4700 : u === 'g' ? 0o2070 : 0o1007;
+        mode = ops[i] === '=' ? (mode & ~mask & 0o7777) | apply : ops[i] === '+' ? mode | apply : mode & ~apply;
+      }
+    });
   }
-  return bits !== Number.parseInt(current, 8);
+  return mode;
+}
+
+function symbolicBits(user: string, perms: string, useUmask: boolean, umask: number, prev: number, isDir: boolean): number {
+  const shift = user === 'u' ? 6 : user === 'g' ? 3 : 0;
+  const keep = useUmask ? ~umask & 0o777 : 0o777;
+  const xOk = isDir || (prev & 0o111) > 0;
+  const cls = (c: string) => (prev >> (c === 'u' ? 6 : c === 'g' ? 3 : 0)) & 7;
+  let bits = 0;
+  for (const p of perms) {
+    if (p === 'r') bits |= keep & (4 << shift);
+    else if (p === 'w') bits |= keep & (2 << shift);
+    else if (p === 'x') bits |= keep & (1 << shift);
+    else if (p === 'X') bits |= xOk ? 1 << shift : 0;
+    else if (p === 's') bits |= user === 'u' ? 0o4000 : user === 'g' ? 0o2000 : 0;
+    else if (p === 't') bits |= user === 'o' ? 0o1000 : 0;
+    else bits |= cls(p) << shift;
+  }
+  return bits;
+}
+
+/** A mode as Ansible's results and diffs write it ('0%03o'). */
+export function modeText(bits: number): string {
+  return '0' + (bits & 0o7777).toString(8).padStart(3, '0');
 }
 
 /**

@@ -74,6 +74,15 @@ for (const round of ['first', 'second']) {
       assert.is(jTrees[i].replaceAll(path.join(work, 'fleet'), 'ROOT'), aTrees[i].replaceAll(path.join(work, 'ansible'), 'ROOT'), `${label}: tree`);
       assert.is(jr.status === 'failed', Boolean(ar.failed), `${label}: failed (${jr.msg} / ${ar.msg})`);
       assert.is(jr.changed, Boolean(ar.changed), `${label}: changed (${jr.msg} / ${ar.msg})`);
+      // The registered result: the path's attributes as read back (Ansible's add_path_info) and the module's diff.
+      // Keys sorted (Ansible's JSON callback sorts them), lists sorted (a folder walk's order), times left out (they move).
+      const canon = (x: unknown): unknown =>
+        Array.isArray(x) ? x.map(canon).sort() : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).filter((k) => k !== 'mtime' && k !== 'atime').sort().map((k) => [k, canon((x as Record<string, unknown>)[k])])) : x;
+      const norm = (v: unknown, root: string) => JSON.stringify(canon(v))?.replaceAll(root, 'ROOT');
+      for (const k of ['path', 'dest', 'src', 'state', 'mode', 'uid', 'gid', 'owner', 'group', 'size', 'diff', 'warnings']) {
+        if (!(k in ar)) continue;
+        assert.is(norm(jr.result?.[k], path.join(work, 'fleet')), norm(ar[k], path.join(work, 'ansible')), `${label}: result key ${k}`);
+      }
     });
   });
 }
