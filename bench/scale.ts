@@ -92,7 +92,27 @@ async function main(): Promise<void> {
     const prof = await profileSummary(profDir);
     const total = prof.reduce((s, [, v]) => s + v, 0);
     const profRows = prof.map(([k, v]) => `| ${k} | ${v.toFixed(0)} ms | ${((v / total) * 100).toFixed(0)}% |`);
-    // The live view's cost: the same run rendered as in a terminal against plain output.
+    // The live view's cost: the same no-change run in a terminal (a pseudo-terminal of 50 rows, the
+    // default output) against plain lines, CPU time of the whole process, medians of 3 runs each.
+    const cpuOf = (text: string) => {
+      const m = /CPU=([\d.]+)\+([\d.]+)/.exec(text);
+      return m ? Number(m[1]) + Number(m[2]) : NaN;
+    };
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const timed = `/usr/bin/time -f 'RSS_KB=%M CPU=%U+%S' ${process.execPath} ${BIN} run ${play} -i ${inv} --forks ${biggest}`;
+    const live: number[] = [];
+    const plain: number[] = [];
+    let screenBytes = 0;
+    for (let r = 0; r < 3; r++) {
+      const t = await inLab(lab, 'script', ['-qec', `stty rows 50 cols 120; ${timed}`, '/dev/null'], { env: { TERM: 'xterm-256color', CI: 'false' } });
+      if (!/RECAP|ok=/.test(t.stdout)) throw new Error(`live-view run: no recap: ${t.stdout.slice(-2000)}`);
+      live.push(cpuOf(t.stdout));
+      screenBytes = t.stdout.length;
+      const pl = await inLab(lab, 'sh', ['-c', `${timed} --output plain`]);
+      plain.push(cpuOf(pl.stderr));
+    }
+    const [liveCpu, plainCpu] = [median(live), median(plain)];
+    const viewShare = ((liveCpu - plainCpu) / liveCpu) * 100;
     const section = `${BEGIN}
 ## Scale: ${n} hosts in one run
 
@@ -111,6 +131,12 @@ Where the CPU goes (profile of the ${n}-host no-change run at forks ${biggest}, 
 | where | time | share |
 | --- | --- | --- |
 ${profRows.join('\n')}
+
+The live view at ${n} hosts (what a terminal shows by default: one summary line per play with the hosts still
+working, redrawn at most 10 times a second, not a spinner per host), the same no-change run at forks ${biggest}
+in a pseudo-terminal of 50 rows against \`--output plain\`, CPU time of the whole process, medians of 3 runs:
+live view ${liveCpu.toFixed(2)} s, plain ${plainCpu.toFixed(2)} s: the view costs ${viewShare.toFixed(1)}% of the run's CPU
+(${(screenBytes / 1024).toFixed(0)} KiB written to the terminal in the whole run).
 ${END}`;
     const file = String(values.out);
     const old = await readFile(file, 'utf8').catch(() => '');

@@ -178,8 +178,10 @@ export abstract class ShellConnection implements Connection {
     const id = randomBytes(12).toString('hex');
     const marker = `BECOME-SUCCESS-${id}`;
     const prompt = `[sudo via jitsi-fleet, key=${id}] password:`;
-    const full = this.wrap(opts.cwd ? `cd ${shellQuote(opts.cwd)} && ${command}` : command, opts.become, marker, prompt);
-    const escalated = full !== (opts.cwd ? `cd ${shellQuote(opts.cwd)} && ${command}` : command);
+    // cd -P: the working folder with its links resolved, as os.chdir leaves it (Ansible's chdir).
+    const inDir = opts.cwd ? `cd -P -- ${shellQuote(opts.cwd)} && ${command}` : command;
+    const full = this.wrap(inDir, opts.become, marker, prompt);
+    const escalated = full !== inDir;
     this.#commands++;
     const proc = await this.spawn(full);
     const out: Buffer[] = [];

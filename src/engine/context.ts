@@ -150,7 +150,8 @@ export class RunContext {
   inventoryVars(host: string): Vars {
     let v = this.invVarsCache.get(host);
     if (!v) {
-      v = this.opts.inventory.hosts.has(host) ? this.opts.inventory.hostVars(host, this.opts.playbookDirVars) : implicitLocalhost();
+      // A name not in the inventory (delegate_to): localhost is Ansible's implicit local host, any other name an address to reach.
+      v = this.opts.inventory.hosts.has(host) ? this.opts.inventory.hostVars(host, this.opts.playbookDirVars) : LOCALHOST_NAMES.has(host) ? implicitLocalhost() : {};
       this.invVarsCache.set(host, v);
     }
     return v;
@@ -382,6 +383,9 @@ export class RunContext {
     await Promise.all(conns.map((c) => c?.close().catch(() => {})));
   }
 }
+
+/** The names Ansible takes for its implicit localhost (C.LOCALHOST). */
+const LOCALHOST_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
 function implicitLocalhost(): Vars {
   return { ansible_connection: 'local', ansible_host: '127.0.0.1' };

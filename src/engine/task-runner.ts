@@ -429,8 +429,19 @@ export class TaskRunner {
       const regVars: Vars = task.register ? { [task.register]: result } : {};
       // The item's variables too (changed_when: item == 2 in a loop).
       const condLookup: Lookup = (name) => (name in regVars ? regVars[name] : lookup(name));
-      if (task.changedWhen) changed = task.changedWhen.every((c) => condition(c, condLookup));
-      if (task.failedWhen) failed = task.failedWhen.some((c) => condition(c, condLookup));
+      // As Ansible's: failed_when's outcome is kept as failed_when_result; a condition that cannot be
+      // evaluated fails the task, its message kept as <keyword>_result beside the module's own result.
+      let which = 'changed_when';
+      try {
+        if (task.changedWhen) changed = task.changedWhen.every((c) => condition(c, condLookup));
+        which = 'failed_when';
+        if (task.failedWhen) failed = result.failed_when_result = task.failedWhen.some((c) => condition(c, condLookup));
+      } catch (e) {
+        if (isBug(e)) throw e;
+        failed = true;
+        msg = messageOf(e);
+        result[`${which}_result`] = msg;
+      }
       result.changed = changed;
       result.failed = failed;
     }
@@ -506,6 +517,8 @@ export function loopItems(node: { loop?: unknown; loopKind?: string }, lookup: L
     // with_<lookup>: query(lookup, terms), the terms a list (a lone value is one term), as Ansible's.
     const plugin = node.loopKind.replace(/^with_/, '');
     if (plugin === 'indexed_items' && !Array.isArray(items)) throw new TemplateError('with_indexed_items expects a list');
+    // A mapping is not wrapped into a list of terms (listify_lookup_plugin_terms): the list lookup refuses it.
+    if (plugin === 'list' && items !== null && typeof items === 'object' && !Array.isArray(items)) throw new TemplateError('with_list expects a list');
     items = queryLookup(plugin, Array.isArray(items) ? items : [items], lookup);
   }
   if (typeof items === 'string') throw new TemplateError(`loop must be a list; the template gave a string: ${JSON.stringify(items).slice(0, 80)}`);

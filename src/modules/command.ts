@@ -59,34 +59,40 @@ function makeModule(name: 'command' | 'shell'): ModuleDef<CommandArgs> {
         stdin_add_newline: { type: 'boolean', default: true },
         strip_empty_ends: { type: 'boolean', default: true },
       },
-      oneOf: [{ required: ['_raw_params'] }, { required: ['cmd'] }, { required: ['argv'] }],
-      errorMessage: `${name} needs the command: free form, cmd or argv (exactly one)`,
     },
+    reads: (a) => [a.chdir].filter((p): p is string => p !== undefined),
     async plan(a, ctx): Promise<Plan> {
       const text = a.cmd ?? a._raw_params;
+      // Ansible's module's own failures (rc 256: the command never ran).
+      if ((text === undefined || text.trim() === '') && !a.argv?.length) return { changes: [], failed: true, msg: 'no command given', result: { rc: 256 } };
+      if (text !== undefined && a.argv) return { changes: [], failed: true, msg: 'only command or argv can be given, not both', result: { rc: 256 } };
+      if (a.chdir !== undefined && (await ctx.files.get(a.chdir, ctx.become)).state !== 'directory') {
+        return { changes: [], failed: true, msg: `Unable to change directory before execution: [Errno 2] No such file or directory: b'${a.chdir}'` };
+      }
       const display = a.argv ? a.argv.join(' ') : text!;
       let command: string;
       if (name === 'shell') command = a.executable ? `${shellQuote(a.executable)} -c ${shellQuote(text!)}` : text!;
       // command runs the program itself, never a shell builtin of the same name (`echo --version`): exec looks in PATH only.
       else command = `exec ${(a.argv ?? shlexWords(text!)).map(shellQuote).join(' ')}`;
-      if (a.creates !== undefined) {
-        const info = await ctx.files.get(a.chdir && !a.creates.startsWith('/') ? `${a.chdir}/${a.creates}` : a.creates, ctx.become);
-        if (info.state !== 'absent') return { changes: [], msg: `Did not run command since '${a.creates}' exists`, result: { rc: 0, stdout: `skipped, since ${a.creates} exists`, cmd: display } };
-      }
-      if (a.removes !== undefined) {
-        const info = await ctx.files.get(a.chdir && !a.removes.startsWith('/') ? `${a.chdir}/${a.removes}` : a.removes, ctx.become);
-        if (info.state === 'absent') return { changes: [], msg: `Did not run command since '${a.removes}' does not exist`, result: { rc: 0, stdout: `skipped, since ${a.removes} does not exist`, cmd: display } };
-      }
+      // creates/removes: a path or a glob pattern (Ansible's glob.glob), relative to chdir.
+      const present = async (p: string): Promise<boolean> => {
+        const full = a.chdir && !p.startsWith('/') ? `${a.chdir}/${p}` : p;
+        if (!/[*?[]/.test(full)) return (await ctx.files.get(full, ctx.become)).state !== 'absent';
+        const out = await ctx.probe(`for f in ${full.split('/').map((part) => (/[*?[]/.test(part) ? part : shellQuote(part))).join('/')}; do [ -e "$f" ] || [ -L "$f" ] && echo yes; break; done`);
+        return out.stdout.includes('yes');
+      };
+      if (a.creates !== undefined && (await present(a.creates))) return { changes: [], msg: `Did not run command since '${a.creates}' exists`, result: { rc: 0, stdout: `skipped, since ${a.creates} exists`, cmd: display } };
+      if (a.removes !== undefined && !(await present(a.removes))) return { changes: [], msg: `Did not run command since '${a.removes}' does not exist`, result: { rc: 0, stdout: `skipped, since ${a.removes} does not exist`, cmd: display } };
       if (ctx.check && a.creates === undefined && a.removes === undefined) {
-        return { changes: [], skipped: true, msg: `${name} is not run in check mode: it has no creates or removes to predict its effect` };
+        return { changes: [], skipped: true, msg: 'Command would have run if not in check mode (it has no creates or removes to predict its effect)' };
       }
       const stdin = a.stdin === undefined ? undefined : a.stdin + (a.stdin_add_newline ? '\n' : '');
       const started = Date.now();
       return {
         changes: [{ kind: 'exec', command, stdin, cwd: a.chdir }],
-        msg: `would run: ${display}`,
+        msg: ctx.check ? `Command would have run if not in check mode: ${display}` : `would run: ${display}`,
         finish([out]) {
-          const strip = (s: string) => (a.strip_empty_ends ? s.replace(/\n+$/, '') : s);
+          const strip = (s: string) => (a.strip_empty_ends ? s.replace(/[\r\n]+$/, '') : s);
           const stdout = strip(out.stdout);
           const stderr = strip(out.stderr);
           const result: Record<string, unknown> = { rc: out.code, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr), cmd: a.argv ?? (name === 'shell' ? text : shlexWords(text!)), delta: `${(Date.now() - started) / 1000}s` };

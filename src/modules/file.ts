@@ -117,11 +117,12 @@ function probeScript(a: FileArgs, p: string, src: string | undefined, mode: stri
     if (a.state === 'hard') lines.push(`[ ${q} -ef ${s} ] && echo SAME=yes`);
   }
   if (a.recurse && (mode || a.owner || a.group)) {
-    const tests = [mode && /^[0-7]+$/.test(mode) ? `! -perm ${mode.replace(/^0(?=\d{3}$)/, '')}` : '', a.owner ? `! -user ${shellQuote(a.owner)}` : '', a.group ? `! -group ${shellQuote(a.group)}` : ''].filter(Boolean);
+    // Links have no mode of their own to set (and a broken one, read through, has nothing behind it).
+    const tests = [mode && /^[0-7]+$/.test(mode) ? `\\( ! -type l ! -perm ${mode.replace(/^0(?=\d{3}$)/, '')} \\)` : '', a.owner ? `! -user ${shellQuote(a.owner)}` : '', a.group ? `! -group ${shellQuote(a.group)}` : ''].filter(Boolean);
     const find = `find ${a.follow ? '-L ' : ''}${q} -mindepth 1`;
     if (tests.length) lines.push(`[ -d ${q} ] && echo "DIFFERING=$(${find} \\( ${tests.join(' -o ')} \\) -print 2>/dev/null | head -n 1 | wc -l)"`);
     // A symbolic mode is worked out per entry here (find cannot test it): each entry's mode and kind.
-    if (mode && !/^[0-7]+$/.test(mode)) lines.push(`[ -d ${q} ] && ${find} -printf 'TREEMODE=%m|%y\\n' 2>/dev/null`);
+    if (mode && !/^[0-7]+$/.test(mode)) lines.push(`[ -d ${q} ] && ${find} ! -type l -printf 'TREEMODE=%m|%y\\n' 2>/dev/null`);
   }
   return lines.join('\n');
 }
@@ -171,13 +172,18 @@ function parseProbe(out: string): Probe {
 
 /** chmod/chown commands for one path (and its tree with recurse). */
 function attrCommands(p: string, mode: string | undefined, owner: string | undefined, group: string | undefined, recurse = false, follow = false): string[] {
-  // follow: links in the tree are read through (their targets change, folders they point at are walked), as Ansible's recursive_set_attributes.
-  const r = recurse ? (follow ? '-R -L ' : '-R ') : '';
-  const out: string[] = [];
-  if (owner || group) out.push(`chown ${r}${shellQuote(`${owner ?? ''}${group ? ':' + group : ''}`)} -- ${shellQuote(p)}`);
-  // chmod has no -L here (coreutils 9.1): find walks through the links, chmod on a link's path changes its target.
-  if (mode) out.push(recurse && follow ? `find -L ${shellQuote(p)} -exec chmod ${shellQuote(mode)} {} +` : `chmod ${r}${shellQuote(mode)} -- ${shellQuote(p)}`);
-  return out;
+  const spec = shellQuote(`${owner ?? ''}${group ? ':' + group : ''}`);
+  const q = shellQuote(p);
+  if (recurse && follow) {
+    // follow, as Ansible's recursive_set_attributes: what links point at changes (folders they point at walked),
+    // a link's own owner too, a broken link is left alone. find walks through the links (chmod has no -L here).
+    return [
+      ...(owner || group ? [`find -L ${q} ! -type l -exec chown ${spec} {} +`, `find ${q} -type l -exec chown -h ${spec} {} +`] : []),
+      ...(mode ? [`find -L ${q} ! -type l -exec chmod ${shellQuote(mode)} {} +`] : []),
+    ];
+  }
+  const r = recurse ? '-R ' : '';
+  return [...(owner || group ? [`chown ${r}${spec} -- ${q}`] : []), ...(mode ? [`chmod ${r}${shellQuote(mode)} -- ${q}`] : [])];
 }
 
 export const file: ModuleDef<FileArgs> = {

@@ -13,11 +13,11 @@
 import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadYamlFile } from '../yaml/source.ts';
-import type { ModuleDef, Plan } from './types.ts';
+import type { ModuleContext, ModuleDef, Plan } from './types.ts';
 
 export interface IncludeVarsArgs {
   _raw_params?: string;
-  file?: string;
+  file?: string | null;
   dir?: string;
   name?: string;
   files_matching?: string;
@@ -27,6 +27,8 @@ export interface IncludeVarsArgs {
   ignore_unknown_extensions: boolean;
   hash_behaviour?: 'replace' | 'merge';
 }
+
+class NoValidExtension extends Error {}
 
 /** The files of a `dir:`, as Ansible reads them: sorted by name, folders after their files, down to `depth` (0: all). */
 async function filesOf(dir: string, a: IncludeVarsArgs, level = 1): Promise<string[]> {
@@ -42,7 +44,11 @@ async function filesOf(dir: string, a: IncludeVarsArgs, level = 1): Promise<stri
     // As Ansible's: each ignore_files entry is a regular expression the name ends with; files_matching is searched in the name.
     if (a.ignore_files?.some((pat) => new RegExp(`${pat}$`).test(n))) continue;
     if (a.files_matching !== undefined && !new RegExp(a.files_matching).test(n)) continue;
-    if (!a.extensions.includes(path.extname(n).slice(1))) continue;
+    // A file of another extension fails the task unless ignore_unknown_extensions (Ansible's _load_files).
+    if (!a.extensions.includes(path.extname(n).slice(1))) {
+      if (a.ignore_unknown_extensions) continue;
+      throw new NoValidExtension(`${p} does not have a valid extension: ${a.extensions.join(', ')}`);
+    }
     out.push(p);
   }
   for (const d of subdirs) out.push(...(await filesOf(d, a, level + 1)));
@@ -71,7 +77,8 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
     additionalProperties: false,
     properties: {
       _raw_params: { type: 'string' },
-      file: { type: 'string' },
+      // null: a first_found lookup that found nothing (errors='ignore').
+      file: { type: ['string', 'null'] },
       dir: { type: 'string' },
       name: { type: 'string', pattern: '^[A-Za-z_]\\w*$' },
       files_matching: { type: 'string' },
@@ -85,12 +92,26 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
     errorMessage: 'include_vars needs the file (free form or file:) or a dir:',
   },
   async plan(a, ctx): Promise<Plan> {
+    const plan = await planIncludeVars(a, ctx);
+    // A failure's text is also the result's `message`, as Ansible's include_vars action returns it.
+    return plan.failed ? { ...plan, result: { ...(plan.result ?? {}), message: plan.msg } } : plan;
+  },
+};
+
+async function planIncludeVars(a: IncludeVarsArgs, ctx: ModuleContext): Promise<Plan> {
+  {
     if (a.dir !== undefined) {
       const dirs = path.isAbsolute(a.dir) ? [a.dir] : ctx.searchDirs.flatMap((d) => [path.join(d, 'vars', a.dir!), path.join(d, a.dir!)]);
       let found: string | undefined;
       for (const d of dirs) if (!found && (await stat(d).then((s) => s.isDirectory(), () => false))) found = d;
       if (!found) return { changes: [], failed: true, msg: `${a.dir} directory does not exist` };
-      const files = await filesOf(found, a);
+      let files: string[];
+      try {
+        files = await filesOf(found, a);
+      } catch (e) {
+        if (e instanceof NoValidExtension) return { changes: [], failed: true, msg: e.message };
+        throw e;
+      }
       const vars: Record<string, unknown> = {};
       for (const f of files) {
         const data = await loadYamlFile(f);
@@ -100,6 +121,7 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
       const facts = merged(a, ctx.vars, a.name ? { [a.name]: vars } : vars);
       return { changes: [], msg: `read ${Object.keys(vars).length} variables from ${files.length} files in ${found}`, result: { ansible_facts: facts, ansible_included_var_files: files } };
     }
+    if (a.file === null || (a.file ?? a._raw_params ?? '').trim() === '') return { changes: [], failed: true, msg: 'Could not find file on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option' };
     const want = (a.file ?? a._raw_params)!.trim();
     const found = await find(want, ctx.searchDirs);
     if (!found) return { changes: [], failed: true, msg: `Could not find or access '${want}' (looked in ${ctx.searchDirs.map((d) => path.join(d, 'vars')).join(', ')} and those folders)` };
@@ -108,8 +130,8 @@ export const includeVars: ModuleDef<IncludeVarsArgs> = {
     const vars = (data ?? {}) as Record<string, unknown>;
     const facts = merged(a, ctx.vars, a.name ? { [a.name]: vars } : vars);
     return { changes: [], msg: `read ${Object.keys(vars).length} variables from ${path.relative(process.cwd(), found) || found}`, result: { ansible_facts: facts, ansible_included_var_files: [found] } };
-  },
-};
+  }
+}
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

@@ -11,7 +11,7 @@
 import { pyRegex } from '../template/filters.ts';
 import { missingFile, readLines, textOf, planTextFile, withBytes, type FileArgs } from './text-file.ts';
 import { FILE_COMMON_PROPS } from './file-attrs.ts';
-import type { ModuleDef, Plan } from './types.ts';
+import type { ModuleContext, ModuleDef, Plan } from './types.ts';
 
 export interface LineinfileArgs extends FileArgs {
   state: 'present' | 'absent';
@@ -171,6 +171,17 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
   },
   reads: (a) => [a.path],
   async plan(args, ctx): Promise<Plan> {
+    const plan = await planLineinfile(args, ctx);
+    // An empty regexp or search_string matches every line: Ansible warns, so do we (in the result, as its warnings).
+    const empty = args.regexp === '' ? 'regular expression' : args.search_string === '' ? 'search string' : undefined;
+    if (!empty) return plan;
+    const warning = `The ${empty} is an empty string, which will match every line in the file. This may have unintended consequences, such as replacing the last line in the file rather than appending.${empty === 'regular expression' ? " If this is desired, use '^' to match every line in the file and avoid this warning." : ''}`;
+    return { ...plan, result: { ...(plan.result ?? {}), warnings: [warning] } };
+  },
+};
+
+async function planLineinfile(args: LineinfileArgs, ctx: ModuleContext): Promise<Plan> {
+  {
     // Matched as bytes: the file's other bytes pass through unchanged, whatever their encoding.
     const a = withBytes(args, ['line', 'regexp', 'search_string', 'insertafter', 'insertbefore']);
     if (a.state === 'present' && a.line === undefined) return { changes: [], failed: true, msg: 'line is required with state=present' };
@@ -196,5 +207,5 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
     const plan = planTextFile(a, info, changed ? lines.join('') : textOf(info)!, msg, { makeParents: true, follow: true, extra: { backup: '' } });
     if (plan.changes.length === 0) plan.msg = reason;
     return plan;
-  },
-};
+  }
+}

@@ -63,11 +63,9 @@ export const waitFor: ModuleDef<WaitForArgs> = {
       else check = a.search_regex !== undefined ? `grep -Pq -- ${shellQuote(a.search_regex)} ${p} 2>/dev/null` : `[ -e ${p} ]`;
       what = `file ${a.path}${a.search_regex !== undefined ? ` to contain ${a.search_regex}` : ''}`;
     } else {
-      if (a.delay > 0 || a.timeout > 0) {
-        // Only a delay: Ansible sleeps for it.
-        check = 'true';
-        what = 'the delay';
-      } else return { changes: [], msg: 'nothing to wait for' };
+      // Neither port nor path: Ansible sleeps the delay, then the whole timeout.
+      check = `sleep ${Math.max(0, a.timeout)}`;
+      what = 'the timeout';
     }
     const script = [
       `sleep ${a.delay}`,
@@ -79,7 +77,8 @@ export const waitFor: ModuleDef<WaitForArgs> = {
     const started = Date.now();
     const out = await ctx.probe(`exec bash -c ${shellQuote(script)}`);
     const elapsed = Math.round((Date.now() - started) / 1000);
-    const result: Record<string, unknown> = { elapsed, state: a.state, ...(a.port !== undefined ? { port: a.port } : {}), ...(a.path !== undefined ? { path: a.path } : {}) };
+    // The keys of Ansible's result, null where not asked.
+    const result: Record<string, unknown> = { elapsed, state: a.state, port: a.port ?? null, path: a.path ?? null, search_regex: a.search_regex ?? null, match_groups: [], match_groupdict: {} };
     if (out.code === 0) {
       const content = /^content=(.*)$/m.exec(out.stdout)?.[1];
       if (content !== undefined && a.search_regex !== undefined) {

@@ -445,7 +445,13 @@ class Loader {
     let args: Raw;
     const rawArgs = actionModule ? actionArgs : raw[moduleKey!];
     if (rawArgs === null || rawArgs === undefined) args = {};
-    else if (typeof rawArgs === 'string') args = parseKv(rawArgs, Boolean(mod.freeForm), mod.freeForm ?? []);
+    else if (typeof rawArgs === 'string') {
+      try {
+        args = parseKv(rawArgs, Boolean(mod.freeForm), mod.freeForm ?? []);
+      } catch (e) {
+        throw new InputError(`${(e as Error).message.split(':')[0]} of ${moduleKey}: close the quote or the {{ }} block`, { location: where(raw, file, moduleKey) });
+      }
+    }
     else if (isMapping(rawArgs)) args = { ...rawArgs };
     else throw new InputError(`the arguments of ${moduleKey} must be a mapping or a 'key=value' string`, { location: where(raw, file, moduleKey) });
     if (isMapping(raw.args)) args = { ...(raw.args as Raw), ...args };

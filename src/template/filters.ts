@@ -3,6 +3,8 @@
  * top of nunjucks' built-ins (default, join, trim, lower, upper, int, length,
  * first, last, list, replace, ...).
  */
+import { versionCompare } from './versions.ts';
+import { pyEqual } from './nunjucks-env.ts';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
@@ -14,7 +16,7 @@ import { pyJsonDumps } from '../util/py-json.ts';
 import jmespath from 'jmespath';
 import { encrypt } from 'unixcrypt';
 import { TemplateError } from './template-error.ts';
-import { pyTypeName } from './py-repr.ts';
+import { pyStr, pyTypeName } from './py-repr.ts';
 
 /** Python-flavoured regex → JS regex: named groups and inline flags. */
 export function pyRegex(pattern: string, flags = ''): RegExp {
@@ -154,6 +156,16 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   const f = (name: string, fn: (...args: any[]) => unknown) => env.addFilter(name, fn);
 
   f('bool', toBool);
+  // Jinja's float: Python's float(), else the default (nan and inf spelled out read as such).
+  f('float', (v: unknown, def: unknown = 0) => {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'boolean') return Number(v);
+    if (typeof v !== 'string') return def;
+    const t = v.trim().toLowerCase();
+    const named: Record<string, number> = { nan: NaN, '+nan': NaN, '-nan': NaN, inf: Infinity, '+inf': Infinity, infinity: Infinity, '+infinity': Infinity, '-inf': -Infinity, '-infinity': -Infinity };
+    if (t in named) return named[t];
+    return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t) ? Number(t) : def;
+  });
   f('string', (v: unknown) => (v == null ? String(v === null ? 'None' : '') : typeof v === 'object' ? JSON.stringify(plain(v)) : String(v)));
   // Python's json.dumps, as Ansible's: the same bytes (", " between items, non-ASCII as \uXXXX).
   const jsonOpts = (kw: Kwargs | undefined, nice: boolean) => ({
@@ -382,9 +394,16 @@ export function parseDate(text: string, fmt: string): Date {
   return new Date(v.Y, v.m - 1, v.d, v.H, v.M, v.S);
 }
 
+/** Python's truth of a value: empty text, lists and mappings, 0, None and False are false. */
+export function pyTruth(v: unknown): boolean {
+  if (Array.isArray(v) || typeof v === 'string') return v.length > 0;
+  if (isMapping(v)) return Object.keys(v).length > 0;
+  if (typeof v === 'number') return v !== 0; // NaN is true, as in Python
+  return Boolean(v);
+}
+
 export function installTests(env: nunjucks.Environment): void {
   const t = (name: string, fn: (...args: any[]) => boolean) => (env as unknown as { addTest(n: string, f: unknown): void }).addTest(name, fn);
-  const status = (r: any) => (r && typeof r === 'object' ? r : {});
   t('defined', (v: unknown) => v !== undefined);
   t('undefined', (v: unknown) => v === undefined);
   t('none', (v: unknown) => v === null);
@@ -396,24 +415,54 @@ export function installTests(env: nunjucks.Environment): void {
   t('mapping', (v: unknown) => isMapping(v));
   t('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
   t('iterable', (v: unknown) => Array.isArray(v) || typeof v === 'string' || isMapping(v));
-  t('match', (v: unknown, p: string, kw?: Kwargs) => pyRegex(`^(?:${p})`, regexFlags(kw)).test(String(v ?? '')));
-  t('search', (v: unknown, p: string, kw?: Kwargs) => pyRegex(p, regexFlags(kw)).test(String(v ?? '')));
-  t('regex', (v: unknown, p: string, kw?: Kwargs) => pyRegex(p, regexFlags(kw)).test(String(v ?? '')));
+  // The value as Python's str() gives it (a result dict is searched as its text, as Ansible's to_text does).
+  const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : pyStr(v));
+  t('match', (v: unknown, p: string, kw?: Kwargs) => pyRegex(`^(?:${p})`, regexFlags(kw)).test(text(v)));
+  t('search', (v: unknown, p: string, kw?: Kwargs) => pyRegex(p, regexFlags(kw)).test(text(v)));
+  t('regex', (v: unknown, p: string, kw?: Kwargs) => pyRegex(p, regexFlags(kw)).test(text(v)));
   t('in', (v: unknown, seq: unknown) => (Array.isArray(seq) || typeof seq === 'string' ? (seq as any).includes(v) : isMapping(seq) ? String(v) in seq : false));
-  t('contains', (seq: unknown, v: unknown) => (Array.isArray(seq) ? seq.includes(v) : false));
-  for (const n of ['failed', 'failure']) t(n, (r: unknown) => Boolean(status(r).failed));
-  for (const n of ['succeeded', 'success']) t(n, (r: unknown) => !status(r).failed);
-  for (const n of ['changed', 'change']) t(n, (r: unknown) => Boolean(status(r).changed));
-  for (const n of ['skipped', 'skip']) t(n, (r: unknown) => Boolean(status(r).skipped));
-  t('successful', (r: unknown) => !status(r).failed);
-  t('reachable', (r: unknown) => !status(r).unreachable);
-  t('unreachable', (r: unknown) => Boolean(status(r).unreachable));
-  t('finished', (r: unknown) => status(r).finished === undefined || Boolean(status(r).finished));
-  t('started', (r: unknown) => status(r).started === undefined || Boolean(status(r).started));
+  // Python's `v in seq`: an item of a list (by value), a piece of a text, a key of a mapping.
+  t('contains', (seq: unknown, v: unknown) => (Array.isArray(seq) ? seq.some((x) => pyEqual(x, v)) : typeof seq === 'string' ? seq.includes(String(v)) : isMapping(seq) ? String(v) in seq : false));
+  // Tests of a task's result, as Ansible's core tests: anything but a mapping is an error.
+  const result = (name: string, r: unknown): Record<string, unknown> => {
+    if (!isMapping(r)) throw new Error(`The '${name}' test expects a dictionary`);
+    return r;
+  };
+  for (const n of ['failed', 'failure']) t(n, (r: unknown) => pyTruth(result('failed', r).failed));
+  for (const n of ['succeeded', 'success', 'successful']) t(n, (r: unknown) => !pyTruth(result('failed', r).failed));
+  t('unreachable', (r: unknown) => pyTruth(result('unreachable', r).unreachable));
+  t('reachable', (r: unknown) => !pyTruth(result('unreachable', r).unreachable));
+  for (const n of ['changed', 'change'])
+    t(n, (r: unknown) => {
+      const res = result('changed', r);
+      // Without its own `changed`, a looped result is changed when one of its items is.
+      if (!('changed' in res)) return Array.isArray(res.results) && isMapping(res.results[0]) && res.results.some((i) => isMapping(i) && pyTruth(i.changed));
+      return pyTruth(res.changed);
+    });
+  for (const n of ['skipped', 'skip']) t(n, (r: unknown) => pyTruth(result('skipped', r).skipped));
+  // Async: 0 or 1 in the result; a task that was not async counts as started and finished.
+  for (const n of ['finished', 'started'] as const) t(n, (r: unknown) => { const res = result(n, r); return n in res ? res[n] == 1 : true; });
+  // Python's truth, optionally after Ansible's strict boolean reading of yes/no/on/off... (anything else is left as it is).
+  const truthy = (v: unknown, ...args: unknown[]) => {
+    const kw = kwargsOf(args) ?? {};
+    const convert = args.find((a) => !(a && typeof a === 'object' && (a as Kwargs).__keywords)) ?? kw.convert_bool;
+    if (pyTruth(convert)) {
+      const k = typeof v === 'string' ? v.toLowerCase() : v;
+      if (['y', 'yes', 'on', '1', 'true', 't', 1, true].includes(k as never)) return true;
+      if (['n', 'no', 'off', '0', 'false', 'f', 0, false].includes(k as never)) return false;
+    }
+    return pyTruth(v);
+  };
+  t('truthy', truthy);
+  t('falsy', (v: unknown, ...args: unknown[]) => !truthy(v, ...args));
+  // Vault is not supported: only a value still in its vault envelope can be one.
+  t('vault_encrypted', (v: unknown) => typeof v === 'string' && v.startsWith('$ANSIBLE_VAULT;'));
   t('any', (v: unknown[]) => (v ?? []).some(Boolean));
   t('all', (v: unknown[]) => (v ?? []).every(Boolean));
-  t('subset', (a: unknown[], b: unknown[]) => (a ?? []).every((x) => (b ?? []).includes(x)));
-  t('superset', (a: unknown[], b: unknown[]) => (b ?? []).every((x) => (a ?? []).includes(x)));
+  // Set tests by Python's equality (the old names too).
+  const within = (a: unknown[], b: unknown[]) => (a ?? []).every((x) => (b ?? []).some((y) => pyEqual(x, y)));
+  for (const n of ['subset', 'issubset']) t(n, within);
+  for (const n of ['superset', 'issuperset']) t(n, (a: unknown[], b: unknown[]) => within(b, a));
   t('abs', (v: unknown) => String(v).startsWith('/'));
   // On the controller, as Ansible's (not the managed host).
   t('exists', (v: unknown) => existsSync(String(v)));
@@ -424,15 +473,13 @@ export function installTests(env: nunjucks.Environment): void {
   // As Python's os.path.samefile: a path that does not exist is an error.
   t('same_file', (a: unknown, b: unknown) => { const x = statSync(String(a)); const y = statSync(String(b)); return x.ino === y.ino && x.dev === y.dev; });
   t('link_exists', (v: unknown) => { try { lstatSync(String(v)); return true; } catch { return false; } });
-  t('nan', (v: unknown) => typeof v === 'number' && Number.isNaN(v));
+  for (const n of ['nan', 'isnan']) t(n, (v: unknown) => typeof v === 'number' && Number.isNaN(v));
   t('inf', (v: unknown) => v === Infinity || v === -Infinity);
-  const versionTest = (v: unknown, other: unknown, op = 'eq') => {
-    const a = String(v).split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-    const b = String(other).split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-    let cmp = 0;
-    for (let i = 0; i < Math.max(a.length, b.length) && cmp === 0; i++) cmp = Math.sign((a[i] ?? 0) - (b[i] ?? 0));
-    const ops: Record<string, boolean> = { '<': cmp < 0, lt: cmp < 0, '<=': cmp <= 0, le: cmp <= 0, '>': cmp > 0, gt: cmp > 0, '>=': cmp >= 0, ge: cmp >= 0, '==': cmp === 0, '=': cmp === 0, eq: cmp === 0, '!=': cmp !== 0, ne: cmp !== 0, '<>': cmp !== 0 };
-    return ops[String(op)] ?? false;
+  // version(other, operator='eq', strict=None, version_type=None): positional or by name.
+  const versionTest = (v: unknown, ...args: unknown[]) => {
+    const kw = kwargsOf(args) ?? {};
+    const pos = args.filter((a) => !(a && typeof a === 'object' && (a as Kwargs).__keywords));
+    return versionCompare(v, pos[0] ?? kw.version, pos[1] ?? kw.operator ?? 'eq', pos[2] ?? kw.strict, pos[3] ?? kw.version_type);
   };
   t('version', versionTest);
   t('version_compare', versionTest);

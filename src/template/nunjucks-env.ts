@@ -55,6 +55,8 @@ runtime.memberLookup = (obj: unknown, val: string) => {
   if (typeof obj === 'string' && Object.prototype.hasOwnProperty.call(STRING_METHODS, val)) {
     return (...args: unknown[]) => STRING_METHODS[val](obj, ...args);
   }
+  // Python's negative indexes (`lines[-1]`): counted from the end.
+  if ((Array.isArray(obj) || typeof obj === 'string') && typeof val === 'number' && val < 0 && Number.isInteger(val)) return obj[obj.length + val];
   return compatMemberLookup(obj, val);
 };
 
@@ -356,6 +358,19 @@ const templateLoader = {
 };
 export const env = new nunjucks.Environment(templateLoader as unknown as nunjucks.ILoader, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false });
 installTests(env);
+// Jinja's comparison tests (`selectattr('failed', '==', true)`), with Python's equality and ordering.
+const addTest = (name: string, fn: (...a: any[]) => boolean) => (env as unknown as { addTest(n: string, f: unknown): void }).addTest(name, fn);
+for (const [names, ok] of [
+  [['==', 'eq', 'equalto'], (a: unknown, b: unknown) => pyEqual(a, b)],
+  [['!=', 'ne'], (a: unknown, b: unknown) => !pyEqual(a, b)],
+  [['<', 'lt', 'lessthan'], (a: unknown, b: unknown) => pyOrder(a, b) < 0],
+  [['<=', 'le'], (a: unknown, b: unknown) => pyOrder(a, b) <= 0],
+  [['>', 'gt', 'greaterthan'], (a: unknown, b: unknown) => pyOrder(a, b) > 0],
+  [['>=', 'ge'], (a: unknown, b: unknown) => pyOrder(a, b) >= 0],
+] as const)
+  for (const n of names) addTest(n, ok);
+addTest('true', (v: unknown) => v === true);
+addTest('false', (v: unknown) => v === false);
 env.addFilter('format', pyFormat);
 installFilters(env, (name, value, args) => {
   const test = (env as unknown as { getTest(n: string): (...a: unknown[]) => boolean }).getTest(name);

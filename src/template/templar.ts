@@ -132,7 +132,7 @@ function literalOrText(text: string): unknown {
   return v === NOT_LITERAL ? text : v;
 }
 
-/** Python's ast.literal_eval for what templates print: lists, tuples, dicts, strings, numbers, True/False/None. */
+/** Python's ast.literal_eval for what templates print: lists, tuples, dicts, strings, numbers, True/False/None (and JSON's names). */
 export function pyLiteral(text: string): unknown {
   let i = 0;
   const ws = () => {
@@ -190,10 +190,12 @@ export function pyLiteral(text: string): unknown {
       i++;
       return s;
     }
-    const word = /^(-?\d+(\.\d+)?([eE][-+]?\d+)?|True|False|None)/.exec(text.slice(i));
+    // JSON's true, false and null read as Python's (Ansible's Json2Python before literal_eval).
+    const word = /^(-?\d+(\.\d+)?([eE][-+]?\d+)?|True|False|None|true|false|null)(?![\w.])/.exec(text.slice(i));
     if (!word) return fail();
     i += word[0].length;
-    return word[0] === 'True' ? true : word[0] === 'False' ? false : word[0] === 'None' ? null : Number(word[0]);
+    const constants: Record<string, unknown> = { True: true, true: true, False: false, false: false, None: null, null: null };
+    return word[0] in constants ? constants[word[0]] : Number(word[0]);
   };
   try {
     const v = value();

@@ -44,7 +44,7 @@ export const fileCases: FileCase[] = [
   { name: 'state link without src keeps the target and sets its mode', setup: 'echo hi > D/target; chmod 600 D/target; ln -s target D/link', args: { path: 'D/link', state: 'link', mode: '0640' } },
   { name: 'state link without src and follow off leaves the target alone', setup: 'echo hi > D/target; chmod 600 D/target; ln -s target D/link', args: { path: 'D/link', state: 'link', mode: '0640', follow: false } },
   { name: 'symbolic modes with X, s and t over a tree', setup: 'mkdir -p D/t/u; echo 1 > D/t/u/f; chmod 600 D/t/u/f', args: { path: 'D/t', state: 'directory', mode: 'u=rwX,g+s,o+t', recurse: true } },
-  { name: 'recurse follows links into what they point at', setup: 'mkdir -p D/real D/t; echo 1 > D/real/f; chmod 644 D/real/f; ln -s ../real D/t/l', args: { path: 'D/t', state: 'directory', mode: 'o-r', recurse: true } },
+  { name: 'recurse follows links into what they point at', setup: 'mkdir -p D/real D/t; echo 1 > D/real/f; chmod 644 D/real/f; ln -s ../real D/t/l; ln -s nowhere D/t/broken', args: { path: 'D/t', state: 'directory', mode: 'o-r', recurse: true } },
   { name: 'a hard link asked where a folder is lands inside it', setup: 'echo hi > D/target; mkdir D/dir', args: { path: 'D/dir', src: 'D/target', state: 'hard' } },
   { name: 'src without state link or hard fails', setup: 'echo hi > D/x', args: { path: 'D/x', src: 'D/x' } },
   { name: 'a symbolic mode on a new folder', setup: '', args: { path: 'D/n/m', state: 'directory', mode: 'u=rwx,g=rx,o=' } },

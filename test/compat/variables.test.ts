@@ -15,7 +15,7 @@ import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
-import { runBoth } from '../helpers/twins.ts';
+import { runBoth, shown } from '../helpers/twins.ts';
 
 let work = '';
 
@@ -116,17 +116,6 @@ ${rescued('EXPECTED FAILURE not a list', 'with_indexed_items: { a: 1 }')}
     - name: "show: play-level check_mode, a task's own wins"
       debug: { msg: "{{ would is changed }} {{ never.stat.exists }} {{ made is changed }} {{ lookup('file', playbook_dir ~ '/made.txt') }}" }
 `;
-
-/** The messages of the tasks named "show: ...", in order. */
-function shown(report: any, tool: 'ansible' | 'fleet'): string[] {
-  const rows: string[] = [];
-  for (const play of report.plays)
-    for (const t of play.tasks) {
-      const name = tool === 'ansible' ? t.task.name : t.name;
-      if (String(name).startsWith('show:')) rows.push(`${name} => ${t.hosts.localhost.msg}`);
-    }
-  return rows;
-}
 
 setup(test, async () => {
   work = await mkdtemp(path.join(tmpdir(), 'jf-variables-'));

@@ -31,3 +31,14 @@ export async function runBoth(inv: string, playA: string, playJ = playA): Promis
   assert.is(j.code, 0, j.stdout.slice(-3000) + j.stderr);
   return { a: JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))), j: JSON.parse(j.stdout) };
 }
+
+/** The messages of the tasks named "show: ...", in order, from either tool's JSON report. */
+export function shown(report: any, tool: 'ansible' | 'fleet'): string[] {
+  const rows: string[] = [];
+  for (const play of report.plays)
+    for (const t of play.tasks) {
+      const name = tool === 'ansible' ? t.task.name : t.name;
+      if (String(name).startsWith('show:')) rows.push(`${name} => ${t.hosts.localhost.msg}`);
+    }
+  return rows;
+}

@@ -12,6 +12,16 @@ test('a free-form script keeps its newlines (shell: |), less the options', () =>
   assert.equal(parseKv('echo x=1', true, ['chdir']), { _raw_params: 'echo x=1' }, 'k=v that is no option stays in the command');
 });
 
+test("free form as Ansible's split_args and join_args: a lone \\ joins lines, a script's last newline kept, runs of spaces kept, an open quote refused", () => {
+  assert.equal(parseKv('echo this is a \\\n"multi line" \\\n"with a new line\nin quotes" | wc\necho second\n', true, []), {
+    _raw_params: 'echo this is a "multi line" "with a new line\nin quotes" | wc\necho second\n',
+  });
+  assert.equal(parseKv('executable=/bin/bash\ncreates=/x\necho "test"\n', true, ['executable', 'creates']), { executable: '/bin/bash', creates: '/x', _raw_params: 'echo "test"\n' });
+  assert.equal(parseKv('echo  a   b', true, []), { _raw_params: 'echo  a   b' });
+  assert.equal(parseKv('echo {{ x | default("a b") }} done', true, []), { _raw_params: 'echo {{ x | default("a b") }} done' });
+  assert.throws(() => parseKv('echo "open', true, []), /unbalanced jinja2 block or quotes/);
+});
+
 test('key=value arguments, quoted values', () => {
   assert.equal(parseKv('path=/etc/x line="a b" state=present'), { path: '/etc/x', line: 'a b', state: 'present' });
 });

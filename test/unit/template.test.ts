@@ -169,4 +169,27 @@ test('lookups and with_ loops: sequence, dict, together, nested, subelements, in
   assert.throws(() => renderString("{{ lookup('nope', 1) }}", lookup), /lookup plugin 'nope' is not supported/);
 });
 
+test("Ansible's core tests: result tests want a mapping, version schemes and their errors, Python truth with convert_bool", () => {
+  const lookup = (n: string) => vars(n);
+  const is = (e: string) => condition(e, lookup);
+  assert.throws(() => is("'nope' is failed"), /The 'failed' test expects a dictionary/);
+  assert.throws(() => is("'nope' is changed"), /The 'changed' test expects a dictionary/);
+  assert.ok(is("{'results': [{'changed': false}, {'changed': true}]} is changed"));
+  assert.ok(is('{} is not changed'));
+  assert.ok(is("{'started': 1} is started") && is('{} is finished') && is("{'finished': 0} is not finished"));
+  assert.ok(is("'1.2.3' is version('2.0.0', 'lt', version_type='semver')"));
+  assert.ok(is("'1.0.0-alpha.1' is version('1.0.0-alpha.beta', '<', version_type='semver')"));
+  assert.ok(is("'2.14.0rc1' is version('2.14.0', 'lt', version_type='pep440')"));
+  assert.ok(is("'1.0.dev1' is version('1.0a1', '<', version_type='pep440')") && is("'1.0.post1' is version('1.0', '>', version_type='pep440')"));
+  assert.ok(is("'1.0' is version('1.0.0', '==', version_type='pep440')"));
+  assert.ok(is("'1.10' is version('1.9', '>')") && is("'1.0a1' is version('1.0', '<', true)"));
+  assert.throws(() => is("'1.0' is version('1.0', 'equals')"), /Invalid operator type \(equals\)/);
+  assert.throws(() => is("'1.0' is version('nope', '==', true)"), /Version comparison failed: invalid version number 'nope'/);
+  assert.throws(() => is("'1.0' is version('1.0', strict=False, version_type='loose')"), /Cannot specify both/);
+  assert.throws(() => is("'' is version('1.0', '>')"), /Input version value cannot be empty/);
+  assert.throws(() => is("'1.0' is version('', '>')"), /to compare against cannot be empty/);
+  assert.throws(() => is("'1a' is version('1.0', '>')"), /Version comparison failed/);
+  assert.ok(is('{} is not truthy') && is('[] is falsy') && is("'off' is falsy(convert_bool=True)") && is("'fred' is truthy(convert_bool=True)") && is("'off' is truthy"));
+});
+
 test.run();
