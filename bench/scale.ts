@@ -135,7 +135,7 @@ ${profRows.join('\n')}
 The live view at ${n} hosts (what a terminal shows by default: one summary line per play with the hosts still
 working, redrawn at most 10 times a second, not a spinner per host), the same no-change run at forks ${biggest}
 in a pseudo-terminal of 50 rows against \`--output plain\`, CPU time of the whole process, medians of 3 runs:
-live view ${liveCpu.toFixed(2)} s, plain ${plainCpu.toFixed(2)} s: the view costs ${viewShare.toFixed(1)}% of the run's CPU
+live view ${liveCpu.toFixed(2)} s, plain ${plainCpu.toFixed(2)} s: ${viewShare < 1 ? `no measurable cost (${viewShare.toFixed(1)}%, within the noise between runs)` : `the view costs ${viewShare.toFixed(1)}% of the run's CPU`}
 (${(screenBytes / 1024).toFixed(0)} KiB written to the terminal in the whole run).
 ${END}`;
     const file = String(values.out);
