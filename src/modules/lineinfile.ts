@@ -171,6 +171,8 @@ export const lineinfile: ModuleDef<LineinfileArgs> = {
   },
   reads: (a) => [a.path],
   async plan(args, ctx): Promise<Plan> {
+    // Checked before anything else, as Ansible's lineinfile does (even when the line is already there).
+    if (args.validate !== undefined && !args.validate.includes('%s')) return { changes: [], failed: true, msg: `validate must contain %s: ${args.validate}` };
     const plan = await planLineinfile(args, ctx);
     // An empty regexp or search_string matches every line: Ansible warns, so do we (in the result, as its warnings).
     const empty = args.regexp === '' ? 'regular expression' : args.search_string === '' ? 'search string' : undefined;

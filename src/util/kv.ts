@@ -56,7 +56,7 @@ export function parseKv(text: string, freeForm = false, freeFormKeys: string[] =
     for (const word of ansibleSplitArgs(text)) {
       const eq = keyEnd(word);
       const key = eq > 0 ? word.slice(0, eq).trim() : '';
-      if (key && freeFormKeys.includes(key)) out[key] = unquote(word.slice(eq + 1).trim());
+      if (key && freeFormKeys.includes(key)) out[key] = unquote(decodeEscapes(word.slice(eq + 1)).trim());
       else raw.push(word);
     }
     const joined = raw.reduce((acc, w) => (acc === '' || acc.endsWith('\n') ? acc + w : `${acc} ${w}`), '');
@@ -67,10 +67,22 @@ export function parseKv(text: string, freeForm = false, freeFormKeys: string[] =
     // As Ansible's parse_kv: the key is what comes before the first unescaped '=' (not the first character), a template too.
     const eq = keyEnd(t.text);
     const key = eq > 0 ? t.text.slice(0, eq).trim() : '';
-    if (key) out[key] = unquote(t.text.slice(eq + 1).trim());
+    // Values have Python's escapes decoded first (Ansible's _decode_escapes): `regexp='\b'` is a backspace, `'\\b'` a word boundary.
+    if (key) out[key] = unquote(decodeEscapes(t.text.slice(eq + 1)).trim());
     else out._raw_params = [out._raw_params, t.text.replace(/\\=/g, '=')].filter(Boolean).join(' ');
   }
   return out;
+}
+
+const SINGLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** Ansible's _decode_escapes: \\ \' \" \a \b \f \n \r \t \v, \xhh, \uXXXX, \UXXXXXXXX and octal escapes decoded; any other backslash kept. */
+export function decodeEscapes(s: string): string {
+  return s.replace(/\\(U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|[\\'"abfnrtv])/g, (_m, e: string) => {
+    if (e.length === 1 && e in SINGLE_ESCAPES) return SINGLE_ESCAPES[e];
+    if (/^[0-7]+$/.test(e)) return String.fromCodePoint(Number.parseInt(e, 8));
+    return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
+  });
 }
 
 /** Whether a word leaves a quote open (Ansible's _get_quote_state), given the quote open before it. */
