@@ -76,13 +76,14 @@ export function parseKv(text: string, freeForm = false, freeFormKeys: string[] =
 
 const SINGLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
-/** Ansible's _decode_escapes: \\ \' \" \a \b \f \n \r \t \v, \xhh, \uXXXX, \UXXXXXXXX and octal escapes decoded; any other backslash kept. */
+/**
+ * Ansible's _decode_escapes: \\ \' \" \a \b \f \n \r \t \v, \xhh, \uXXXX and \UXXXXXXXX decoded; any other
+ * backslash kept (no octal: `replace='\1'` stays a back-reference).
+ */
 export function decodeEscapes(s: string): string {
-  return s.replace(/\\(U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|[\\'"abfnrtv])/g, (_m, e: string) => {
-    if (e.length === 1 && e in SINGLE_ESCAPES) return SINGLE_ESCAPES[e];
-    if (/^[0-7]+$/.test(e)) return String.fromCodePoint(Number.parseInt(e, 8));
-    return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
-  });
+  return s.replace(/\\(U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\\'"abfnrtv])/g, (_m, e: string) =>
+    e.length === 1 ? SINGLE_ESCAPES[e] : String.fromCodePoint(Number.parseInt(e.slice(1), 16)),
+  );
 }
 
 /** Whether a word leaves a quote open (Ansible's _get_quote_state), given the quote open before it. */

@@ -25,7 +25,7 @@ test("free form as Ansible's split_args and join_args: a lone \\ joins lines, a 
 test('key=value arguments, quoted values', () => {
   assert.equal(parseKv('path=/etc/x line="a b" state=present'), { path: '/etc/x', line: 'a b', state: 'present' });
   // Python's escapes in values are decoded first, as Ansible's parse_kv does: \b is a backspace, \\b a word boundary.
-  assert.equal(parseKv(String.raw`regexp='\b(.+)\b' other='\\b' line="tab\there" keep='\d+'`), { regexp: '\b(.+)\b', other: '\\b', line: 'tab\there', keep: '\\d+' });
+  assert.equal(parseKv(String.raw`regexp='\b(.+)\b' other='\\b' line="tab\there" keep='\d+' replace='"\1"'`), { regexp: '\b(.+)\b', other: '\\b', line: 'tab\there', keep: '\\d+', replace: '"\\1"' });
 });
 
 test.run();
