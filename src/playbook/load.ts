@@ -5,7 +5,7 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, InputErrors, type Location } from '../errors.ts';
+import { InputError, InputErrors, isBug, type Location } from '../errors.ts';
 import { isTemplate } from '../template/templar.ts';
 import { check } from '../yaml/schema-check.ts';
 import { ioTurn } from '../util/io-turn.ts';
@@ -449,7 +449,8 @@ class Loader {
       try {
         args = parseKv(rawArgs, Boolean(mod.freeForm), mod.freeForm ?? []);
       } catch (e) {
-        throw new InputError(`${(e as Error).message.split(':')[0]} of ${moduleKey}: close the quote or the {{ }} block`, { location: where(raw, file, moduleKey) });
+        if (isBug(e)) throw e;
+        throw new InputError(`the arguments of ${moduleKey} leave a quote or a {{ }} / {% %} block open (Ansible's split_args refuses them too)`, { location: where(raw, file, moduleKey), hint: 'close it, or write the arguments as a YAML mapping' });
       }
     }
     else if (isMapping(rawArgs)) args = { ...rawArgs };
