@@ -64,14 +64,16 @@ export const group: ModuleDef<GroupArgs> = {
     }
     if (!exists) {
       const args = [...(a.gid !== undefined ? ['-g', String(a.gid)] : []), ...(a.non_unique ? ['-o'] : []), ...(a.system ? ['-r'] : []), a.name];
-      const plan = run(`groupadd ${args.map(q).join(' ')}`, 'groupadd');
+      // The gid the new group got is read back in the same command (Ansible's result has it).
+      const plan = run(`groupadd ${args.map(q).join(' ')} && getent group ${q(a.name)} | cut -d: -f3`, 'groupadd');
       return {
         ...plan,
         msg: `create group ${a.name}`,
         result: result(a.gid !== undefined ? { gid: a.gid } : {}),
         finish(outs) {
           const r = plan.finish!(outs);
-          return r.failed ? r : { changed: true, result: result({ gid: a.gid }) };
+          const made = Number.parseInt(outs[0]?.stdout.trim() ?? '', 10);
+          return r.failed ? r : { changed: true, result: result({ gid: a.gid ?? (Number.isNaN(made) ? undefined : made) }) };
         },
       };
     }
