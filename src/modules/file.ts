@@ -487,8 +487,9 @@ export async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>[
       return done(exec(cmds), relink ? `link ${p} -> ${src}` : `set the attributes of the target of ${p}`, 'link', { src: a.src ?? (a.follow && pr.resolved?.kind !== 'absent' ? src : null) });
     }
     case 'hard': {
-      const src = a.src!;
+      // Without src, an existing hard link is left as it is (the check above refused a new one).
       if (a.src === undefined) return done([], '', 'hard');
+      const src = a.src;
       if (!pr.srcExists) return fail('src does not exist', { dest: p, src });
       const from = ansibleState(pr);
       let relink = true;
