@@ -233,7 +233,20 @@ export const user: ModuleDef<UserArgs> = {
         a.name,
       ];
       const lock = a.password_lock ? ` && usermod -L ${q(a.name)}` : '';
-      return { ...run(`useradd ${args.map(q).join(' ')}${lock}`, 'useradd'), msg: `create user ${a.name}`, result: result({ uid: a.uid, home: a.home ?? `/home/${a.name}`, shell: a.shell, comment: a.comment }), secrets };
+      // The uid the new user got is read back in the same command (Ansible's result has it).
+      const plan = run(`useradd ${args.map(q).join(' ')}${lock} && id -u ${q(a.name)}`, 'useradd');
+      const made = result({ uid: a.uid, home: a.home ?? `/home/${a.name}`, shell: a.shell, comment: a.comment });
+      return {
+        ...plan,
+        msg: `create user ${a.name}`,
+        result: made,
+        secrets,
+        finish(outs) {
+          const r = plan.finish!(outs);
+          const uid = Number.parseInt(outs[0]?.stdout.trim() ?? '', 10);
+          return r.failed ? r : { changed: true, result: { ...made, uid: a.uid ?? (Number.isNaN(uid) ? undefined : uid) } };
+        },
+      };
     }
     const mod: string[] = [];
     if (a.uid !== undefined && a.uid !== account.uid) mod.push('-u', String(a.uid), ...(a.non_unique ? ['-o'] : []));

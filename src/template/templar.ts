@@ -90,7 +90,8 @@ export function evaluate(expr: string, lookup: Lookup): unknown {
 /** Evaluates a condition as Ansible does: booleans, or the truth of a Jinja2 expression. */
 export function condition(expr: unknown, lookup: Lookup): boolean {
   if (typeof expr === 'boolean') return expr;
-  if (expr === null || expr === undefined) return false;
+  // An empty condition holds, as Ansible's _check_conditional says (an assert item left empty, `when:` with nothing).
+  if (expr === null || expr === undefined || expr === '') return true;
   if (typeof expr === 'number') return expr !== 0;
   let s = String(expr).trim();
   const single = onlyExpression(s);
