@@ -4,7 +4,7 @@
  * first, last, list, replace, ...).
  */
 import { versionCompare } from './versions.ts';
-import { pyEqual } from './nunjucks-env.ts';
+import { pyEqual, pyIn } from './nunjucks-env.ts';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type nunjucks from 'nunjucks';
@@ -420,9 +420,9 @@ export function installTests(env: nunjucks.Environment): void {
   t('match', (v: unknown, p: string, kw?: Kwargs) => pyRegex(`^(?:${p})`, regexFlags(kw)).test(text(v)));
   t('search', (v: unknown, p: string, kw?: Kwargs) => pyRegex(p, regexFlags(kw)).test(text(v)));
   t('regex', (v: unknown, p: string, kw?: Kwargs) => pyRegex(p, regexFlags(kw)).test(text(v)));
-  t('in', (v: unknown, seq: unknown) => (Array.isArray(seq) || typeof seq === 'string' ? (seq as any).includes(v) : isMapping(seq) ? String(v) in seq : false));
-  // Python's `v in seq`: an item of a list (by value), a piece of a text, a key of a mapping.
-  t('contains', (seq: unknown, v: unknown) => (Array.isArray(seq) ? seq.some((x) => pyEqual(x, v)) : typeof seq === 'string' ? seq.includes(String(v)) : isMapping(seq) ? String(v) in seq : false));
+  t('in', (v: unknown, seq: unknown) => pyIn(v, seq));
+  // Python's `v in seq`, as the `in` operator: an item of a list (by value), a piece of a text, a key of a mapping.
+  t('contains', (seq: unknown, v: unknown) => pyIn(v, seq));
   // Tests of a task's result, as Ansible's core tests: anything but a mapping is an error.
   const result = (name: string, r: unknown): Record<string, unknown> => {
     if (!isMapping(r)) throw new Error(`The '${name}' test expects a dictionary`);

@@ -106,8 +106,8 @@ runtime.pyCompare = (...chain: unknown[]) => {
   return true;
 };
 
-/** Python's `in`: by value in lists, substring in strings, key in dicts. */
-runtime.inOperator = (key: unknown, val: unknown) => {
+/** Python's `in`: by value in lists, substring in strings, key in dicts (the operator, and the in/contains tests). */
+export function pyIn(key: unknown, val: unknown): boolean {
   if (Array.isArray(val)) return val.some((x) => pyEqual(x, key));
   if (typeof val === 'string') {
     if (typeof key !== 'string') throw new TemplateError(`'in <string>' requires string as left operand, not ${key === null ? 'NoneType' : typeof key}`);
@@ -115,7 +115,8 @@ runtime.inOperator = (key: unknown, val: unknown) => {
   }
   if (val && typeof val === 'object') return Object.prototype.hasOwnProperty.call(val, String(key));
   throw new TemplateError(`argument of type '${val === null || val === undefined ? 'NoneType' : typeof val}' is not iterable`);
-};
+}
+runtime.inOperator = pyIn;
 
 // String literals. In a template file (the template module, the template lookup) as Jinja reads them (Python's
 // unicode-escape: \n, \t, \xhh, \uXXXX, octal... decoded; an escape Python does not know kept as written). In a
