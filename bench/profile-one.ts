@@ -5,22 +5,37 @@
  *
  *   node dist/bench/profile-one.js [--hosts 1] [--reps 7]
  */
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { inLab, fleetInLab } from '../test/helpers/lab-cli.ts';
-import { BIN } from '../test/helpers/cli.ts';
+import { BIN, ROOT } from '../test/helpers/cli.ts';
 import { Lab } from '../test/lab/lab.ts';
 import { benchProject } from './play.ts';
 
-interface ProfileNode { id: number; callFrame: { url: string; functionName: string } }
+interface ProfileNode { id: number; callFrame: { url: string; functionName: string; lineNumber: number } }
 
-function place(url: string, fn: string): string {
+/** The bundle's modules by first line, from esbuild's `// node_modules/...` and `// dist/src/...` comments. */
+async function bundleModules(file: string): Promise<[number, string][]> {
+  const marks: [number, string][] = [];
+  (await readFile(file, 'utf8')).split('\n').forEach((line, i) => {
+    const m = /^\/\/ ((?:dist\/src|node_modules)\/\S+)/.exec(line);
+    if (m) marks.push([i, m[1]]);
+  });
+  return marks;
+}
+
+function place(node: ProfileNode, marks: [number, string][]): string {
+  const { url, functionName: fn, lineNumber } = node.callFrame;
   if (!url) return `(${fn})`;
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  let inBundle: string | undefined;
+  if (url.includes('/dist/bundle/')) {
+    for (const [line, mod] of marks) if (line <= lineNumber) inBundle = mod;
+    if (inBundle?.startsWith('dist/src/')) return 'jitsi-fleet (ours, bundled)';
+  }
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inBundle ?? url);
   if (pkg) return pkg[1];
-  if (url.includes('/dist/bundle/')) return 'jitsi-fleet (bundle: ours and bundled packages)';
   if (url.includes('/dist/src/')) return 'jitsi-fleet (dist/src)';
   if (url.startsWith('node:')) return 'node internals';
   return url;
@@ -45,14 +60,18 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     console.log(`no-change run, ${names.length} host(s): median ${times[Math.floor(times.length / 2)].toFixed(0)} ms of ${times.length}`);
     const dir = await mkdtemp(path.join(tmpdir(), 'jf-prof-'));
+    // V8 refuses a code cache written without the profiler: a first profiled run writes one, the second is measured.
     await inLab(lab, process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, BIN, ...args]);
+    await rm(dir, { recursive: true });
+    await inLab(lab, process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, BIN, ...args]);
+    const marks = await bundleModules(path.join(ROOT, 'dist', 'bundle', 'cli.cjs'));
     const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'))!;
     const prof = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
     const byId = new Map(prof.nodes.map((n) => [n.id, n]));
     const per = new Map<string, number>();
     prof.samples.forEach((id, i) => {
       const n = byId.get(id)!;
-      const k = place(n.callFrame.url, n.callFrame.functionName);
+      const k = place(n, marks);
       per.set(k, (per.get(k) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
     });
     const total = [...per.values()].reduce((a, b) => a + b, 0);

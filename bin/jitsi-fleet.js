@@ -1,25 +1,70 @@
 #!/usr/bin/env node
 // The jitsi-fleet command. The TypeScript sources are compiled to dist/ by `npm ci` (prepare).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
 // --version answers before anything is loaded (start-up is most of a short command's time).
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const { readFileSync } = await import('node:fs');
   process.stdout.write(`jitsi-fleet ${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
   process.exit(0);
 }
-const compiled = new URL('../dist/src/cli.js', import.meta.url);
-if (!existsSync(fileURLToPath(compiled))) {
+const compiled = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+if (!existsSync(compiled)) {
   process.stderr.write('jitsi-fleet is not built: run `npm ci` (or `npm run build`) in the project folder\n');
   process.exit(70);
 }
-// The bundle (scripts/bundle.mjs) loads faster; one older than the compiled sources (a plain tsc since) is not used.
-const bundled = new URL('../dist/bundle/cli.js', import.meta.url);
-const mtime = (u) => statSync(fileURLToPath(u), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-const cli = mtime(bundled) >= mtime(compiled) ? bundled : compiled;
-const { main, reportError } = await import(cli.href);
+
+/**
+ * Loads the bundled CLI (scripts/bundle.mjs) through a V8 code cache, as
+ * Node 22's module.enableCompileCache would: the code V8 compiled for the
+ * bundle in an earlier run of the same command is kept beside it, so a short
+ * command does not parse and compile 1.3 MB of JavaScript each time. A cache
+ * per command (run, validate...: each compiles other parts), named after the
+ * bundle's size and time (a rebuilt bundle is not served old code; V8 itself
+ * refuses a cache of another Node version). Written once, at exit, through a
+ * temporary file and a rename; where the folder is read-only, runs go without.
+ * JITSI_FLEET_CODE_CACHE=0 turns it off (each run compiles, as a first one).
+ */
+function loadBundle(file) {
+  const { size, mtimeMs } = statSync(file);
+  const command = /^[a-z-]+$/.test(args[0] ?? '') ? args[0] : 'other';
+  const cacheFile = `${file}.${command}.${size}-${Math.trunc(mtimeMs)}.cache`;
+  const useCache = process.env.JITSI_FLEET_CODE_CACHE !== '0';
+  let cachedData;
+  try {
+    if (useCache) cachedData = readFileSync(cacheFile);
+  } catch {
+    // none yet
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (useCache && (!cachedData || script.cachedDataRejected)) {
+    process.once('exit', () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        // a read-only install: the next run compiles again
+      }
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
+  return module.exports;
+}
+
+// The bundle, unless it is older than the compiled sources (a plain tsc since): then dist/src.
+const bundled = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
+const mtime = (f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+const { main, reportError } = mtime(bundled) >= mtime(compiled) ? loadBundle(bundled) : await import(compiled);
 // Anything that escapes every handler is a bug: one line, exit 70, never a stack trace.
 const crash = (e) => {
   process.exitCode = reportError(e);
@@ -27,4 +72,4 @@ const crash = (e) => {
 };
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);

@@ -67,8 +67,12 @@ export function connectionFactory(settings: SshSettings = {}): ConnectionFactory
       const conn = new Deferred(host, async () => (await planned).make());
       earlyOnes.set(host, { key: planned.then((p) => p.key), conn });
       // Its failure is told when the run asks for the host (or never, if it does not).
-      conn.connect().catch(() => undefined);
+      const connecting = conn.connect();
+      connecting.catch(() => undefined);
       await planned.catch(() => undefined);
+      // Until its first packet is out: the key and known_hosts are read before the playbook's
+      // load holds the event loop, so the handshake's round trips go on during it.
+      await Promise.race([conn.dialing(), connecting]).catch(() => undefined);
     },
     async closeUnused(): Promise<void> {
       const left = [...earlyOnes.values()];
@@ -112,6 +116,11 @@ class Deferred implements Connection {
       await this.real.connect();
     })();
     return this.connecting;
+  }
+
+  /** Once the connection is under way on the network (see Connection.dialed). */
+  async dialing(): Promise<void> {
+    await (await this.making)?.dialed;
   }
 
   exec(command: string, opts?: ExecOptions): Promise<ExecResult> {

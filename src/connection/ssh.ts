@@ -28,6 +28,8 @@ export class SshConnection extends ShellConnection {
   private active = 0;
   private waiting: (() => void)[] = [];
   private readonly open = new Set<{ reject: (e: Error) => void }>();
+  private markDialed!: () => void;
+  readonly dialed = new Promise<void>((resolve) => (this.markDialed = resolve));
 
   constructor(private readonly target: SshTarget) {
     super(target.name, target.user);
@@ -159,6 +161,7 @@ export class SshConnection extends ShellConnection {
         } as ConnectConfig;
         void presented;
         client.connect(config);
+        this.markDialed();
       })();
     });
   }
@@ -169,7 +172,7 @@ export class SshConnection extends ShellConnection {
     let sock: Duplex | undefined;
     for (const [i, h] of hops.entries()) {
       const main = i === hops.length - 1;
-      const client = await this.connectHop(h, main, sock);
+      const client = await this.connectHop(h, main, sock).finally(this.markDialed);
       this.clients.push(client);
       client.on('close', () => this.lost(`the SSH connection to ${this.label(h)} closed`));
       client.on('error', (e: Error) => this.lost(`the SSH connection to ${this.label(h)} failed: ${e.message}`));

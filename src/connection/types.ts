@@ -90,6 +90,11 @@ export interface Connection {
   readonly onController?: boolean;
   /** Opens the connection; an unreachable host throws ConnectionError. */
   connect(): Promise<void>;
+  /**
+   * Settles once connect() is under way on the network (its first packet sent, or its
+   * attempt failed before): what an early connection waits for, not the handshake.
+   */
+  readonly dialed?: Promise<void>;
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Reads many paths in one round trip. */
   readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>>;

@@ -7,7 +7,9 @@
  * compiled ahead (a test's module), so a run does not pay for compiling.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, type Location } from '../errors.ts';
 import { suggest } from '../util/suggest.ts';
@@ -25,18 +27,17 @@ export function schemaKey(schema: object): string {
   return 'v' + createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 20);
 }
 
+/** Where the build put the validators: beside this module (dist/src/yaml/), or seen from the bundled CLI (dist/bundle/). */
+let aheadDir: URL | null | undefined;
+
 /** The validator compiled at build time for this key, if there is one. */
 function compiledAhead(key: string): ValidateFunction | undefined {
-  // Beside this module (dist/src/yaml/), or seen from the bundled CLI (dist/bundle/).
-  for (const dir of ['./validators/', '../src/yaml/validators/']) {
-    try {
-      const m = require(`${dir}${key}.cjs`) as ValidateFunction | { default: ValidateFunction };
-      return typeof m === 'function' ? m : m.default;
-    } catch {
-      // not there
-    }
-  }
-  return undefined;
+  aheadDir ??= [new URL('./validators/', import.meta.url), new URL('../src/yaml/validators/', import.meta.url)].find((u) => existsSync(u)) ?? null;
+  if (!aheadDir) return undefined;
+  const file = new URL(`${key}.cjs`, aheadDir);
+  if (!existsSync(file)) return undefined;
+  const m = require(fileURLToPath(file)) as ValidateFunction | { default: ValidateFunction };
+  return typeof m === 'function' ? m : m.default;
 }
 
 let ajvInstance: AjvType | undefined;
