@@ -59,6 +59,8 @@ export interface HostState {
   facts: Vars;
   failed: boolean;
   unreachable: boolean;
+  /** Out of the rest of the play (meta: end_host), not failed: back in the next play. */
+  ended?: boolean;
   stats: HostStats;
   notified: Set<string>;
   conn?: Connection;
@@ -165,7 +167,7 @@ export class RunContext {
       group_names: inv.hosts.has(host) ? groupNames(inv, host) : [],
       groups: this.groups,
       hostvars,
-      ansible_play_hosts: batch.filter((h) => !this.host(h).failed && !this.host(h).unreachable),
+      ansible_play_hosts: batch.filter((h) => !this.host(h).failed && !this.host(h).unreachable && !this.host(h).ended),
       ansible_play_batch: batch,
       ansible_play_hosts_all: playHosts,
       play_hosts: batch,

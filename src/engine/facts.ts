@@ -22,6 +22,7 @@ echo "nproc=$(nproc 2>/dev/null)"
 for m in apt-get dnf yum zypper apk pacman; do if command -v $m >/dev/null 2>&1; then echo "pkg_mgr=$m"; break; fi; done
 echo "envb64=$(env -0 2>/dev/null | base64 -w0)"
 awk '/^MemTotal:/{print "memtotal_kb=" $2} /^SwapTotal:/{print "swaptotal_kb=" $2}' /proc/meminfo 2>/dev/null
+echo "fips=$(cat /proc/sys/crypto/fips_enabled 2>/dev/null)"
 `;
 
 const FAMILY: Record<string, string> = { debian: 'Debian', ubuntu: 'Debian', raspbian: 'Debian', fedora: 'RedHat', centos: 'RedHat', rhel: 'RedHat', rocky: 'RedHat', almalinux: 'RedHat', alpine: 'Alpine', arch: 'Archlinux' };
@@ -64,6 +65,8 @@ export async function gatherFacts(conn: Connection, become?: Become): Promise<Re
     ...(kv.envb64 !== undefined ? { env: parseEnv(kv.envb64) } : {}),
     ...(kv.memtotal_kb ? { memtotal_mb: Math.floor(Number(kv.memtotal_kb) / 1024) } : {}),
     ...(kv.swaptotal_kb ? { swaptotal_mb: Math.floor(Number(kv.swaptotal_kb) / 1024) } : {}),
+    // As Ansible's: true only where the kernel says FIPS mode is on.
+    fips: kv.fips === '1',
   };
 }
 

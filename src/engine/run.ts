@@ -200,12 +200,12 @@ export class Engine {
   private active(batch: string[], only?: Set<string>): string[] {
     return batch.filter((h) => {
       const s = this.ctx.host(h);
-      return !s.failed && !s.unreachable && !s.writes?.failure && (!only || only.has(h));
+      return !s.failed && !s.ended && !s.unreachable && !s.writes?.failure && (!only || only.has(h));
     });
   }
 
   private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
-    for (const h of batch) this.ctx.host(h);
+    for (const h of batch) this.ctx.host(h).ended = false;
     const base: Keywords[] = [{ tags: play.tags, become: play.become, becomeUser: play.becomeUser }];
     // No task starts before every lock is settled; reading needs no lock (a write checks that the file is still what was read).
     const gather = keywordBool(play.gatherFacts, this.playLookup(play));
@@ -563,30 +563,53 @@ export class Engine {
     }
   }
 
-  private async flushHandlers(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+  /** Runs the handlers notified on the batch's hosts (or on `only` of them) and forgets their notifications. */
+  private async flushHandlers(play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<void> {
     await this.flushWrites();
+    const of = only ? batch.filter((h) => only.has(h)) : batch;
     for (const handler of play.handlers) {
       const names = [handler.name, ...(handler.listen ?? [])].filter((n): n is string => n !== undefined);
-      const hosts = this.active(batch).filter((h) => names.some((n) => this.ctx.host(h).notified.has(n)));
+      const hosts = this.active(of).filter((h) => names.some((n) => this.ctx.host(h).notified.has(n)));
       if (hosts.length === 0) continue;
       await this.runTask(handler, [{ tags: play.tags, become: play.become, becomeUser: play.becomeUser }], play, batch, playHosts, new Set(hosts), true);
     }
-    for (const h of batch) this.ctx.host(h).notified.clear();
+    for (const h of of) this.ctx.host(h).notified.clear();
   }
 
-  /** `meta:` actions; returns true when the rest of the task list must not run. */
+  /**
+   * `meta:` actions; returns true when the rest of the task list must not run. Their `when` is
+   * Ansible's (_execute_meta): end_host and flush_handlers look at each host, end_play at the
+   * first one; noop ignores it. A condition that cannot be evaluated fails that host.
+   */
   private async runMeta(task: TaskNode, frames: Keywords[], play: Play, batch: string[], playHosts: string[], only?: Set<string>): Promise<boolean> {
     const action = String(task.args._raw_params);
     const tags = [...frames.flatMap((f) => f.tags ?? []), ...(task.tags ?? [])];
+    const conditions = [...frames, task].flatMap((f) => f.when ?? []);
+    const hosts = this.active(batch, only);
+    let holding = hosts;
+    if (conditions.length && action !== 'noop') {
+      const runner = new TaskRunner({ ctx: this.ctx, play, batch, playHosts, hostvars: this.ctx.hostvars(play, batch, playHosts), frames, taskId: this.taskCounter, handler: false, deferWrites: false }, task);
+      holding = [];
+      for (const h of action === 'end_play' ? hosts.slice(0, 1) : hosts) {
+        try {
+          if (conditions.every((c) => condition(c, runner.lookup(h)))) holding.push(h);
+        } catch (e) {
+          this.ctx.host(h).failed = true;
+          this.ctx.emit({ kind: 'warning', msg: `${h}: meta: ${action} (${taskTitle(task)}): the conditional check failed: ${messageOf(e)}` });
+        }
+      }
+    }
     if (action === 'flush_handlers') {
-      await this.flushHandlers(play, batch, playHosts);
+      if (holding.length) await this.flushHandlers(play, batch, playHosts, new Set(holding));
       return false;
     }
     if (!selected(tags, this.opts.tags) || action === 'noop') return false;
-    if (action === 'end_play') throw new PlayAborted();
-    // end_host: the hosts reaching it stop here, without failing.
-    for (const h of this.active(batch, only)) this.ctx.host(h).failed = true;
-    return true;
+    if (action === 'end_play') {
+      if (holding.length) throw new PlayAborted();
+      return false;
+    }
+    // end_host: the hosts reaching it leave the play here, without failing (the next play has them again).
+    for (const h of holding) this.ctx.host(h).ended = true;
+    return this.active(batch, only).length === 0;
   }
 }
-

@@ -418,7 +418,19 @@ export class TaskRunner {
       for (const k of ['stdout', 'stdout_lines', 'stderr', 'content', 'value']) opts.redactor.add(result[k]);
     }
     const facts = result.ansible_facts as Vars | undefined;
-    if (facts && !failed) setTemplated(this.env.ctx.host(host).facts, facts);
+    if (facts && !failed) {
+      const state = this.env.ctx.host(host);
+      const action = task.module.replace(/^ansible\.(builtin|legacy)\./, '');
+      if (action === 'set_fact' || action === 'include_vars') setTemplated(state.facts, facts);
+      else for (const [k, v] of Object.entries(facts)) setRaw(state.facts, k, v);
+      // A module's facts (and set_fact's cacheable ones) are the host's facts: also under ansible_facts,
+      // without their ansible_ prefix (Ansible's set_host_facts and namespace_facts).
+      if (action !== 'include_vars' && (action !== 'set_fact' || toBool(task.args.cacheable ?? false))) {
+        const all = { ...((state.facts.ansible_facts as Vars | undefined) ?? {}) };
+        for (const [k, v] of Object.entries(facts)) all[k.replace(/^ansible_/, '')] = v;
+        setRaw(state.facts, 'ansible_facts', all);
+      }
+    }
     // group_by and add_host: the run's inventory changes (Ansible reports a change when something was added).
     if (!failed && typeof result.add_group === 'string') changed = this.env.ctx.addToGroup(host, result.add_group, (result.parent_groups as string[] | undefined) ?? ['all']) || changed;
     if (!failed && result.add_host) changed = this.env.ctx.addHost(result.add_host as { host_name: string; groups: string[]; host_vars: Vars }) || changed;

@@ -332,9 +332,12 @@ export const copy: ModuleDef<CopyArgs> = {
       decrypt: { type: 'boolean', default: true },
       ...FILE_COMMON_PROPS,
     },
-    oneOf: [{ required: ['content'] }, { required: ['src'] }],
-    // Ansible's words first (a registered failure is tested for them), then ours.
-    errorMessage: 'src (or content) is required: give exactly one of content or src',
+    // Ansible's words (a registered failure is tested for them).
+    missingMessage: 'dest is required',
+    allOf: [
+      { anyOf: [{ required: ['content'] }, { required: ['src'] }], errorMessage: 'src (or content) is required' },
+      { not: { required: ['content', 'src'] }, errorMessage: 'src and content are mutually exclusive' },
+    ],
   },
   reads: (a) => [a.dest],
   async plan(a, ctx) {

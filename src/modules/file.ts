@@ -104,11 +104,13 @@ function probeScript(a: FileArgs, p: string, src: string | undefined, mode: stri
     `[ -L ${q} ] && echo "TARGET=$(readlink -- ${q})"`,
     // What a link points at: -d, -f and -e follow the link.
     `[ -L ${q} ] && echo "RESOLVED=$(if [ -d ${q} ]; then echo directory; elif [ -f ${q} ]; then echo file; elif [ -e ${q} ]; then echo other; else echo absent; fi)|$(stat -L -c '%a|%U|%G' -- ${q} 2>/dev/null)"`,
-    `[ -d ${q} ] && [ ! -L ${q} ] && [ -z "$(ls -A -- ${q} 2>/dev/null)" ] && echo EMPTYDIR=yes`,
     `d=${q}; while [ ! -e "$d" ] && [ ! -L "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do echo "MISSING=$d"; d=$(dirname -- "$d"); done`,
   ];
   if (a.owner !== undefined) lines.push(`echo "OWNERID=$(getent passwd -- ${shellQuote(a.owner)} | cut -d: -f1,3)"`);
   if (a.group !== undefined) lines.push(`echo "GROUPID=$(getent group -- ${shellQuote(a.group)} | cut -d: -f1,3)"`);
+  // Whether a folder is empty (a link with force may replace only an empty one): listing it sets its
+  // access time, so only where it matters (touch with access_time: preserve must leave it alone).
+  if (a.state === 'link' || a.state === 'hard') lines.push(`[ -d ${q} ] && [ ! -L ${q} ] && [ -z "$(ls -A -- ${q} 2>/dev/null)" ] && echo EMPTYDIR=yes`);
   if (a.state === 'absent') lines.push(`[ -d ${q} ] && [ ! -L ${q} ] && find ${q} -mindepth 1 \\( -xtype d -printf 'SUBDIR=%p\\n' \\) -o -printf 'SUBFILE=%p\\n'`);
   if (src !== undefined) {
     // A link's relative src is read from the link's folder (from the path itself when that is a folder, as Ansible's).

@@ -26,9 +26,10 @@ import { includeVars } from './include-vars.ts';
 import { replace } from './replace.ts';
 import { group, user } from './user.ts';
 import { getent, script, tempfile } from './script.ts';
+import { timezone } from './timezone.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
 
-const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find];
+const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find, timezone];
 
 const registry = new Map<string, ModuleDef<any>>();
 for (const m of all) {
@@ -37,6 +38,7 @@ for (const m of all) {
   registry.set(`ansible.legacy.${m.name}`, m);
 }
 registry.set('community.general.ufw', ufw);
+registry.set('community.general.timezone', timezone);
 registry.set('systemd_service', systemd);
 registry.set('ansible.builtin.systemd_service', systemd);
 

@@ -3,6 +3,7 @@
  * every keyword and module argument checked, every template's syntax checked.
  * Anything we do not support is refused here, before any host is touched.
  */
+import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, InputErrors, isBug, type Location } from '../errors.ts';
@@ -103,6 +104,21 @@ class Loader {
   }
 
   constructor(private readonly playbookDir: string, private readonly catalog: ModuleCatalog) {}
+
+  /**
+   * A module or action plugin of the project's own, in Python, that Ansible would run for
+   * `name`: `library/` or `action_plugins/` of the task file's role (the folder above its
+   * `tasks/`), of the task file's folder, or beside the playbook. Only asked on the error path.
+   */
+  private pythonPlugin(name: string, file: string): string | undefined {
+    const dir = path.dirname(file);
+    const roots = [path.basename(dir) === 'tasks' ? path.dirname(dir) : undefined, dir, this.playbookDir].filter((d): d is string => d !== undefined);
+    for (const root of roots) for (const sub of ['library', 'action_plugins']) {
+      const candidate = path.join(root, sub, `${name}.py`);
+      if (existsSync(candidate)) return candidate;
+    }
+    return undefined;
+  }
 
   /** Runs one part of the load; an input problem is recorded and the part left out. */
   async attempt<T>(fn: () => Promise<T> | T): Promise<T | undefined> {
@@ -431,9 +447,17 @@ class Loader {
           hint: nearKeyword ? `did you mean '${nearKeyword}'?` : nearModule ? `did you mean the module '${nearModule}'?` : undefined,
         });
       }
+      const supported = `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`;
+      const python = this.pythonPlugin(key, file);
+      if (python) {
+        throw new ModuleUnavailable(`module '${key}' is Python code of this project (${path.relative(process.cwd(), python) || python}): jitsi-fleet runs its own modules only`, {
+          location: where(raw, file, key),
+          hint: `write the task with a module jitsi-fleet has, or run this playbook with ansible-playbook; ${supported}`,
+        });
+      }
       throw new ModuleUnavailable(`unknown module '${key}'`, {
         location: where(raw, file, key),
-        hint: nearModule ? `did you mean '${nearModule}'?` : `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`,
+        hint: nearModule ? `did you mean '${nearModule}'?` : supported,
       });
     }
     if (!moduleKey && !actionModule) {

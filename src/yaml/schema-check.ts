@@ -18,7 +18,12 @@ import { locateKey, locatePath } from './source.ts';
 /** The options every validator is compiled with, ahead of time or here. */
 export const AJV_OPTIONS = { allErrors: true, strict: false, useDefaults: true, verbose: true } as const;
 /** Keywords of our schemas that carry no check (read by the error translation). */
-export const EXTRA_KEYWORDS = [{ keyword: 'errorMessage', schemaType: 'string' as const }];
+export const EXTRA_KEYWORDS = [
+  // The message of an anyOf/oneOf/not at this level (the whole check: "src (or content) is required").
+  { keyword: 'errorMessage', schemaType: 'string' as const },
+  // The message of a `required` at this level ("dest is required", as the module's own words).
+  { keyword: 'missingMessage', schemaType: 'string' as const },
+];
 
 const require = createRequire(import.meta.url);
 
@@ -74,7 +79,9 @@ function describeValue(v: unknown): string {
 
 /** Picks the most useful error: a specific one over the anyOf/oneOf summary. */
 function pick(errors: ErrorObject[]): ErrorObject {
-  const specific = errors.filter((e) => !['anyOf', 'oneOf', 'not', 'if'].includes(e.keyword));
+  // A `required` inside one branch of an alternative is not the reason (the alternative's message is).
+  const inBranch = (e: ErrorObject) => e.keyword === 'required' && /\/(anyOf|oneOf)\/\d+\/required$/.test(e.schemaPath);
+  const specific = errors.filter((e) => !['anyOf', 'oneOf', 'not', 'if'].includes(e.keyword) && !inBranch(e));
   const byDepth = (list: ErrorObject[]) => [...list].sort((a, b) => b.instancePath.length - a.instancePath.length);
   for (const keyword of ['additionalProperties', 'enum', 'required']) {
     const hit = byDepth(specific).find((e) => e.keyword === keyword);
@@ -113,9 +120,14 @@ export function check(schema: object, data: unknown, what: string, opts: { root?
       hint = near ? `did you mean '${near}'?` : known.length ? `supported: ${known.join(', ')}` : undefined;
       break;
     }
-    case 'required':
-      message = `missing required ${path.length ? `key '${params.missingProperty}' in ${field}` : `argument '${params.missingProperty}'`} for ${what}`;
+    case 'required': {
+      const custom = (err.parentSchema as Record<string, unknown> | undefined)?.missingMessage;
+      message =
+        typeof custom === 'string' && err.instancePath === ''
+          ? `${what}: ${custom}`
+          : `missing required ${path.length ? `key '${params.missingProperty}' in ${field}` : `argument '${params.missingProperty}'`} for ${what}`;
       break;
+    }
     case 'enum':
       message = `${field} is ${describeValue(value)}; it must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
       break;

@@ -103,4 +103,71 @@ test('command results, failed_when_result, core tests, indexes and text values, 
   assert.equal(shown(j, 'fleet'), want);
 });
 
+/**
+ * What each host showed, in order: the messages of its debug tasks and handlers. (Per host, as
+ * ansible-playbook's JSON report files a host's result under another task's name when hosts run
+ * handlers at different points.)
+ */
+function shownByHost(report: any): Record<string, string[]> {
+  const rows: Record<string, string[]> = {};
+  for (const play of report.plays)
+    for (const t of play.tasks)
+      for (const [h, r] of Object.entries<any>(t.hosts)) {
+        if (r.skipped || r.status === 'skipped' || typeof r.msg !== 'string' || !r.msg.startsWith('show ')) continue;
+        (rows[h] ??= []).push(r.msg);
+      }
+  return rows;
+}
+
+test('meta with when: end_host and flush_handlers per host, end_play by the first host, as ansible-playbook', async () => {
+  await writeFile(path.join(work, 'three.ini'), 'h1 ansible_connection=local d=Debian\nh2 ansible_connection=local d=Alpine\nh3 ansible_connection=local d=Debian\n');
+  const show = (what: string) => `debug: { msg: "show ${what} on {{ inventory_hostname }}" }`;
+  await writeFile(
+    path.join(work, 'meta.yml'),
+    `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - meta: end_host
+      when: d == 'Alpine'
+    - ${show('after a conditional end_host')}
+    - command: "true"
+      notify: h
+      when: inventory_hostname != 'h3'
+    - meta: flush_handlers
+      when: inventory_hostname == 'h3'
+    - ${show('after a flush that holds only where nothing was notified')}
+    - meta: flush_handlers
+      when: d == 'Debian'
+    - ${show('after the flush')}
+    - meta: end_play
+      when: inventory_hostname == 'h3'
+    - ${show('after an end_play that looked at the first host only')}
+    - meta: end_host
+      when: inventory_hostname == 'h1'
+    - ${show('after h1 ended')}
+  handlers:
+    - name: h
+      ${show('the handler')}
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ${show('in the next play, ended hosts again')}
+    - meta: end_play
+      when: inventory_hostname == 'h1'
+    - ${show('never: the play ended')}
+`,
+  );
+  const { a, j } = await runBoth(path.join(work, 'three.ini'), path.join(work, 'meta.yml'));
+  const want = shownByHost(a);
+  const steps = ['after a conditional end_host', 'after a flush that holds only where nothing was notified', 'after the flush', 'after an end_play that looked at the first host only'];
+  const next = 'in the next play, ended hosts again';
+  assert.equal(want, {
+    h1: [...steps.slice(0, 2), 'the handler', ...steps.slice(2), next].map((w) => `show ${w} on h1`),
+    h2: [next].map((w) => `show ${w} on h2`),
+    h3: [...steps, 'after h1 ended', next].map((w) => `show ${w} on h3`),
+  });
+  assert.equal(shownByHost(j), want);
+});
+
 test.run();

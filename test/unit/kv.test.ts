@@ -2,6 +2,7 @@
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { parseKv } from '../../src/util/kv.ts';
+import { keyValueLines } from '../../src/util/kv-lines.ts';
 
 test('a free-form script keeps its newlines (shell: |), less the options', () => {
   assert.equal(parseKv('dpkg -l | grep jvb\nif [ -f /x ]; then echo y; fi\ntrue chdir=/tmp', true, ['chdir']), {
@@ -26,6 +27,11 @@ test('key=value arguments, quoted values', () => {
   assert.equal(parseKv('path=/etc/x line="a b" state=present'), { path: '/etc/x', line: 'a b', state: 'present' });
   // Python's escapes in values are decoded first, as Ansible's parse_kv does: \b is a backspace, \\b a word boundary.
   assert.equal(parseKv(String.raw`regexp='\b(.+)\b' other='\\b' line="tab\there" keep='\d+' replace='"\1"'`), { regexp: '\b(.+)\b', other: '\\b', line: 'tab\there', keep: '\\d+', replace: '"\\1"' });
+});
+
+test('a probe\'s NAME=value lines: the rest of the line is the value, other lines skipped, the last one wins', () => {
+  const out = 'PASSWD=jvb:x:999:999::/home/jvb:/bin/false\nnoise = here\nlower=skipped\nEMPTY=\nNAME=a\nNAME=b=c\n';
+  assert.equal(keyValueLines(out), { PASSWD: 'jvb:x:999:999::/home/jvb:/bin/false', EMPTY: '', NAME: 'b=c' });
 });
 
 test.run();
