@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ConnectionError } from '../errors.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import { shlexSplit } from '../util/shlex.ts';
-import { RunLocked, StaleWrite, type BatchWrite, type BatchWriteResult, type RunLockOptions, type Become, type Connection, type ExecOptions, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from './types.ts';
+import { RunLocked, StaleWrite, type BatchWrite, type BatchWriteResult, type RunLockOptions, type Become, type Connection, type ExecOptions, type ExecResult, type FileInfo, type Reader, type WriteOptions, type WriteResult } from './types.ts';
 
 
 /** A started command: its streams and its end. */
@@ -19,10 +19,11 @@ export interface RemoteProcess {
 }
 
 const READ_SCRIPT = `
+printf 'I %s\\n' "$(LC_ALL=C id)"
 for p in "$@"; do
-  if [ -d "$p" ]; then printf 'D %s\\n' "$(stat -Lc '%a %U %G' -- "$p")"
+  if [ -d "$p" ]; then printf 'D %s\\n' "$(stat -Lc '%a %U %G %u %g' -- "$p")"
   elif [ -e "$p" ]; then
-    if [ -r "$p" ]; then printf 'F %s\\n' "$(stat -Lc '%a %U %G' -- "$p")"; base64 -w0 -- "$p"; printf '\\n'
+    if [ -r "$p" ]; then printf 'F %s\\n' "$(stat -Lc '%a %U %G %u %g' -- "$p")"; base64 -w0 -- "$p"; printf '\\n'
     else printf 'E permission denied\\n'; fi
   else printf 'A\\n'; fi
 done`;
@@ -113,15 +114,23 @@ export function parseReadOutput(paths: string[], stdout: string): Map<string, Fi
   const out = new Map<string, FileInfo>();
   const lines = stdout.split('\n');
   let i = 0;
+  // The reading user first (older answers have none).
+  let reader: Reader | undefined;
+  if (lines[0]?.startsWith('I ')) {
+    // id's own words: uid=0(root) gid=0(root) groups=... (a name only where the id has one).
+    const m = /uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)(?:\(([^)]*)\))?/.exec(lines[i++]);
+    if (m) reader = { uid: Number(m[1]), gid: Number(m[3]), user: m[2] ?? m[1], group: m[4] ?? m[3] };
+  }
+  const ids = (uid: string | undefined, gid: string | undefined) => (uid === undefined || gid === undefined ? {} : { uid: Number(uid), gid: Number(gid) });
   for (const p of paths) {
     const head = lines[i++] ?? '';
-    if (head === 'A') out.set(p, { state: 'absent' });
+    if (head === 'A') out.set(p, reader ? { state: 'absent', reader } : { state: 'absent' });
     else if (head.startsWith('D ')) {
-      const [mode, owner, group] = head.slice(2).split(' ');
-      out.set(p, { state: 'directory', mode: mode.padStart(4, '0'), owner, group });
+      const [mode, owner, group, uid, gid] = head.slice(2).split(' ');
+      out.set(p, { state: 'directory', mode: mode.padStart(4, '0'), owner, group, ...ids(uid, gid) });
     } else if (head.startsWith('F ')) {
-      const [mode, owner, group] = head.slice(2).split(' ');
-      out.set(p, { state: 'file', mode: mode.padStart(4, '0'), owner, group, content: Buffer.from(lines[i++] ?? '', 'base64') });
+      const [mode, owner, group, uid, gid] = head.slice(2).split(' ');
+      out.set(p, { state: 'file', mode: mode.padStart(4, '0'), owner, group, ...ids(uid, gid), content: Buffer.from(lines[i++] ?? '', 'base64') });
     } else if (head.startsWith('E ')) out.set(p, { state: 'unreadable', reason: head.slice(2) });
     else throw new ConnectionError(`unexpected answer while reading ${p}: ${JSON.stringify(head.slice(0, 80))}`);
   }

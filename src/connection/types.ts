@@ -25,11 +25,19 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** What a host says about one path: absent, a directory, or a file with its bytes. */
+/** Who read a path (and so, with the same become, who makes it): a new file is theirs. */
+export interface Reader {
+  uid: number;
+  gid: number;
+  user: string;
+  group: string;
+}
+
+/** What a host says about one path: absent, a directory, or a file with its bytes (owner and group by name and id). */
 export type FileInfo =
-  | { state: 'absent' }
-  | { state: 'directory'; mode: string; owner: string; group: string }
-  | { state: 'file'; mode: string; owner: string; group: string; content: Buffer }
+  | { state: 'absent'; reader?: Reader }
+  | { state: 'directory'; mode: string; owner: string; group: string; uid?: number; gid?: number }
+  | { state: 'file'; mode: string; owner: string; group: string; uid?: number; gid?: number; content: Buffer }
   | { state: 'unreadable'; reason: string };
 
 export interface WriteOptions {

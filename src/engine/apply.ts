@@ -63,12 +63,20 @@ export async function queueWrites(queue: WriteBehind, files: FileView, changes: 
 /** What a file is after a write (also what check mode pretends it is). */
 export function afterWrite(before: FileInfo, c: Write): FileInfo {
   const old = before.state === 'file' ? before : undefined;
+  // A new file is its writer's (the user who read the path, with the same become).
+  const writer = before.state === 'absent' ? before.reader : undefined;
+  const owner = c.owner ?? old?.owner ?? writer?.user ?? 'root';
+  const group = c.group ?? old?.group ?? writer?.group ?? 'root';
+  const uid = owner === old?.owner ? old.uid : owner === writer?.user ? writer.uid : undefined;
+  const gid = group === old?.group ? old.gid : group === writer?.group ? writer.gid : undefined;
   return {
     state: 'file',
     content: c.content,
     mode: c.mode && /^[0-7]{4}$/.test(c.mode) ? c.mode : old?.mode ?? '0644',
-    owner: c.owner ?? old?.owner ?? 'root',
-    group: c.group ?? old?.group ?? 'root',
+    owner,
+    group,
+    ...(uid !== undefined ? { uid } : {}),
+    ...(gid !== undefined ? { gid } : {}),
   };
 }
 

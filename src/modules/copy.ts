@@ -16,6 +16,7 @@ import { findSource } from './source-file.ts';
 import { planFile } from './file.ts';
 import { planTextFile, type FileArgs } from './text-file.ts';
 import type { ModuleContext, ModuleDef, Plan } from './types.ts';
+import type { FileInfo } from '../connection/types.ts';
 import { attrsDiffer, FILE_COMMON_PROPS, normalizeMode, symbolicMode } from './file-attrs.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 import { pyJsonDumps } from '../util/py-json.ts';
@@ -61,14 +62,28 @@ export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext
       size: bytes.length,
       state: 'file',
       ...(mode ? { mode } : {}),
-      ...(a.owner ?? (info.state === 'file' ? info.owner : undefined) ? { owner: a.owner ?? (info as { owner: string }).owner } : {}),
-      ...(a.group ?? (info.state === 'file' ? info.group : undefined) ? { group: a.group ?? (info as { group: string }).group } : {}),
+      ...ownership(info, a.owner, a.group),
       ...(a.src ? { src: a.src } : {}),
     },
     ...(a.follow ? { follow: true } : {}),
   });
   if (plan.changes.length === 0) plan.msg = `${dest} already has this content`;
   return plan;
+}
+
+/**
+ * The owner and group a copied file ends with, by name and id, as Ansible's result has them:
+ * those asked, else the old file's, else its writer's (a new file); an id only where it is known
+ * (a name asked that is neither the old owner nor the writer has none here).
+ */
+function ownership(info: FileInfo, owner: string | undefined, group: string | undefined): Record<string, unknown> {
+  const old = info.state === 'file' ? info : undefined;
+  const writer = info.state === 'absent' ? info.reader : undefined;
+  const o = owner ?? old?.owner ?? writer?.user;
+  const g = group ?? old?.group ?? writer?.group;
+  const uid = o === undefined ? undefined : o === old?.owner ? old.uid : o === writer?.user ? writer.uid : /^\d+$/.test(o) ? Number(o) : undefined;
+  const gid = g === undefined ? undefined : g === old?.group ? old.gid : g === writer?.group ? writer.gid : /^\d+$/.test(g) ? Number(g) : undefined;
+  return { ...(o !== undefined ? { owner: o } : {}), ...(g !== undefined ? { group: g } : {}), ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) };
 }
 
 interface SourceTree {

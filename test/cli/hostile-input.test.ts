@@ -154,7 +154,7 @@ test('validate reports every problem in one go, sorted by file and line', async 
   assert.match(res.stderr, /unknown module 'lineinfil'/);
   assert.match(res.stderr, /unknown keyword 'whn'/);
   assert.match(res.stderr, /unknown keyword 'gather_fact' in a play/);
-  assert.match(res.stderr, /missing required argument 'dest'/);
+  assert.match(res.stderr, /copy: dest is required/);
 });
 
 test('a required variable (declared by an assert at the play start) missing: validate and run stop before anything runs', async () => {

@@ -1,0 +1,46 @@
+/**
+ * What one read command answers about paths (READ_SCRIPT in connection/shell.ts): the reading
+ * user first, then each path; and what a write leaves, as the engine records it (a new file is
+ * its writer's, by name and id).
+ */
+import { test } from '../helpers/test.ts';
+import * as assert from 'uvu/assert';
+import { parseReadOutput } from '../../src/connection/shell.ts';
+import { afterWrite } from '../../src/engine/apply.ts';
+
+const answer = [
+  'I uid=1001(jvb) gid=1002(jitsi) groups=1002(jitsi),4(adm)',
+  'A',
+  'F 640 root adm 0 4',
+  Buffer.from('key=1\n').toString('base64'),
+  'D 755 prosody prosody 105 110',
+  'E permission denied',
+  '',
+].join('\n');
+
+test('the reading user and each path: absent (with who would make it), a file and a folder with owner and group by name and id', () => {
+  const got = parseReadOutput(['/new', '/etc/f.conf', '/var/lib/prosody', '/root/secret'], answer);
+  assert.equal(got.get('/new'), { state: 'absent', reader: { uid: 1001, gid: 1002, user: 'jvb', group: 'jitsi' } });
+  assert.equal(got.get('/etc/f.conf'), { state: 'file', mode: '0640', owner: 'root', group: 'adm', uid: 0, gid: 4, content: Buffer.from('key=1\n') });
+  assert.equal(got.get('/var/lib/prosody'), { state: 'directory', mode: '0755', owner: 'prosody', group: 'prosody', uid: 105, gid: 110 });
+  assert.equal(got.get('/root/secret'), { state: 'unreadable', reason: 'permission denied' });
+});
+
+test('an id without a name (no passwd entry) is its own name; an answer without the reader line still reads', () => {
+  const got = parseReadOutput(['/x'], 'I uid=4242 gid=4242 groups=4242\nA\n');
+  assert.equal(got.get('/x'), { state: 'absent', reader: { uid: 4242, gid: 4242, user: '4242', group: '4242' } });
+  assert.equal(parseReadOutput(['/x'], 'A\n').get('/x'), { state: 'absent' });
+});
+
+test('after a write: a new file is its writer\'s; an old one keeps its owner unless one is asked', () => {
+  const content = Buffer.from('x\n');
+  const made = afterWrite({ state: 'absent', reader: { uid: 1001, gid: 1002, user: 'jvb', group: 'jitsi' } }, { kind: 'write', path: '/new', content } as never);
+  assert.equal({ owner: made.state === 'file' && made.owner, uid: made.state === 'file' && made.uid, gid: made.state === 'file' && made.gid }, { owner: 'jvb', uid: 1001, gid: 1002 });
+  const old = { state: 'file' as const, mode: '0600', owner: 'root', group: 'adm', uid: 0, gid: 4, content };
+  const kept = afterWrite(old, { kind: 'write', path: '/f', content } as never);
+  assert.equal(kept.state === 'file' && [kept.owner, kept.group, kept.uid, kept.gid, kept.mode], ['root', 'adm', 0, 4, '0600']);
+  const given = afterWrite(old, { kind: 'write', path: '/f', content, owner: 'prosody' } as never);
+  assert.equal(given.state === 'file' && [given.owner, given.uid, given.gid], ['prosody', undefined, 4]);
+});
+
+test.run();
