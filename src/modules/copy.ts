@@ -86,6 +86,14 @@ function ownership(info: FileInfo, owner: string | undefined, group: string | un
   return { ...(o !== undefined ? { owner: o } : {}), ...(g !== undefined ? { group: g } : {}), ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) };
 }
 
+/**
+ * An Ansible Vault file: copy decrypts it by default (`decrypt`), with a vault password
+ * jitsi-fleet does not take, so it fails as Ansible's does without one (copying the
+ * ciphertext to the host in its place would be silently wrong).
+ */
+const isVault = (bytes: Buffer) => bytes.subarray(0, 15).toString('latin1') === '$ANSIBLE_VAULT;';
+const vaultMessage = (file: string) => `A vault password or secret must be specified to decrypt ${file}`;
+
 interface SourceTree {
   files: { rel: string; full: string; mode: string }[];
   dirs: string[];
@@ -176,7 +184,9 @@ async function planDirectory(a: CopyArgs, root: string, ctx: ModuleContext): Pro
   }
   for (const f of files) {
     const mode = a.mode === 'preserve' ? f.mode : a.mode;
-    const plan = await planContent({ ...a, src: f.rel, mode, dest: path.posix.join(into, f.rel) }, await readFile(f.full), ctx, 'file');
+    const bytes = await readFile(f.full);
+    if (a.decrypt !== false && isVault(bytes)) return { changes: [], failed: true, msg: vaultMessage(f.full) };
+    const plan = await planContent({ ...a, src: f.rel, mode, dest: path.posix.join(into, f.rel) }, bytes, ctx, 'file');
     if (plan.failed) return plan;
     changes.push(...plan.changes);
     diff.push(...(plan.diff ?? []));
@@ -373,6 +383,7 @@ export const copy: ModuleDef<CopyArgs> = {
       const st = await stat(found);
       if (st.isDirectory()) return planDirectory(a, found, ctx);
       content = await readFile(found);
+      if (a.decrypt !== false && isVault(content)) return { changes: [], failed: true, msg: vaultMessage(found) };
       srcMode = (st.mode & 0o7777).toString(8).padStart(4, '0');
     }
     if (a.checksum !== undefined && createHash('sha1').update(content).digest('hex') !== a.checksum) {

@@ -71,6 +71,7 @@ ${failing('an empty version', '      debug: { msg: "{{ \'\' is version(\'1.0\', 
         lines: [a, b, c]
         js: '{{ "" }}{"n": null, "t": true, "f": false}'
       debug: { msg: "{{ lines[-1] }} {{ 'abc'[-2] }} {{ 'nan' | float is nan }} {{ ('bad' | float) == 0 }} {{ js.n is none }} {{ js.t is true }} {{ [{'failed': false}, {'failed': true}] | selectattr('failed', '==', true) | list | length }} {{ [1, 5, 3] | select('>', 2) | list }}" }
+${failing('a vault file copied without a vault password', '      copy: { src: "{{ playbook_dir }}/vault-file", dest: "{{ playbook_dir }}/vault-out" }', "{{ r.msg }}")}
 ${failing('include_vars of a file that is not there', '      include_vars:\n        file: "{{ lookup(\'first_found\', [\'does_not_exist.yml\'], errors=\'ignore\') }}"', "{{ r.message }}")}
     - copy: { dest: "{{ playbook_dir }}/lines.txt", content: "a\\nb\\n" }
     - lineinfile: { path: "{{ playbook_dir }}/lines.txt", regexp: "", line: c }
@@ -87,6 +88,8 @@ setup(test, async () => {
   work = await mkdtemp(path.join(tmpdir(), 'jf-results-'));
   await writeFile(path.join(work, 'hosts.ini'), 'localhost ansible_connection=local\n');
   await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
+  // The head of an ansible-vault file (its body does not matter: without a password it is not opened).
+  await writeFile(path.join(work, 'vault-file'), '$ANSIBLE_VAULT;1.1;AES256\n3631386264626565\n');
   await mkdir(path.join(work, 'vars'));
 });
 
@@ -97,7 +100,8 @@ test.after(async () => {
 test('command results, failed_when_result, core tests, indexes and text values, include_vars, lineinfile and wait_for keys: the same as ansible-playbook', async () => {
   const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
   const want = shown(a, 'ansible');
-  assert.is(want.length, 15, want.join('\n'));
+  assert.is(want.length, 16, want.join('\n'));
+  assert.ok(want.some((w) => /vault file copied .* => A vault password or secret must be specified to decrypt \S*vault-file$/.test(w)), want.join('\n'));
   assert.ok(want.includes('show: no command at all => no command given 256'), want.join('\n'));
   assert.ok(want.some((w) => w.startsWith('show: negative indexes, nan, JSON names in text, comparison tests => c b True True True True 1')), want.join('\n'));
   assert.equal(shown(j, 'fleet'), want);
