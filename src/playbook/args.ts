@@ -61,5 +61,5 @@ export function looseSchema(schema: Record<string, unknown>): object {
 /** Checks arguments; `templated` says whether templates have been rendered yet. */
 export function checkArgs(mod: ModuleDef<any>, args: Record<string, unknown>, opts: { templated: boolean; root?: unknown; basePath?: (string | number)[]; location?: Location }): void {
   const schema = opts.templated ? mod.schema : looseSchema(mod.schema as Record<string, unknown>);
-  check(schema, args, mod.name, { root: opts.root, basePath: opts.basePath, location: opts.location });
+  check(schema, args, mod.name, { root: opts.root, basePath: opts.basePath, location: opts.location, moduleArgs: true });
 }

@@ -185,9 +185,18 @@ class Loader {
       const extra = Object.keys(spec).find((k) => !known.includes(k));
       if (extra) throw new InputError(`unsupported argument '${extra}' for ${roleAction}`, { location: where(spec, file, extra), hint: `supported: ${known.slice(0, 5).join(', ')}` });
       if (spec.apply !== undefined) throw new InputError(`${roleAction}: apply is not supported; set the keywords on the tasks of the role`, { location: where(spec, file, 'apply') });
-      const node = await this.under(raw, () => this.role(spec.name as string, { tasksFrom: spec.tasks_from as string | undefined, varsFrom: spec.vars_from as string | undefined, defaultsFrom: spec.defaults_from as string | undefined, handlersFrom: spec.handlers_from as string | undefined }, {}, raw, file, stack, location));
+      // include_role is dynamic, as Ansible's: decided per host when it is reached (its when and tags are
+      // the include's, not its tasks'), and a module jitsi-fleet lacks in the role fails only if it runs.
+      const dynamicRole = roleAction.endsWith('include_role');
+      if (dynamicRole) this.dynamic++;
+      let node;
+      try {
+        node = await this.under(raw, () => this.role(spec.name as string, { tasksFrom: spec.tasks_from as string | undefined, varsFrom: spec.vars_from as string | undefined, defaultsFrom: spec.defaults_from as string | undefined, handlersFrom: spec.handlers_from as string | undefined }, {}, raw, file, stack, location));
+      } finally {
+        if (dynamicRole) this.dynamic--;
+      }
       const loop = loopOf(raw, file);
-      return { ...node, ...keywordsOf(raw), ...(loop.loop !== undefined ? { ...loop, isStatic: false } : {}), vars: { ...(node.vars ?? {}), ...((raw.vars as Raw | undefined) ?? {}) }, defaults: node.defaults, name: raw.name as string | undefined };
+      return { ...node, ...keywordsOf(raw), ...loop, ...(dynamicRole ? { isStatic: false } : {}), vars: { ...(node.vars ?? {}), ...((raw.vars as Raw | undefined) ?? {}) }, defaults: node.defaults, name: raw.name as string | undefined };
     }
     try {
       return this.task(raw, file, location, handler);

@@ -77,10 +77,11 @@ function describeValue(v: unknown): string {
   return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
+/** A `required` inside one branch of an alternative is not the reason (the alternative's message is). */
+const inBranch = (e: ErrorObject) => e.keyword === 'required' && /\/(anyOf|oneOf)\/\d+\/required$/.test(e.schemaPath);
+
 /** Picks the most useful error: a specific one over the anyOf/oneOf summary. */
 function pick(errors: ErrorObject[]): ErrorObject {
-  // A `required` inside one branch of an alternative is not the reason (the alternative's message is).
-  const inBranch = (e: ErrorObject) => e.keyword === 'required' && /\/(anyOf|oneOf)\/\d+\/required$/.test(e.schemaPath);
   const specific = errors.filter((e) => !['anyOf', 'oneOf', 'not', 'if'].includes(e.keyword) && !inBranch(e));
   const byDepth = (list: ErrorObject[]) => [...list].sort((a, b) => b.instancePath.length - a.instancePath.length);
   for (const keyword of ['additionalProperties', 'enum', 'required']) {
@@ -94,7 +95,7 @@ function pick(errors: ErrorObject[]): ErrorObject {
  * Validates `data` and throws an InputError naming the file position of the
  * offending node, the value and what is expected.
  */
-export function check(schema: object, data: unknown, what: string, opts: { root?: unknown; basePath?: (string | number)[]; location?: Location } = {}): void {
+export function check(schema: object, data: unknown, what: string, opts: { root?: unknown; basePath?: (string | number)[]; location?: Location; moduleArgs?: boolean } = {}): void {
   const v = validator(schema);
   if (v(data)) return;
   const err = pick(v.errors ?? []);
@@ -122,10 +123,17 @@ export function check(schema: object, data: unknown, what: string, opts: { root?
     }
     case 'required': {
       const custom = (err.parentSchema as Record<string, unknown> | undefined)?.missingMessage;
+      // A module's arguments: Ansible's words, every missing one ("missing required arguments: path").
+      const missing = [...new Set((v.errors ?? []).filter((e) => e.keyword === 'required' && e.instancePath === '' && !inBranch(e)).map((e) => String(e.params.missingProperty)))].sort();
       message =
         typeof custom === 'string' && err.instancePath === ''
           ? `${what}: ${custom}`
-          : `missing required ${path.length ? `key '${params.missingProperty}' in ${field}` : `argument '${params.missingProperty}'`} for ${what}`;
+          : path.length
+            ? `missing required key '${params.missingProperty}' in ${field} for ${what}`
+            : opts.moduleArgs
+              ? `missing required arguments: ${missing.join(', ')}`
+              : `missing required argument '${params.missingProperty}' for ${what}`;
+      if (opts.moduleArgs && !path.length) hint = `${what} takes: ${Object.keys(((schema as Record<string, unknown>).properties as object) ?? {}).join(', ')}`;
       break;
     }
     case 'enum':

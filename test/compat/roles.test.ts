@@ -8,7 +8,7 @@
  * role defaults, role vars over the inventory. include_vars reads files from
  * the role's vars/ and the playbook's vars/.
  */
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
@@ -81,6 +81,31 @@ test('a role that is not there: an error naming it and where it was looked for, 
   assert.is(r.code, 1);
   assert.match(r.stderr, /missing\.yml:3:\d+: the role 'nowhere_role' was not found/);
   assert.match(r.stderr, /looked in .*\/roles/);
+});
+
+test('include_role is dynamic, as Ansible\'s: its when is decided once (a task of the role that changes it does not skip the rest), its tags are its own', async () => {
+  const dir = path.join(work, 'include-role');
+  await mkdir(path.join(dir, 'roles', 'flips', 'tasks'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'roles', 'flips', 'tasks', 'main.yml'),
+    '- set_fact: { go: false }\n- debug: { msg: "show after the flip, go={{ go }}" }\n- debug: { msg: "show tagged t" }\n  tags: [t]\n',
+  );
+  await writeFile(path.join(dir, 'hosts.ini'), 'localhost ansible_connection=local\n');
+  await writeFile(
+    path.join(dir, 'play.yml'),
+    '- hosts: all\n  gather_facts: false\n  vars: { go: true }\n  tasks:\n    - include_role: { name: flips }\n      when: go\n    - include_role: { name: flips }\n      tags: [t]\n',
+  );
+  const shownMsgs = (report: any) =>
+    report.plays.flatMap((p: any) => p.tasks.map((t: any) => t.hosts.localhost?.msg).filter((m: unknown) => typeof m === 'string' && m.startsWith('show ')));
+  for (const tags of [[], ['--tags', 't']]) {
+    const a = await runCommand('ansible-playbook', ['-i', path.join(dir, 'hosts.ini'), path.join(dir, 'play.yml'), ...tags], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
+    assert.is(a.code, 0, a.stdout.slice(-2000));
+    const j = await runCli(['run', path.join(dir, 'play.yml'), '-i', path.join(dir, 'hosts.ini'), '--output', 'json', ...tags]);
+    assert.is(j.code, 0, j.stdout.slice(-2000) + j.stderr);
+    const want = shownMsgs(JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))));
+    assert.equal(want, tags.length ? ['show tagged t'] : ['show after the flip, go=False', 'show tagged t', 'show after the flip, go=False', 'show tagged t']);
+    assert.equal(shownMsgs(JSON.parse(j.stdout)), want);
+  }
 });
 
 test.run();
