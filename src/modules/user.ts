@@ -242,9 +242,12 @@ function createHomeScript(name: string, skeleton: string | undefined): string {
 function sshKeyScript(a: UserArgs, hostname: string): string {
   const n = q(a.name);
   const keyFile = a.ssh_key_file ?? SSH_KEY_FILE;
+  // The passphrase reaches ssh-keygen through an askpass helper reading it from the environment
+  // (only its user and root can read that), not as -N on a command line every user can see.
   const keygen = [
-    'ssh-keygen', '-t', q(a.ssh_key_type), ...(a.ssh_key_bits > 0 ? ['-b', String(a.ssh_key_bits)] : []),
-    '-C', q(a.ssh_key_comment ?? `ansible-generated on ${hostname}`), '-f', '"$k"', '-N', '"$pp"',
+    'JF_PP="$pp" SSH_ASKPASS="$ask" SSH_ASKPASS_REQUIRE=force',
+    'ssh-keygen', '-q', '-t', q(a.ssh_key_type), ...(a.ssh_key_bits > 0 ? ['-b', String(a.ssh_key_bits)] : []),
+    '-C', q(a.ssh_key_comment ?? `ansible-generated on ${hostname}`), '-f', '"$k"',
   ].join(' ');
   return [
     `h=$(getent passwd ${n} | cut -d: -f6)`,
@@ -252,7 +255,9 @@ function sshKeyScript(a: UserArgs, hostname: string): string {
     'IFS= read -r pp || true',
     'd=$(dirname "$k")',
     `if [ ! -e "$d" ]; then mkdir -m 0700 "$d" && chown ${n}: "$d" || { echo "Failed to create $d" >&2; exit 1; }; fi`,
-    `if [ -e "$k" ]; then echo y | ${keygen} >/dev/null || exit 1; else ${keygen} </dev/null >/dev/null || exit 1; fi`,
+    `ask=$(mktemp) && printf '#!/bin/sh\\nprintf "%%s\\\\n" "$JF_PP"\\n' > "$ask" && chmod 700 "$ask" || exit 1`,
+    // An existing key (force) is replaced: ssh-keygen asks on stdin, as Ansible answers it.
+    `if [ -e "$k" ]; then echo y | ${keygen} >/dev/null; else ${keygen} </dev/null >/dev/null; fi; rc=$?; rm -f "$ask"; [ $rc = 0 ] || exit 1`,
     `chown ${n}: "$k" "$k.pub" || exit 1`,
     KEY_INFO,
   ].join('\n');
