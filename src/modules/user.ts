@@ -135,6 +135,16 @@ interface Account {
 /** The key's fingerprint (or why there is none), file and public key, as Ansible's ssh_key_fingerprint and get_ssh_public_key; `$k` is the key file. */
 const KEY_INFO = 'echo "FINGERPRINT=$(ssh-keygen -l -f "$k" 2>&1 || [ -e "$k" ] || echo "SSH Key file $k does not exist")"; echo "KEYFILE=$k"; echo "PUBKEY=$(cat "$k.pub" 2>/dev/null)"';
 
+/**
+ * Shell lines setting `h` (the user's home) and `k` (the key file, Ansible's get_ssh_key_path: an
+ * absolute ssh_key_file, else under the home); with `homeMustExist`, a relative one fails without the home.
+ */
+function keyPathScript(a: UserArgs, homeMustExist: boolean): string {
+  const file = q(a.ssh_key_file ?? SSH_KEY_FILE);
+  const missing = homeMustExist ? `[ -e "$h" ] || { echo "User ${a.name} home directory does not exist" >&2; exit 1; }; ` : '';
+  return `h=$(getent passwd ${q(a.name)} | cut -d: -f6)\ncase ${file} in /*) k=${file} ;; *) ${missing}k="$h/"${file} ;; esac`;
+}
+
 /** Where the user's key goes (Ansible's get_ssh_key_path): an absolute ssh_key_file, else under the home folder. */
 const SSH_KEY_FILE = '.ssh/id_rsa';
 
@@ -144,7 +154,6 @@ const SSH_KEY_FILE = '.ssh/id_rsa';
  */
 function probeScript(a: UserArgs): string {
   const n = q(a.name);
-  const keyFile = a.ssh_key_file ?? SSH_KEY_FILE;
   return [
     `echo "PASSWD=$(getent passwd ${n})"`,
     `echo "GROUPS=$(getent group | awk -F: -v u=${n} '{ split($4, m, ","); for (i in m) if (m[i] == u) { print $1; break } }' | paste -sd, -)"`,
@@ -155,8 +164,7 @@ function probeScript(a: UserArgs): string {
     a.generate_ssh_key
       ? [
           `echo "HOSTNAME=$(hostname)"`,
-          `h=$(getent passwd ${n} | cut -d: -f6)`,
-          `case ${q(keyFile)} in /*) k=${q(keyFile)} ;; *) k="$h/"${q(keyFile)} ;; esac`,
+          keyPathScript(a, false),
           `if [ -n "$h" ]; then ${KEY_INFO}; [ -e "$k" ] && echo KEY_EXISTS=1; fi`,
         ].join('\n')
       : 'true',
@@ -241,7 +249,6 @@ function createHomeScript(name: string, skeleton: string | undefined): string {
  */
 function sshKeyScript(a: UserArgs, hostname: string): string {
   const n = q(a.name);
-  const keyFile = a.ssh_key_file ?? SSH_KEY_FILE;
   // The passphrase reaches ssh-keygen through an askpass helper reading it from the environment
   // (only its user and root can read that), not as -N on a command line every user can see.
   const keygen = [
@@ -250,8 +257,7 @@ function sshKeyScript(a: UserArgs, hostname: string): string {
     '-C', q(a.ssh_key_comment ?? `ansible-generated on ${hostname}`), '-f', '"$k"',
   ].join(' ');
   return [
-    `h=$(getent passwd ${n} | cut -d: -f6)`,
-    `case ${q(keyFile)} in /*) k=${q(keyFile)} ;; *) [ -e "$h" ] || { echo "User ${a.name} home directory does not exist" >&2; exit 1; }; k="$h/"${q(keyFile)} ;; esac`,
+    keyPathScript(a, true),
     'IFS= read -r pp || true',
     'd=$(dirname "$k")',
     `if [ ! -e "$d" ]; then mkdir -m 0700 "$d" && chown ${n}: "$d" || { echo "Failed to create $d" >&2; exit 1; }; fi`,
@@ -401,7 +407,7 @@ export const user: ModuleDef<UserArgs> = {
     if (!changing) return { changes: [], msg: `user ${a.name} is as asked`, result: result(account!, keyResult(probed)), secrets };
     const script = [
       ...steps.map((s) => `{\n${s}\n} || exit $?`),
-      ...(makesKey ? [sshKeyScript(a, hostname)] : a.generate_ssh_key ? [`h=$(getent passwd ${q(a.name)} | cut -d: -f6); k=${(a.ssh_key_file ?? SSH_KEY_FILE).startsWith('/') ? q(a.ssh_key_file!) : `"$h/"${q(a.ssh_key_file ?? SSH_KEY_FILE)}`}; ${KEY_INFO}`] : []),
+      ...(makesKey ? [sshKeyScript(a, hostname)] : a.generate_ssh_key ? [keyPathScript(a, false), KEY_INFO] : []),
       `echo "PASSWD=$(getent passwd ${q(a.name)})"`,
     ].join('\n');
     const planned = result(account ?? { uid: a.uid, home: home ?? `/home/${a.name}`, shell: a.shell, comment: a.comment });
