@@ -78,6 +78,37 @@ function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** What Python iterates in a value: a list's items, a string's characters, a dict's keys; else Python's TypeError. */
+function pyItems(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (isMapping(v)) return Object.keys(v);
+  throw new TemplateError(`'${pyTypeName(v)}' object is not iterable`);
+}
+
+/**
+ * Ansible 2.14's `unique`: Jinja's do_unique (a set of the items, strings compared without case unless
+ * case_sensitive, by an attribute if named), and where that fails on an item Python cannot hash (a dict,
+ * a list), Ansible's own (by value, first kept), unless case_sensitive=False or attribute was asked for.
+ */
+function unique(v: unknown, caseSensitive?: unknown, attribute?: string): unknown[] {
+  const items = pyItems(v);
+  const key = (x: unknown) => {
+    const k = attribute === undefined ? x : attr(x, attribute);
+    return typeof k === 'string' && !caseSensitive ? k.toLowerCase() : k;
+  };
+  if (!items.some((x) => { const k = key(x); return k !== null && typeof k === 'object'; })) {
+    const seen: unknown[] = [];
+    return items.filter((x) => { const k = key(x); if (seen.some((s) => pyEqual(s, k))) return false; seen.push(k); return true; });
+  }
+  if (caseSensitive === false || attribute) {
+    throw new TemplateError("Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support the parameters supplied");
+  }
+  const out: unknown[] = [];
+  for (const x of items) if (!pyIn(x, out)) out.push(x);
+  return out;
+}
+
 /** Deep merge as Ansible's `combine(recursive=True)`; shallow otherwise. */
 function combine(recursive: boolean, ...dicts: Record<string, unknown>[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -237,13 +268,18 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
     if (v === undefined) throw new Error(msg ?? 'mandatory variable not defined');
     return v;
   });
-  f('unique', (v: unknown[]) => [...new Set(v)]);
+  f('unique', (v: unknown, ...args: unknown[]) => {
+    const kw = kwargsOf(args) ?? {};
+    const pos = kw.__keywords ? args.slice(0, -1) : args;
+    return unique(v, kw.case_sensitive ?? pos[0], (kw.attribute ?? pos[1]) as string | undefined);
+  });
   f('flatten', function flatten(v: unknown[], levels?: number): unknown[] {
     return (v ?? []).flatMap((x) => (Array.isArray(x) && (levels === undefined || levels > 0) ? flatten(x, levels === undefined ? undefined : levels - 1) : [x]));
   });
-  f('difference', (a: unknown[], b: unknown[]) => a.filter((x) => !b.includes(x)));
-  f('intersect', (a: unknown[], b: unknown[]) => a.filter((x) => b.includes(x)));
-  f('union', (a: unknown[], b: unknown[]) => [...new Set([...a, ...b])]);
+  // Ansible 2.14's mathstuff on lists (not hashable in Python): membership by value, then unique(case_sensitive=True).
+  f('difference', (a: unknown, b: unknown) => unique(pyItems(a).filter((x) => !pyIn(x, pyItems(b))), true));
+  f('intersect', (a: unknown, b: unknown) => unique(pyItems(a).filter((x) => pyIn(x, pyItems(b))), true));
+  f('union', (a: unknown, b: unknown) => unique([...pyItems(a), ...pyItems(b)], true));
   f('min', (a: number[]) => Math.min(...a));
   f('max', (a: number[]) => Math.max(...a));
   f('combine', (...args: unknown[]) => {
@@ -306,7 +342,10 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   f('log', (v: number, base?: number) => (base === undefined ? Math.log(v) : Math.log(v) / Math.log(base)));
   f('pow', (v: number, e: number) => Math.pow(v, e));
   f('root', (v: number, n = 2) => (n === 2 ? Math.sqrt(v) : Math.pow(v, 1 / n)));
-  f('symmetric_difference', (a: unknown[], b: unknown[]) => [...new Set([...a.filter((x) => !b.includes(x)), ...b.filter((x) => !a.includes(x))])]);
+  f('symmetric_difference', (a: unknown, b: unknown) => {
+    const both = unique(pyItems(a).filter((x) => pyIn(x, pyItems(b))), true);
+    return unique([...pyItems(a), ...pyItems(b)], true).filter((x) => !pyIn(x, both));
+  });
   f('subelements', (list: Record<string, unknown>[], key: string) => (list ?? []).flatMap((el) => ((el?.[key] as unknown[]) ?? []).map((s) => [el, s])));
   f('to_datetime', (v: string, fmt = '%Y-%m-%d %H:%M:%S') => parseDate(String(v), String(fmt)));
   f('comment', (v: string, style = 'plain') => {

@@ -472,6 +472,14 @@ export function compile(src: string): nunjucks.Template {
 
 export function cleanMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
+  // A filter or test named at run time (a template file, map('x'), selectattr('a', 'x')) that does not exist:
+  // Ansible 2.14's words (its plugin loader wants a valid ansible.builtin.<name>), then what it means.
+  const missing = /^(?:\(unknown path\)\s*)?(?:Template render error: )?(?:\([^)]*\)\s*)?(?:\[Line \d+, Column \d+\]\s*)?(?:Error: )*(filter|test) not found: (.*)$/s.exec(msg);
+  if (missing) {
+    const [, kind, name] = missing;
+    const why = /^\w+$/.test(name) ? name : `invalid plugin name: ansible.builtin.${name}`;
+    return `TemplateSyntaxError: Could not load "${name}": '${why}' (there is no ${kind} named "${name}")`;
+  }
   return msg.replace(/^\(unknown path\)\s*/, '').replace(/\s*\[Line \d+, Column \d+\]\s*/g, ' ').replace(/\s+/g, ' ').trim().replace(/^(?:Template render error: )?(?:Error: )+/, '');
 }
 

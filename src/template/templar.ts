@@ -117,7 +117,7 @@ export function renderString(src: string, lookup: Lookup): unknown {
   }
   const text = renderWith(src, lookup);
   // Ansible 2.14's ansible_eval_concat: text that reads as a Python list, dict or boolean becomes that value.
-  if (/^\s*[[{]/.test(text) || text === 'True' || text === 'False') {
+  if (/^[[{]/.test(text) || text === 'True' || text === 'False') {
     const v = pyLiteral(text);
     if (v !== NOT_LITERAL) return v;
   }
@@ -128,8 +128,9 @@ const NOT_LITERAL = Symbol('not a literal');
 
 /** Text that reads as a Python dict, list or boolean as that value, else the text itself. */
 function literalOrText(text: string): unknown {
-  if (!/^\s*[[{]/.test(text) && text.trim() !== 'True' && text.trim() !== 'False') return text;
-  const v = pyLiteral(text.trim());
+  // Ansible's out.startswith(('{', '[')): text that starts with a space stays text.
+  if (!/^[[{]/.test(text) && text !== 'True' && text !== 'False') return text;
+  const v = pyLiteral(text);
   return v === NOT_LITERAL ? text : v;
 }
 

@@ -123,7 +123,33 @@ test('values printed inside text as Jinja2 prints them: True/False, Python lists
   assert.equal(renderString('[{{ none }}]', lookup), [], 'text that reads as a Python list becomes one (Ansible 2.14)');
   assert.equal(renderString('{{ l }}\n', lookup), ['a', 1, null, true], 'with a trailing newline too');
   assert.is(renderString('[section]\nx={{ t }}', lookup), '[section]\nx=True', 'text that is no literal stays text');
+  assert.is(renderString(' [{{ t }}]', lookup), ' [True]', "a leading space keeps text as text (Ansible's startswith)");
   assert.equal(renderString('{{ l }}', lookup), ['a', 1, null, true], 'a lone expression keeps its native value');
+});
+
+test("unique and the set filters as Ansible 2.14's: by value, case, dict keys, strings' characters, their errors", () => {
+  const lookup = () => undefined;
+  const r = (src: string) => renderString(src, lookup);
+  assert.equal(r('{{ [1,2,3,4,4,3,2,1] | unique }}'), [1, 2, 3, 4]);
+  assert.equal(r('{{ [{"a": 1}, {"a": 1}, {"b": 2}] | unique }}'), [{ a: 1 }, { b: 2 }], 'dicts by value');
+  assert.equal(r('{{ {"foo": 1, "moo": 2} | unique }}'), ['foo', 'moo'], "a dict's keys");
+  assert.equal(r('{{ "foo" | unique }}'), ['f', 'o'], "a string's characters");
+  assert.equal(r('{{ ["a", "b", "A", "B"] | unique }}'), ['a', 'b'], 'without case by default (Jinja)');
+  assert.equal(r('{{ ["a", "b", "A", "B"] | unique(case_sensitive=True) }}'), ['a', 'b', 'A', 'B']);
+  assert.equal(r('{{ [{"f": 1, "m": 2}, {"f": 1, "m": 3}] | unique(attribute="f") }}'), [{ f: 1, m: 2 }]);
+  assert.equal(r('{{ [1, true, 1.0] | unique }}'), [1], 'True == 1 == 1.0, as Python hashes them');
+  assert.throws(() => r('{{ [{"a": 1}] | unique(case_sensitive=False) }}'), /cannot fall back to Ansible's version/);
+  assert.throws(() => r('{{ True | unique }}'), /'bool' object is not iterable/);
+  assert.equal(r('{{ [[1], [2], [1]] | difference([[2]]) }}'), [[1]], 'lists by value, then unique');
+  assert.equal(r('{{ [1, 2, 2, 3] | intersect([3, 2]) }}'), [2, 3]);
+  assert.equal(r('{{ [1, 2] | union([2, 3, 3]) }}'), [1, 2, 3]);
+  assert.equal(r('{{ [1, 2] | symmetric_difference([2, 3]) }}'), [1, 3]);
+});
+
+test("a filter or test named at run time that does not exist: Ansible's words, then what it means", () => {
+  const r = (src: string) => renderString(src, () => undefined);
+  assert.throws(() => r('{{ [{"a": 1}] | selectattr("a", "asdf ", true) }}'), (e: Error) => e.message.includes(`TemplateSyntaxError: Could not load "asdf ": 'invalid plugin name: ansible.builtin.asdf '`) && e.message.includes('no test named'));
+  assert.throws(() => r('{{ [1] | map("nofilter") }}'), (e: Error) => e.message.includes(`Could not load "nofilter": 'nofilter' (there is no filter named "nofilter")`));
 });
 
 test("Python's comparisons: lists and dicts by value, chains, in by value, True == 1 but '1' != 1", () => {
