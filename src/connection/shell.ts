@@ -18,14 +18,18 @@ export interface RemoteProcess {
   done: Promise<{ code: number | null; signal?: string | null }>;
 }
 
-const READ_SCRIPT = `
+export const READ_SCRIPT = `
 printf 'I %s\\n' "$(LC_ALL=C id)"
 for p in "$@"; do
   if [ -d "$p" ]; then printf 'D %s\\n' "$(stat -Lc '%a %U %G %u %g' -- "$p")"
   elif [ -e "$p" ]; then
     if [ -r "$p" ]; then printf 'F %s\\n' "$(stat -Lc '%a %U %G %u %g' -- "$p")"; base64 -w0 -- "$p"; printf '\\n'
     else printf 'E permission denied\\n'; fi
-  else printf 'A\\n'; fi
+  else
+    # Absent; under a file (the first ancestor there is no directory), as the kernel's ENOTDIR.
+    a=$p; while :; do case $a in */*) a=\${a%/*}; a=\${a:-/};; *) a=.; break;; esac; [ -e "$a" ] && break; done
+    if [ -e "$a" ] && [ ! -d "$a" ]; then printf 'A N\\n'; else printf 'A\\n'; fi
+  fi
 done`;
 
 /** Exit codes of the write script that mean something to the caller. */
@@ -124,7 +128,7 @@ export function parseReadOutput(paths: string[], stdout: string): Map<string, Fi
   const ids = (uid: string | undefined, gid: string | undefined) => (uid === undefined || gid === undefined ? {} : { uid: Number(uid), gid: Number(gid) });
   for (const p of paths) {
     const head = lines[i++] ?? '';
-    if (head === 'A') out.set(p, reader ? { state: 'absent', reader } : { state: 'absent' });
+    if (head === 'A' || head === 'A N') out.set(p, { state: 'absent', ...(reader ? { reader } : {}), ...(head === 'A N' ? { underFile: true } : {}) });
     else if (head.startsWith('D ')) {
       const [mode, owner, group, uid, gid] = head.slice(2).split(' ');
       out.set(p, { state: 'directory', mode: mode.padStart(4, '0'), owner, group, ...ids(uid, gid) });

@@ -35,7 +35,8 @@ export interface Reader {
 
 /** What a host says about one path: absent, a directory, or a file with its bytes (owner and group by name and id). */
 export type FileInfo =
-  | { state: 'absent'; reader?: Reader }
+  /** underFile: a path below a file, not a directory (the kernel's ENOTDIR). */
+  | { state: 'absent'; reader?: Reader; underFile?: boolean }
   | { state: 'directory'; mode: string; owner: string; group: string; uid?: number; gid?: number }
   | { state: 'file'; mode: string; owner: string; group: string; uid?: number; gid?: number; content: Buffer }
   | { state: 'unreadable'; reason: string };

@@ -11,7 +11,8 @@ import type { ItemOutcome, Status, TaskOutcome } from '../events/events.ts';
 import { NO_LOG_MESSAGE, SECRET_NAME } from '../events/redact.ts';
 import { checkArgs, normalizeArgs } from '../playbook/args.ts';
 import type { Keywords, LoopControl, Play, TaskNode } from '../playbook/types.ts';
-import { condition, queryLookup, renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
+import { condition, isTemplate, queryLookup, renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
+import { unsafeReads } from '../template/nunjucks-env.ts';
 import { toBool } from '../template/filters.ts';
 import { injectFault } from '../util/fault.ts';
 import { shellQuote } from '../util/shell-quote.ts';
@@ -57,10 +58,29 @@ export class TaskRunner {
 
   constructor(private readonly env: TaskEnv, private readonly task: TaskNode) {}
 
-  lookup(host: string, loopVars?: Vars): Lookup {
+  /** The facts a set_fact on each host made from unsafe values (lookups, registered results, with_ items): kept as they are. */
+  private readonly unsafeFacts = new Map<string, Set<string>>();
+
+  /** set_fact's arguments rendered one by one, noting those whose value read an unsafe value (Ansible's taint). */
+  private renderFacts(host: string, args: Record<string, unknown>, lookup: Lookup): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const unsafe = new Set<string>();
+    for (const [k, v] of Object.entries(args)) {
+      const name = isTemplate(k) ? String(renderString(k, lookup)) : k;
+      const before = unsafeReads.count;
+      out[name] = renderDeep(v, lookup);
+      if (unsafeReads.count !== before) unsafe.add(name);
+    }
+    this.unsafeFacts.set(host, unsafe);
+    return out;
+  }
+
+  lookup(host: string, loopVars?: Vars, unsafeVar?: string): Lookup {
     // ansible_search_path: where relative paths of this task are looked for (its role, then its file's folder), as Ansible's.
     const searchPath = [...new Set([...(this.task.roleDir ? [this.task.roleDir] : []), this.task.location.file.replace(/\/[^/]*$/, '')])];
-    return this.env.ctx.lookup(host, this.env, [...this.env.frames, this.task], { ansible_search_path: searchPath, ...loopVars });
+    const layer: Vars = { ansible_search_path: searchPath, ...loopVars };
+    if (unsafeVar !== undefined) setRaw(layer, unsafeVar, layer[unsafeVar]);
+    return this.env.ctx.lookup(host, this.env, [...this.env.frames, this.task], layer);
   }
 
   async run(host: string): Promise<TaskOutcome> {
@@ -151,7 +171,8 @@ export class TaskRunner {
       if (index > 0 && pause > 0) await this.env.ctx.sleep(pause * 1000);
       this.items.set(host, index);
       const loopVars = loopVarsOf(lc, list, index, extended, allItems);
-      const itemLookup = this.lookup(host, loopVars);
+      // A with_<lookup> item is a lookup's result, unsafe as Ansible marks it: never templated again.
+      const itemLookup = this.lookup(host, loopVars, task.loopKind && task.loopKind !== 'loop' ? loopVar : undefined);
       const label = lc?.label !== undefined ? String(renderString(lc.label, itemLookup)) : typeof item === 'string' ? item : JSON.stringify(item);
       if (!this.whenHolds(frames, itemLookup)) {
         results.push({ changed: false, skipped: true, skip_reason: 'Conditional result was False', [loopVar]: item, ansible_loop_var: loopVar });
@@ -308,7 +329,8 @@ export class TaskRunner {
     const play = this.env.play;
     const check = boolKeyword(frames, 'checkMode', lookup, play.checkMode === undefined ? opts.check : keywordBool(play.checkMode, lookup));
     const diff = boolKeyword(frames, 'diff', lookup, play.diff === undefined ? opts.diff : keywordBool(play.diff, lookup));
-    const rendered = renderDeep(task.args, lookup) as Record<string, unknown>;
+    const setsFacts = ['set_fact', 'ansible.builtin.set_fact', 'ansible.legacy.set_fact'].includes(task.module);
+    const rendered = setsFacts ? this.renderFacts(host, task.args, lookup) : (renderDeep(task.args, lookup) as Record<string, unknown>);
     for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
     const args = normalizeArgs(mod, rendered);
     try {
@@ -421,8 +443,9 @@ export class TaskRunner {
     if (facts && !failed) {
       const state = this.env.ctx.host(host);
       const action = task.module.replace(/^ansible\.(builtin|legacy)\./, '');
-      if (action === 'set_fact' || action === 'include_vars') setTemplated(state.facts, facts);
-      else for (const [k, v] of Object.entries(facts)) setRaw(state.facts, k, v);
+      const unsafe = action === 'set_fact' ? this.unsafeFacts.get(host) : undefined;
+      if (action === 'set_fact' || action === 'include_vars') setTemplated(state.facts, unsafe ? Object.fromEntries(Object.entries(facts).filter(([k]) => !unsafe.has(k))) : facts);
+      for (const [k, v] of Object.entries(facts)) if ((action !== 'set_fact' && action !== 'include_vars') || unsafe?.has(k)) setRaw(state.facts, k, v);
       // A module's facts (and set_fact's cacheable ones) are the host's facts: also under ansible_facts,
       // without their ansible_ prefix (Ansible's set_host_facts and namespace_facts).
       if (action !== 'include_vars' && (action !== 'set_fact' || toBool(task.args.cacheable ?? false))) {

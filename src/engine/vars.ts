@@ -4,7 +4,8 @@
  */
 import type { Inventory, Vars } from '../inventory/model.ts';
 import { SECRET_NAME, type Redactor } from '../events/redact.ts';
-import { renderDeep, TemplateError, type Lookup } from '../template/templar.ts';
+import { renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
+import { unsafeReads } from '../template/nunjucks-env.ts';
 
 /**
  * A lookup over `layers`, highest precedence first. The value of every
@@ -48,10 +49,15 @@ export function scope(layers: (Vars | undefined)[], redactor?: Redactor): Lookup
     const layer = present.find((l) => Object.prototype.hasOwnProperty.call(l, name));
     if (!layer) return undefined;
     const raw = layer[name];
-    if (rawLayers.has(layer) || rawKeys.get(layer)?.has(name)) return raw;
+    if (rawLayers.has(layer)) return raw;
+    if (rawKeys.get(layer)?.has(name)) {
+      unsafeReads.count++;
+      return raw;
+    }
     if (busy.has(name)) throw new TemplateError(`recursive loop detected in template for variable '${name}'`, name);
     busy.add(name);
     try {
+      if (carriesUnsafe(raw)) unsafeReads.count++;
       const value = renderDeep(raw, lookup);
       if (redactor && SECRET_NAME.test(name)) redactor.add(value);
       cache.set(name, value);
@@ -78,11 +84,22 @@ export function hostvarsProxy(hosts: string[], layersOf: (host: string) => (Vars
     let p = perHost.get(h);
     if (!p) {
       const lookup = lookupOf(h);
+      // As Ansible's HostVarsVars: templated with fail_on_undefined=False, a string that names a variable
+      // not in the host's scope (a role's vars) is kept as written.
+      const valueOf = (key: string): unknown => {
+        try {
+          return lookup(key);
+        } catch (e) {
+          if (!(e instanceof TemplateError) || e.variable === undefined) throw e;
+          const layer = layersOf(h).find((l) => l && Object.prototype.hasOwnProperty.call(l, key));
+          return layer ? renderLenient(layer[key], lookup) : undefined;
+        }
+      };
       p = new Proxy({} as Record<string, unknown>, {
-        get: (_t, key) => (typeof key === 'string' ? lookup(key) : undefined),
-        has: (_t, key) => typeof key === 'string' && lookup(key) !== undefined,
+        get: (_t, key) => (typeof key === 'string' ? valueOf(key) : undefined),
+        has: (_t, key) => typeof key === 'string' && valueOf(key) !== undefined,
         ownKeys: () => namesOf(layersOf(h)),
-        getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' ? { enumerable: true, configurable: true, value: lookup(key) } : undefined),
+        getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' ? { enumerable: true, configurable: true, value: valueOf(key) } : undefined),
       });
       perHost.set(h, p);
     }
@@ -94,6 +111,28 @@ export function hostvarsProxy(hosts: string[], layersOf: (host: string) => (Vars
     ownKeys: () => hosts,
     getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' && hosts.includes(key) ? { enumerable: true, configurable: true, value: hostProxy(key) } : undefined),
   });
+}
+
+/** A value with a `!unsafe` string in it (yaml/scalars.ts writes each of its template openings as `{{ '{{' }}`). */
+function carriesUnsafe(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes("{{ '{") && /\{\{ '\{[{%#]' \}\}/.test(v);
+  if (depth > 8 || v === null || typeof v !== 'object') return false;
+  return (Array.isArray(v) ? v : Object.values(v)).some((x) => carriesUnsafe(x, depth + 1));
+}
+
+/** Renders every string inside a value; a string naming an undefined variable stays as written. */
+function renderLenient(value: unknown, lookup: Lookup): unknown {
+  if (typeof value === 'string') {
+    try {
+      return renderString(value, lookup);
+    } catch (e) {
+      if (e instanceof TemplateError && e.variable !== undefined) return value;
+      throw e;
+    }
+  }
+  if (Array.isArray(value)) return value.map((v) => renderLenient(v, lookup));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderLenient(v, lookup)]));
+  return value;
 }
 
 /** `groups`: every group's hosts (with `all` and `ungrouped`). */

@@ -30,6 +30,8 @@ export interface FileArgs {
   modification_time?: string;
   access_time_format?: string;
   modification_time_format?: string;
+  /** chattr's flags ('A', '+A', '-A', '=A'), as Ansible's set_attributes_if_different. */
+  attributes?: string;
 }
 
 /** A time Ansible's file module sets: 'now', or seconds since the epoch; undefined: preserve. */
@@ -92,6 +94,10 @@ interface Probe {
   emptyDir?: boolean;
   atime?: number;
   mtime?: number;
+  /** lsattr's flags of the path (letters only), when attributes are asked; '' when lsattr cannot read them. */
+  attrFlags?: string;
+  /** The flags a path made in the first folder there gets from it (the inheritable ones). */
+  inheritedFlags?: string;
 }
 
 function probeScript(a: FileArgs, p: string, src: string | undefined, mode: string | undefined): string {
@@ -106,6 +112,8 @@ function probeScript(a: FileArgs, p: string, src: string | undefined, mode: stri
     `[ -L ${q} ] && echo "RESOLVED=$(if [ -d ${q} ]; then echo directory; elif [ -f ${q} ]; then echo file; elif [ -e ${q} ]; then echo other; else echo absent; fi)|$(stat -L -c '%a|%U|%G' -- ${q} 2>/dev/null)"`,
     `d=${q}; while [ ! -e "$d" ] && [ ! -L "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do echo "MISSING=$d"; d=$(dirname -- "$d"); done`,
   ];
+  // A path made now gets the flags its folder passes on (ext4's e, an A or a D...): read from the first folder there.
+  if (wantsAttributes(a)) lines.push(`echo "LSATTR=$(lsattr -d -- ${q} 2>/dev/null | cut -d' ' -f1)"`, `echo "PARENTATTR=$(lsattr -d -- "$d" 2>/dev/null | cut -d' ' -f1)"`);
   if (a.owner !== undefined) lines.push(`echo "OWNERID=$(getent passwd -- ${shellQuote(a.owner)} | cut -d: -f1,3)"`);
   if (a.group !== undefined) lines.push(`echo "GROUPID=$(getent group -- ${shellQuote(a.group)} | cut -d: -f1,3)"`);
   // Whether a folder is empty (a link with force may replace only an empty one): listing it sets its
@@ -162,6 +170,8 @@ function parseProbe(out: string): Probe {
       p.srcStat = { mode, owner, group, uid: Number(uid), gid: Number(gid), isDir: type === 'directory' };
     }
     else if (k === 'SAME') p.sameFile = true;
+    else if (k === 'LSATTR') p.attrFlags = v.replace(/-/g, '').trim();
+    else if (k === 'PARENTATTR') p.inheritedFlags = v.replace(/-/g, '').replace(/[^AcCdDejsStuP]/g, '').trim();
     else if (k === 'EMPTYDIR') p.emptyDir = true;
     else if (k === 'DIFFERING') p.differing += Number(v) || 0;
     else if (k === 'TREEMODE') {
@@ -191,7 +201,7 @@ function attrCommands(p: string, mode: string | undefined, owner: string | undef
 export const file: ModuleDef<FileArgs> = {
   name: 'file',
   hostPaths: ['path', 'src'],
-  argAliases: { dest: 'path', name: 'path' },
+  argAliases: { dest: 'path', name: 'path', attr: 'attributes' },
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -216,7 +226,7 @@ export const file: ModuleDef<FileArgs> = {
     },
   },
   async plan(a, ctx): Promise<Plan> {
-    const attrs = unsupportedAttrs(a as unknown as Record<string, unknown>);
+    const attrs = unsupportedAttrs(a as unknown as Record<string, unknown>, { attributes: true });
     if (attrs) return { changes: [], failed: true, msg: attrs };
     const plan = await planFile(a, ctx);
     if (plan.changes.length === 0 || plan.failed) return plan;
@@ -237,6 +247,11 @@ export const file: ModuleDef<FileArgs> = {
     };
   },
 };
+
+/** attributes asked (Ansible's `attributes`/`attr`; empty or '=' alone asks nothing here). */
+function wantsAttributes(a: FileArgs): boolean {
+  return typeof a.attributes === 'string' && a.attributes !== '' && a.attributes !== '=';
+}
 
 /** A path's state as Ansible's get_state names it (a file with several links is 'hard'). */
 function ansibleState(pr: Probe): string {
@@ -351,6 +366,19 @@ export async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>[
         Object.assign(before, { mode: modeText(have) });
         Object.assign(after, { mode: modeText(want) });
         cmds.push(`chmod ${modeText(want)} -- ${shellQuote(target)}`);
+      }
+    }
+    if (wantsAttributes(a)) {
+      // After owner, group and mode, as Ansible's set_fs_attributes_if_different (an immutable flag would stop a chmod).
+      // Ansible's set_attributes_if_different: lsattr's letters against those asked; '-' always runs chattr.
+      const mod = /^[-+=]/.test(a.attributes!) ? a.attributes![0] : '=';
+      const letters = a.attributes!.replace(/^[-+=]/, '');
+      // What the path has, or for a path this task makes, what it will have from its folder (Ansible reads it after making it).
+      const existing = target === p && pr.kind !== 'absent' ? (pr.attrFlags ?? '') : (pr.inheritedFlags ?? '');
+      if (existing !== letters || mod === '-') {
+        Object.assign(before, { attributes: existing });
+        Object.assign(after, { attributes: `${mod}${letters}` });
+        cmds.push(`chattr ${shellQuote(`${mod}${letters}`)} -- ${shellQuote(target)}`);
       }
     }
     return cmds;

@@ -28,6 +28,7 @@ import { group, user } from './user.ts';
 import { getent, script, tempfile } from './script.ts';
 import { timezone } from './timezone.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
+import { ansiblePython, pythonModule } from './python-module.ts';
 
 const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find, timezone];
 
@@ -77,5 +78,9 @@ export const catalog: ModuleCatalog = {
     if (REPLACED[short]) return REPLACED[short];
     if (KNOWN_UNSUPPORTED.has(name)) return { message: `module '${name}' is not supported by jitsi-fleet yet`, hint: `supported modules: ${shortNames()}` };
     return undefined;
+  },
+  project(name, file, utils) {
+    const packer = ansiblePython();
+    return packer.problem ? { problem: packer.problem } : pythonModule(name, file, utils);
   },
 };

@@ -16,6 +16,8 @@ export const slurp: ModuleDef<{ src: string }> = {
   reads: (a) => [a.src],
   async plan(a, ctx) {
     const info = await ctx.files.get(a.src, ctx.become);
+    // Ansible's words for an error other than ENOENT, EACCES and EISDIR: Python's own.
+    if (info.state === 'absent' && info.underFile) return { changes: [], failed: true, msg: `unable to slurp file: [Errno 20] Not a directory: '${a.src}'` };
     if (info.state === 'absent') return { changes: [], failed: true, msg: `file not found: ${a.src}` };
     if (info.state === 'directory') return { changes: [], failed: true, msg: `source is a directory and must be a file: ${a.src}` };
     if (info.state === 'unreadable') return { changes: [], failed: true, msg: `file is not readable: ${a.src}` };

@@ -124,4 +124,9 @@ export interface ModuleCatalog {
   names(): string[];
   /** A module we know and refuse: why, and what to use instead. */
   refused(name: string): { message: string; hint: string } | undefined;
+  /**
+   * A module of the project's own in Python (`file`, a library/<name>.py; `utils`, its module_utils
+   * folders), or why it cannot run here.
+   */
+  project?(name: string, file: string, utils: string[]): ModuleDef<any> | { problem: string };
 }

@@ -105,19 +105,50 @@ class Loader {
 
   constructor(private readonly playbookDir: string, private readonly catalog: ModuleCatalog) {}
 
+  /** The folders a task file's project plugins are looked for in: its role (the folder above its `tasks/`), its own folder, the playbook's. */
+  private pluginRoots(file: string): string[] {
+    const dir = path.dirname(file);
+    return [...new Set([path.basename(dir) === 'tasks' ? path.dirname(dir) : undefined, dir, this.playbookDir].filter((d): d is string => d !== undefined))];
+  }
+
   /**
    * A module or action plugin of the project's own, in Python, that Ansible would run for
-   * `name`: `library/` or `action_plugins/` of the task file's role (the folder above its
-   * `tasks/`), of the task file's folder, or beside the playbook. Only asked on the error path.
+   * `name`: `library/` or `action_plugins/` of the task file's role, of the task file's folder,
+   * or beside the playbook.
    */
-  private pythonPlugin(name: string, file: string): string | undefined {
-    const dir = path.dirname(file);
-    const roots = [path.basename(dir) === 'tasks' ? path.dirname(dir) : undefined, dir, this.playbookDir].filter((d): d is string => d !== undefined);
-    for (const root of roots) for (const sub of ['library', 'action_plugins']) {
+  private pythonPlugin(name: string, file: string, subs = ['library', 'action_plugins']): string | undefined {
+    for (const root of this.pluginRoots(file)) for (const sub of subs) {
       const candidate = path.join(root, sub, `${name}.py`);
       if (existsSync(candidate)) return candidate;
     }
     return undefined;
+  }
+
+  private readonly projectModules = new Map<string, ModuleDef | undefined>();
+
+  /**
+   * A project's Python module (`library/<name>.py`), run through ansible-core's packer (modules/python-module.ts),
+   * for a name jitsi-fleet has no module of. Refused before the run when no Python here imports ansible-core.
+   */
+  private projectModule(name: string, file: string, location: Location): ModuleDef | undefined {
+    if (!/^[A-Za-z_]\w*$/.test(name)) return undefined;
+    const key = `${path.dirname(file)}\0${name}`;
+    if (this.projectModules.has(key)) return this.projectModules.get(key);
+    const found = this.pythonPlugin(name, file, ['library']);
+    let mod: ModuleDef | undefined;
+    if (found) {
+      const utils = this.pluginRoots(file).map((r) => path.join(r, 'module_utils')).filter((d) => existsSync(d));
+      const made = this.catalog.project?.(name, found, utils) ?? { problem: 'this catalog runs no Python modules' };
+      if ('problem' in made) {
+        throw new ModuleUnavailable(`module '${name}' is Python code of this project (${path.relative(process.cwd(), found) || found}), and ${made.problem}`, {
+          location,
+          hint: 'install ansible-core on this machine (apt install ansible-core, or pip), or name a Python that has it with JITSI_FLEET_ANSIBLE_PYTHON',
+        });
+      }
+      mod = made;
+    }
+    this.projectModules.set(key, mod);
+    return mod;
   }
 
   /** Runs one part of the load; an input problem is recorded and the part left out. */
@@ -406,6 +437,9 @@ class Loader {
 
   task(raw: Raw, file: string, location: Location, handler: boolean): TaskNode {
     const allowed = handler ? [...TASK_KEYS, 'listen'] : TASK_KEYS;
+    // A module jitsi-fleet has, else the project's own (library/). ansible-playbook would prefer the project's;
+    // a project ships one under a name of ours for ansible-playbook's sake (playbooks/library/hocon.py).
+    const find = (name: string) => this.catalog.find(name) ?? this.projectModule(name, file, where(raw, file, name));
     // `action: module args` (or `action: { module: name, ...args }`): the old way of naming the module.
     let actionModule: string | undefined;
     let actionArgs: unknown;
@@ -424,13 +458,13 @@ class Loader {
         actionArgs = rest;
       }
       if (actionModule && isTemplate(actionModule)) dynamic = actionModule;
-      else if (!actionModule || !this.catalog.find(actionModule)) {
+      else if (!actionModule || !find(actionModule)) {
         const refused = actionModule ? this.catalog.refused(actionModule) : undefined;
         throw new ModuleUnavailable(refused?.message ?? `action names no module jitsi-fleet has${actionModule ? `: '${actionModule}'` : ''}`, { location: where(raw, file, 'action'), hint: refused?.hint });
       }
     }
     const candidates = Object.keys(raw).filter((k) => !allowed.includes(k) && k !== 'action');
-    const modules = candidates.filter((k) => this.catalog.find(k));
+    const modules = candidates.filter((k) => find(k));
     if (modules.length > 1) {
       throw new InputError(`a task can run only one module; this one names ${modules.join(' and ')}`, { location: where(raw, file, modules[1]) });
     }
@@ -444,7 +478,7 @@ class Loader {
       if (refused) throw new ModuleUnavailable(refused.message, { location: where(raw, file, key), hint: refused.hint });
       const nearKeyword = suggest(key, allowed);
       const nearModule = suggest(key, this.catalog.names());
-      if (moduleKey && (raw[moduleKey] === null || raw[moduleKey] === undefined) && moduleArgNames(this.catalog.find(moduleKey)!).includes(key)) {
+      if (moduleKey && (raw[moduleKey] === null || raw[moduleKey] === undefined) && moduleArgNames(find(moduleKey)!).includes(key)) {
         throw new InputError(`unknown keyword '${key}' in a task`, {
           location: where(raw, file, key),
           hint: `'${key}' is an argument of ${moduleKey}, which has none: indent it (and the arguments after it) two spaces deeper than '${moduleKey}:'`,
@@ -459,7 +493,7 @@ class Loader {
       const supported = `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`;
       const python = this.pythonPlugin(key, file);
       if (python) {
-        throw new ModuleUnavailable(`module '${key}' is Python code of this project (${path.relative(process.cwd(), python) || python}): jitsi-fleet runs its own modules only`, {
+        throw new ModuleUnavailable(`module '${key}' is an action plugin of this project (${path.relative(process.cwd(), python) || python}): Python that runs inside ansible-playbook's own process, which jitsi-fleet cannot run (it runs a project's library/ modules)`, {
           location: where(raw, file, key),
           hint: `write the task with a module jitsi-fleet has, or run this playbook with ansible-playbook; ${supported}`,
         });
@@ -473,7 +507,7 @@ class Loader {
       throw new InputError('this task names no module (e.g. lineinfile:, copy:, command:)', { location });
     }
     if (actionModule) moduleKey = 'action';
-    const mod = dynamic ? dynamicModule(dynamic) : this.catalog.find(actionModule ?? moduleKey!)!;
+    const mod = dynamic ? dynamicModule(dynamic) : find(actionModule ?? moduleKey!)!;
     check(taskSchema, { ...raw, [moduleKey!]: undefined }, 'task');
     let args: Raw;
     const rawArgs = actionModule ? actionArgs : raw[moduleKey!];

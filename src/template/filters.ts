@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { parse as parseYamlText, parseAllDocuments, stringify as toYaml } from 'yaml';
 import { shellQuote } from '../util/shell-quote.ts';
+import { globFiles } from '../util/fnmatch.ts';
 import { pyJsonDumps } from '../util/py-json.ts';
 import jmespath from 'jmespath';
 import { encrypt } from 'unixcrypt';
@@ -261,6 +262,8 @@ export function installFilters(env: nunjucks.Environment, runTest: (name: string
   });
   f('regex_escape', (v: string) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   f('quote', (v: unknown) => shellQuote(String(v ?? '')));
+  // Ansible's fileglob filter: files on the controller a pattern names (the fileglob lookup also searches files/).
+  f('fileglob', (v: unknown) => globFiles(String(v)));
   f('basename', (v: string) => path.posix.basename(String(v)));
   f('dirname', (v: string) => path.posix.dirname(String(v)));
   f('splitext', (v: string) => { const e = path.posix.extname(String(v)); return [String(v).slice(0, String(v).length - e.length), e]; });

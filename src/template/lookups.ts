@@ -4,9 +4,9 @@
  * Each takes the terms and keyword arguments and gives a list; `lookup`
  * joins a list of strings with commas unless `wantlist=True`, as Ansible's.
  */
-import { fnmatch } from '../util/fnmatch.ts';
+import { globFiles as glob } from '../util/fnmatch.ts';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TemplateError } from './template-error.ts';
 import type { Lookup } from '../util/lookup.ts';
@@ -189,18 +189,6 @@ function subelements(terms: unknown[], kw: Kwargs): unknown[] {
   return out;
 }
 
-
-function glob(pattern: string): string[] {
-  const dir = path.dirname(pattern);
-  const re = fnmatch(path.basename(pattern));
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.filter((n) => re.test(n)).map((n) => path.join(dir, n)).filter((p) => statSync(p).isFile()).sort();
-}
 
 const PLUGINS: Record<string, Plugin> = {
   items: (terms) => flattenOnce(terms),

@@ -338,6 +338,13 @@ export function pythonIndexes(src: string): string {
 
 export const BaseFrame = runtime.Frame as new (parent?: unknown, isolate?: boolean) => { variables: Record<string, unknown>; lookup(name: string): unknown };
 
+/**
+ * Reads of values Ansible marks unsafe (lookup results, registered results, facts, with_* loop items):
+ * a rendering during which this count grew gives an unsafe value too (Ansible's AnsibleContext.unsafe),
+ * which set_fact keeps as it is, never templated again.
+ */
+export const unsafeReads = { count: 0 };
+
 /** The variables of the template being rendered (set by the renderer), for the lookup plugins. */
 export const renderState: { vars?: Lookup; render?: (text: string, vars: Lookup, dir?: string) => string; literal?: (text: string) => unknown; templateDirs?: string[] } = {};
 
@@ -392,11 +399,13 @@ function splitKeywords(args: unknown[]): [unknown[], Record<string, unknown>] {
 }
 env.addGlobal('lookup', (plugin: string, ...args: unknown[]) => {
   const [terms, kw] = splitKeywords(args);
+  unsafeReads.count++;
   return lookupPlugin(String(plugin), terms, kw, lookupContext());
 });
 for (const name of ['query', 'q']) {
   env.addGlobal(name, (plugin: string, ...args: unknown[]) => {
     const [terms, kw] = splitKeywords(args);
+    unsafeReads.count++;
     return queryPlugin(String(plugin), terms, kw, lookupContext());
   });
 }

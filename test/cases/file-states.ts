@@ -48,4 +48,9 @@ export const fileCases: FileCase[] = [
   { name: 'a hard link asked where a folder is lands inside it', setup: 'echo hi > D/target; mkdir D/dir', args: { path: 'D/dir', src: 'D/target', state: 'hard' } },
   { name: 'src without state link or hard fails', setup: 'echo hi > D/x', args: { path: 'D/x', src: 'D/x' } },
   { name: 'a symbolic mode on a new folder', setup: '', args: { path: 'D/n/m', state: 'directory', mode: 'u=rwx,g=rx,o=' } },
+  // chattr flags (lsattr's letters compared as Ansible's: 'A' sets exactly A, '+A' adds, '-A' always runs).
+  { name: 'attributes set exactly', setup: 'echo hi > D/x', args: { path: 'D/x', state: 'file', attributes: 'A' } },
+  { name: 'attributes added (attr, its alias)', setup: 'echo hi > D/x', args: { path: 'D/x', attr: '+A' } },
+  { name: 'attributes removed: changed every time', setup: 'echo hi > D/x; chattr +A D/x', args: { path: 'D/x', attributes: '-A' } },
+  { name: 'attributes and a mode on a new folder', setup: '', args: { path: 'D/n', state: 'directory', mode: '0750', attributes: '+A' } },
 ];

@@ -35,9 +35,9 @@ function playbook(dir: string): string {
   return stringify([{ name: 'file states', hosts: 'all', gather_facts: false, tasks }]);
 }
 
-/** Each case folder's tree: path, kind, mode, owner, group, link target (sizes of files too). */
+/** Each case folder's tree: path, kind, mode, owner, group, link target (sizes of files too), chattr flags of files and folders. */
 async function trees(dir: string): Promise<string[]> {
-  return Promise.all(fileCases.map(async (_, i) => (await runCommand('bash', ['-c', `cd ${path.join(dir, `case${i}`)} && find . -mindepth 1 -printf '%P %y %m %u %g %l %s\\n' | sort`])).stdout));
+  return Promise.all(fileCases.map(async (_, i) => (await runCommand('bash', ['-c', `cd ${path.join(dir, `case${i}`)} && { find . -mindepth 1 -printf '%P %y %m %u %g %l %s\\n'; find . -mindepth 1 \\( -type f -o -type d \\) -exec lsattr -d {} + 2>/dev/null; } | sort`])).stdout));
 }
 
 async function both(work: string) {

@@ -5,7 +5,11 @@
  */
 import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
-import { parseReadOutput } from '../../src/connection/shell.ts';
+import { parseReadOutput, READ_SCRIPT } from '../../src/connection/shell.ts';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterWrite } from '../../src/engine/apply.ts';
 
 const answer = [
@@ -30,6 +34,19 @@ test('an id without a name (no passwd entry) is its own name; an answer without 
   const got = parseReadOutput(['/x'], 'I uid=4242 gid=4242 groups=4242\nA\n');
   assert.equal(got.get('/x'), { state: 'absent', reader: { uid: 4242, gid: 4242, user: '4242', group: '4242' } });
   assert.equal(parseReadOutput(['/x'], 'A\n').get('/x'), { state: 'absent' });
+});
+
+test('the script itself (this machine\'s sh): a path below a file is absent and under a file (ENOTDIR); below a missing folder, relative, or / plain', () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'jf-read-'));
+  try {
+    writeFileSync(path.join(d, 'f'), 'x');
+    const paths = [`${d}/f/a/b`, `${d}/f/`, `${d}/none/a`, 'no-such-relative/x', '/no-such-top', `${d}/f`];
+    const out = execFileSync('/bin/sh', ['-c', READ_SCRIPT, 'sh', ...paths], { cwd: d, encoding: 'utf8', timeout: 5000 });
+    const got = parseReadOutput(paths, out);
+    assert.equal(paths.map((p) => { const i = got.get(p)!; return i.state === 'absent' ? `absent${i.underFile ? ' under a file' : ''}` : i.state; }), ['absent under a file', 'absent under a file', 'absent', 'absent', 'absent', 'file']);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 test('after a write: a new file is its writer\'s; an old one keeps its owner unless one is asked', () => {

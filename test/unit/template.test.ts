@@ -3,6 +3,9 @@ import { test } from '../helpers/test.ts';
 import * as assert from 'uvu/assert';
 import { condition, queryLookup, renderString } from '../../src/template/templar.ts';
 import { scope } from '../../src/engine/vars.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const vars = scope([
   {
@@ -144,6 +147,23 @@ test("unique and the set filters as Ansible 2.14's: by value, case, dict keys, s
   assert.equal(r('{{ [1, 2, 2, 3] | intersect([3, 2]) }}'), [2, 3]);
   assert.equal(r('{{ [1, 2] | union([2, 3, 3]) }}'), [1, 2, 3]);
   assert.equal(r('{{ [1, 2] | symmetric_difference([2, 3]) }}'), [1, 3]);
+});
+
+test("fileglob (filter): the controller's files a pattern names, wildcards in folders too, no hidden names, no folders", () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'jf-glob-'));
+  try {
+    for (const f of ['a/one.txt', 'a/two.txt', 'a/.hidden.txt', 'b/three.txt', 'b/sub/x.txt']) {
+      mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
+      writeFileSync(path.join(d, f), '');
+    }
+    const r = (src: string) => renderString(src, (n) => (n === 'd' ? d : undefined));
+    assert.equal(r("{{ (d + '/a/*') | fileglob | map('basename') | list }}"), ['one.txt', 'two.txt']);
+    assert.equal(r("{{ (d + '/*/*.txt') | fileglob | map('basename') | list }}"), ['one.txt', 'two.txt', 'three.txt']);
+    assert.equal(r("{{ (d + '/b/*') | fileglob | map('basename') | list }}"), ['three.txt'], 'a folder is no file');
+    assert.equal(r("{{ (d + '/nowhere/*') | fileglob }}"), []);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 test("a filter or test named at run time that does not exist: Ansible's words, then what it means", () => {

@@ -1,0 +1,156 @@
+/**
+ * A module of the project's own, in Python (`library/<name>.py` of a role or beside the playbook), run as
+ * ansible-playbook runs it: packed with the `ansible.module_utils` it imports by ansible-core's own
+ * packer (AnsiballZ, executor/module_common.modify_module) on this machine, sent on stdin to the host's
+ * Python (as Ansible's pipelining does) and its JSON answer read back. This needs ansible-core on the
+ * controller: a Python that imports it is found from `ansible-playbook` on PATH (its shebang), or named
+ * by JITSI_FLEET_ANSIBLE_PYTHON; without one the playbook is refused before the run.
+ *
+ * ```yaml
+ * - convert_camelCase: { data: { foo_bar: 1 } }   # library/convert_camelCase.py
+ *   register: out
+ * ```
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { shellQuote } from '../util/shell-quote.ts';
+import type { ExecResult } from '../connection/types.ts';
+import type { ModuleDef, Plan } from './types.ts';
+
+/** Packs one module for each argument set; prints their payloads (base64) as JSON. */
+const PACKER = String.raw`
+import base64, json, sys
+from ansible.executor.module_common import modify_module
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import module_utils_loader
+from ansible.template import Templar
+req = json.load(sys.stdin)
+for d in req['utils']:
+    module_utils_loader.add_directory(d)
+templar = Templar(loader=DataLoader())
+out = []
+for args in req['args']:
+    data, style, shebang = modify_module(req['name'], req['path'], args, templar, task_vars={'ansible_python_interpreter': req['interpreter']}, module_compression='ZIP_DEFLATED')
+    out.append({'style': style, 'payload': base64.b64encode(data).decode('ascii')})
+json.dump(out, sys.stdout)
+`;
+
+let packerPython: { python: string; problem?: string } | undefined;
+
+/** The Python whose ansible-core packs modules, or why there is none (asked once per process). */
+export function ansiblePython(): { python: string; problem?: string } {
+  if (packerPython) return packerPython;
+  let python = process.env.JITSI_FLEET_ANSIBLE_PYTHON;
+  if (!python) {
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+      const candidate = path.join(dir, 'ansible-playbook');
+      if (!dir || !existsSync(candidate)) continue;
+      const first = readFileSync(candidate, 'latin1').split('\n', 1)[0];
+      const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
+      if (m) python = path.basename(m[1]) === 'env' && m[2] ? m[2] : m[1];
+      break;
+    }
+  }
+  python ??= 'python3';
+  try {
+    execFileSync(python, ['-c', 'import ansible.executor.module_common'], { stdio: 'ignore', timeout: 30_000 });
+    packerPython = { python };
+  } catch {
+    packerPython = { python, problem: `${python} cannot import ansible-core, whose packer runs a project's Python modules` };
+  }
+  return packerPython;
+}
+
+/** Ansible's _filter_non_json_lines: from the first line that opens a JSON object to the last that closes it. */
+function jsonOf(stdout: string): Record<string, unknown> | undefined {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => l.trimStart().startsWith('{'));
+  if (start < 0) return undefined;
+  let end = lines.length - 1;
+  while (end > start && !lines[end].trimEnd().endsWith('}')) end--;
+  try {
+    const v = JSON.parse(lines.slice(start, end + 1).join('\n'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The task's outcome from the module's answer, as Ansible's task executor reads it (a non-zero rc fails unless `failed` says). */
+export function moduleOutcome(out: ExecResult): { failed: boolean; changed: boolean; skipped: boolean; msg: string; result: Record<string, unknown> } {
+  const parsed = jsonOf(out.stdout);
+  if (!parsed) {
+    const result = { module_stdout: out.stdout, module_stderr: out.stderr, rc: out.code };
+    return { failed: true, changed: false, skipped: false, msg: 'MODULE FAILURE\nSee stdout/stderr for the exact error', result };
+  }
+  // ansible-playbook drops the module's echo of its arguments from the result it registers.
+  delete parsed.invocation;
+  const rc = parsed.rc;
+  const failed = 'failed' in parsed ? Boolean(parsed.failed) : rc !== undefined && rc !== 0 && rc !== '0';
+  return { failed, changed: Boolean(parsed.changed), skipped: Boolean(parsed.skipped), msg: typeof parsed.msg === 'string' ? parsed.msg : '', result: parsed };
+}
+
+/** The payloads for argument sets of one module (one packer run), cached by module and arguments. */
+const payloads = new Map<string, Promise<string>>();
+
+function pack(name: string, file: string, utils: string[], interpreter: string, args: Record<string, unknown>): Promise<string> {
+  const key = JSON.stringify([file, interpreter, args]);
+  let p = payloads.get(key);
+  if (!p) {
+    const { python, problem } = ansiblePython();
+    p = problem
+      ? Promise.reject(new Error(problem))
+      : new Promise<string>((resolve, reject) => {
+          const child = execFile(python, ['-c', PACKER], { maxBuffer: 64 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
+            if (err) return reject(new Error(`packing ${name} (${file}) failed: ${(stderr || err.message).trim().split('\n').slice(-3).join(' ')}`));
+            const [one] = JSON.parse(stdout) as { style: string; payload: string }[];
+            if (one.style !== 'new') return reject(new Error(`${file} is an ${one.style} style module (arguments in a file): jitsi-fleet runs modules written with AnsibleModule only`));
+            resolve(Buffer.from(one.payload, 'base64').toString('utf8'));
+          });
+          child.stdin!.end(JSON.stringify({ name, path: file, utils, interpreter, args: [args] }));
+        });
+    payloads.set(key, p);
+  }
+  return p;
+}
+
+/** The ModuleDef that runs `file` (a project's library/<name>.py); `utils` are the project's module_utils folders. */
+export function pythonModule(name: string, file: string, utils: string[]): ModuleDef<Record<string, unknown>> {
+  return {
+    name,
+    schema: { type: 'object' },
+    async plan(a, ctx): Promise<Plan> {
+      const interp = String(ctx.vars('ansible_python_interpreter') ?? '/usr/bin/python3');
+      const internal = { _ansible_check_mode: ctx.check, _ansible_diff: ctx.diff, _ansible_module_name: name, _ansible_version: '2.14.18' };
+      let payload: string;
+      try {
+        payload = await pack(name, file, utils, interp, { ...a, ...internal });
+      } catch (e) {
+        return { changes: [], failed: true, msg: (e as Error).message };
+      }
+      const command = shellQuote(interp);
+      const done = (out: ExecResult) => {
+        const o = moduleOutcome(out);
+        return { failed: o.failed, changed: o.changed && !o.failed ? true : o.changed, msg: o.msg, result: o.result, skipped: o.skipped };
+      };
+      if (ctx.check) {
+        // The module itself answers for check mode (AnsibleModule skips when it does not support it).
+        const o = done(await ctx.probe(command, payload));
+        if (o.skipped) return { changes: [], skipped: true, msg: o.msg || `${name} does not support check mode` };
+        if (o.failed) return { changes: [], failed: true, msg: o.msg, result: o.result };
+        return o.changed
+          ? { changes: [], predicted: true, msg: o.msg || `${name} would change`, result: o.result }
+          : { changes: [], msg: o.msg || `${name}: nothing to change`, result: o.result };
+      }
+      return {
+        changes: [{ kind: 'exec', command, stdin: payload }],
+        msg: `run ${name}`,
+        finish([out]) {
+          const o = done(out);
+          return { failed: o.failed, changed: o.changed, msg: o.msg, result: o.result };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Under real ansible-playbook and under jitsi-fleet (localhost), the same shown messages:
+ * - Ansible's unsafe values: a with_<lookup> item, a lookup's result, a registered result, a `!unsafe`
+ *   variable: what set_fact makes of them is kept as it is, never templated again; from a `loop:` item it is
+ *   templated when used (ansible-core's loops target, issue 64169).
+ * - hostvars templated with fail_on_undefined=False: a string naming a variable the host's scope lacks stays
+ *   as written.
+ * - A project's own Python module (library/<name>.py, written with AnsibleModule, with module_utils of the
+ *   project), run on the host as ansible-playbook runs it: its result, changed, check mode, failure, rc.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from '../helpers/test.ts';
+import { setup } from '../helpers/suite.ts';
+import * as assert from 'uvu/assert';
+import { runBoth, shown } from '../helpers/twins.ts';
+import { runCli } from '../helpers/cli.ts';
+
+let work = '';
+
+const PLAYBOOK = `
+- hosts: all
+  gather_facts: false
+  vars:
+    version_64169: '1.0'
+    u: !unsafe 'raw {{ nothing }}'
+  tasks:
+    - include_vars: { file: 64169.yml }
+    - set_fact: "{{ item.key }}={{ hostvars[inventory_hostname][item.value] }}"
+      with_dict: { foo: __foo }
+    - name: "show: from a with_dict item"
+      debug: { msg: "{{ foo[0] == unsafe_value }} {{ foo[0] != 'foo1.0' }}" }
+      vars:
+        unsafe_value: !unsafe 'foo{{ version_64169 }}'
+    - set_fact: "{{ item.key }}={{ hostvars[inventory_hostname][item.value] }}"
+      loop: "{{ {'foo': '__foo'} | dict2items }}"
+    - name: "show: from a loop item"
+      debug: { msg: "{{ foo[0] }}" }
+    - name: "show: hostvars keeps what it cannot template"
+      debug: { msg: "{{ hostvars[inventory_hostname]['__foo'] | length }} {{ hostvars[inventory_hostname]['__foo'][0] == 'foo{' ~ '{ version_64169 }}' }}" }
+    - command: echo "{{ '{{' }} nothing }}"
+      register: out
+      changed_when: false
+    - set_fact:
+        from_var: "{{ u }}"
+        from_lookup: "{{ lookup('vars', 'u') }}"
+        from_register: "{{ out.stdout }}"
+        plain: "{{ '{{' }} version_64169 }}"
+    - name: "show: unsafe sources stay text, a plain value is templated when used"
+      debug: { msg: "{{ from_var == 'raw {' ~ '{ nothing }}' }} {{ from_lookup == 'raw {' ~ '{ nothing }}' }} {{ from_register }}|{{ plain }}" }
+
+    - name: a project module
+      snake_words: { text: "Hello World", prefix: "x" }
+      register: m1
+    - name: "show: a project module's result"
+      debug: { msg: "{{ m1.words }} {{ m1 is changed }} {{ m1.joined }} {{ 'invocation' in m1 }}" }
+    - snake_words: { text: "one" }
+      register: m2
+    - name: "show: unchanged"
+      debug: { msg: "{{ m2 is changed }} {{ m2.words }}" }
+    - snake_words: { text: "Check Me" }
+      check_mode: true
+      register: m3
+    - name: "show: in check mode"
+      debug: { msg: "{{ m3 is changed }} {{ m3.checked }}" }
+    - snake_words: { text: "x", fail: true }
+      register: m4
+      ignore_errors: true
+    - name: "show: a module's failure"
+      debug: { msg: "{{ m4 is failed }} {{ m4.msg }}" }
+    - snake_words: {}
+      register: m5
+      ignore_errors: true
+    - name: "show: AnsibleModule's argument check"
+      debug: { msg: "{{ m5 is failed }} {{ m5.msg }}" }
+    - rc_only: { rc: 3 }
+      register: m6
+      ignore_errors: true
+    - name: "show: an rc without failed fails the task"
+      debug: { msg: "{{ m6 is failed }} {{ m6.rc }}" }
+    - no_check: {}
+      check_mode: true
+      register: m7
+    - name: "show: a module without check mode support is skipped in check mode"
+      debug: { msg: "{{ m7 is skipped }} {{ m7.msg }}" }
+`;
+
+const SNAKE = `#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.words import split_words
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(text=dict(type='str', required=True), prefix=dict(type='str', default=''), fail=dict(type='bool', default=False)), supports_check_mode=True)
+    p = module.params
+    if p['fail']:
+        module.fail_json(msg='asked to fail: %s' % p['text'])
+    words = split_words(p['text'])
+    module.exit_json(changed=len(words) > 1, words=words, joined=p['prefix'] + '_'.join(words), checked=module.check_mode)
+
+
+if __name__ == '__main__':
+    main()
+`;
+
+const RC_ONLY = `#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+module = AnsibleModule(argument_spec=dict(rc=dict(type='int')))
+module.exit_json(rc=module.params['rc'])
+`;
+
+const NO_CHECK = `#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+module = AnsibleModule(argument_spec=dict())
+module.exit_json(changed=True)
+`;
+
+setup(test, async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'jf-unsafe-'));
+  await writeFile(path.join(work, 'hosts.ini'), 'localhost ansible_connection=local\n');
+  await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
+  await writeFile(path.join(work, '64169.yml'), '__foo:\n  - "foo{{ version_64169 }}"\n');
+  await mkdir(path.join(work, 'library'));
+  await mkdir(path.join(work, 'module_utils'));
+  await writeFile(path.join(work, 'library', 'snake_words.py'), SNAKE);
+  await writeFile(path.join(work, 'library', 'rc_only.py'), RC_ONLY);
+  await writeFile(path.join(work, 'library', 'no_check.py'), NO_CHECK);
+  await writeFile(path.join(work, 'module_utils', 'words.py'), 'def split_words(text):\n    return text.lower().split()\n');
+});
+
+test.after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test('unsafe values, lenient hostvars and a project\'s Python modules: the same as ansible-playbook', async () => {
+  const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
+  const want = shown(a, 'ansible');
+  assert.is(want.length, 11, want.join('\n'));
+  assert.ok(want.includes('show: from a with_dict item => True True'), want.join('\n'));
+  assert.ok(want.includes('show: from a loop item => foo1.0'), want.join('\n'));
+  assert.ok(want.includes("show: a project module's result => ['hello', 'world'] True xhello_world False"), want.join('\n'));
+  assert.equal(shown(j, 'fleet'), want);
+});
+
+test('a project module with no Python here that has ansible-core: refused before the run, with what to do', async () => {
+  const r = await runCli(['validate', path.join(work, 'play.yml'), '-i', path.join(work, 'hosts.ini')], { env: { JITSI_FLEET_ANSIBLE_PYTHON: '/nonexistent/python3' } });
+  assert.is.not(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stderr, /play\.yml:\d+:\d+: module 'snake_words' is Python code of this project \(.*library\/snake_words\.py\), and \/nonexistent\/python3 cannot import ansible-core/);
+  assert.match(r.stderr, /JITSI_FLEET_ANSIBLE_PYTHON/);
+});
+
+test.run();
