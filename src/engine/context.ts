@@ -200,6 +200,7 @@ export class RunContext {
       names,
       (h) => this.playLayers(h, play, this.magic(h, play, batch, playHosts, proxy)),
       (h) => scope(this.playLayers(h, play, this.magic(h, play, batch, playHosts, proxy)), this.opts.redactor),
+      [...LOCALHOST_NAMES].filter((n) => !this.opts.inventory.hosts.has(n)),
     );
     return proxy;
   }

@@ -223,7 +223,8 @@ export class TaskRunner {
       return n;
     };
     const retries = num(until.retries, 3, 'retries');
-    const attempts = until.retries === undefined ? 3 : retries <= 0 ? 1 : Math.floor(retries) + 1;
+    // Ansible's: the first run and `retries` more (3 by default, the task attribute's default).
+    const attempts = retries <= 0 ? 1 : Math.floor(retries) + 1;
     const delay = Math.max(0, num(until.delay, 5, 'delay'));
     for (let attempt = 1; ; attempt++) {
       this.attempts.set(host, attempt);
@@ -234,6 +235,8 @@ export class TaskRunner {
       if (until.conditions.every((c) => condition(c, condLookup))) return r;
       if (attempt >= attempts || this.env.ctx.opts.stopRequested?.()) {
         r.result.failed = true;
+        // Ansible 2.14 reports the retries as the attempts once they run out (retries - 1 of its count).
+        if (attempt > 1) r.result.attempts = attempt - 1;
         return { ...r, status: 'failed', changed: false, msg: `${r.status === 'failed' ? r.msg + '; ' : ''}the until condition did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}` };
       }
       this.env.ctx.emit({ kind: 'task-retry', host, taskId: this.env.taskId, task: shownAs, attempt, attempts, delay, msg: this.untilValues(until.conditions, condLookup) || r.msg });

@@ -78,7 +78,7 @@ export function namesOf(layers: (Vars | undefined)[]): string[] {
 }
 
 /** `hostvars`: each host's variables, resolved lazily in that host's own scope. */
-export function hostvarsProxy(hosts: string[], layersOf: (host: string) => (Vars | undefined)[], lookupOf: (host: string) => Lookup): Record<string, unknown> {
+export function hostvarsProxy(hosts: string[], layersOf: (host: string) => (Vars | undefined)[], lookupOf: (host: string) => Lookup, implicit: string[] = []): Record<string, unknown> {
   const perHost = new Map<string, Record<string, unknown>>();
   const hostProxy = (h: string) => {
     let p = perHost.get(h);
@@ -105,9 +105,11 @@ export function hostvarsProxy(hosts: string[], layersOf: (host: string) => (Vars
     }
     return p;
   };
+  // The implicit local host answers by name (hostvars['localhost']) without being one of the inventory's hosts.
+  const known = (key: string | symbol): key is string => typeof key === 'string' && (hosts.includes(key) || implicit.includes(key));
   return new Proxy({} as Record<string, unknown>, {
-    get: (_t, key) => (typeof key === 'string' && hosts.includes(key) ? hostProxy(key) : undefined),
-    has: (_t, key) => typeof key === 'string' && hosts.includes(key),
+    get: (_t, key) => (known(key) ? hostProxy(key) : undefined),
+    has: (_t, key) => known(key),
     ownKeys: () => hosts,
     getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' && hosts.includes(key) ? { enumerable: true, configurable: true, value: hostProxy(key) } : undefined),
   });

@@ -16,6 +16,7 @@ import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { runBoth, shown } from '../helpers/twins.ts';
 import { runCli } from '../helpers/cli.ts';
+import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 
 let work = '';
 
@@ -148,6 +149,12 @@ test('a project module with no Python here that has ansible-core: refused before
   assert.is.not(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stderr, /play\.yml:\d+:\d+: module 'snake_words' is Python code of this project \(.*library\/snake_words\.py\), and \/nonexistent\/python3 cannot import ansible-core/);
   assert.match(r.stderr, /JITSI_FLEET_ANSIBLE_PYTHON/);
+  // The default mode is a terminal: the same report there, nothing run, no stack trace.
+  const tty = await inPty(['run', path.join(work, 'play.yml'), '-i', path.join(work, 'hosts.ini')], { env: { JITSI_FLEET_ANSIBLE_PYTHON: '/nonexistent/python3' } });
+  assert.is(tty.code, 1, tty.text);
+  assert.match(tty.text.replace(/\r?\n/g, ' '), /module 'snake_words' is Python code of this project .* cannot import ansible-core/);
+  assert.not.match(tty.text, /PLAY \[/);
+  assert.not.match(tty.text, STACK_TRACE);
 });
 
 test.run();
