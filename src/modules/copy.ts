@@ -67,7 +67,7 @@ export async function planContent(a: CopyArgs, bytes: Buffer, ctx: ModuleContext
     },
     ...(a.follow ? { follow: true } : {}),
   });
-  if (plan.changes.length === 0) plan.msg = `${dest} already has this content`;
+  if (plan.changes.length === 0 && !plan.failed) plan.msg = `${dest} already has this content`;
   return plan;
 }
 

@@ -28,7 +28,7 @@ import { group, user } from './user.ts';
 import { getent, script, tempfile } from './script.ts';
 import { timezone } from './timezone.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
-import { ansiblePython, pythonModule } from './python-module.ts';
+import { ansibleModule, ansiblePython, pythonModule } from './python-module.ts';
 
 const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find, timezone];
 
@@ -76,11 +76,20 @@ export const catalog: ModuleCatalog = {
   refused(name) {
     const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
     if (REPLACED[short]) return REPLACED[short];
-    if (KNOWN_UNSUPPORTED.has(name)) return { message: `module '${name}' is not supported by jitsi-fleet yet`, hint: `supported modules: ${shortNames()}` };
+    if (KNOWN_UNSUPPORTED.has(name)) return { message: `module '${name}' is not supported by jitsi-fleet yet`, hint: `with ansible-core on this machine, a module of Ansible's without an action plugin runs through its packer; else command/shell; supported modules: ${shortNames()}` };
     return undefined;
   },
   project(name, file, utils) {
     const packer = ansiblePython();
     return packer.problem ? { problem: packer.problem } : pythonModule(name, file, utils);
+  },
+  ansible(name) {
+    // Ours to refuse with a better way (apt_key), or a clash with what jitsi-fleet does itself (setup: gather_facts).
+    const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
+    if (REPLACED[short] || short === 'setup' || !/^[A-Za-z_][\w]*(\.[A-Za-z_]\w*){0,2}$/.test(name)) return undefined;
+    const found = ansibleModule(name);
+    if (!found) return undefined;
+    if (found.action) return { problem: `module '${name}' is not supported: in Ansible it comes with an action plugin (${found.fqcn}: part of it runs inside ansible-playbook's own process), which jitsi-fleet cannot run` };
+    return pythonModule(name, found.path, []);
   },
 };

@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../util/shell-quote.ts';
 import type { ExecResult } from '../connection/types.ts';
-import type { ModuleDef, Plan } from './types.ts';
+import type { FileDiff, ModuleDef, Plan } from './types.ts';
 
 /** Packs one module for each argument set; prints their payloads (base64) as JSON. */
 const PACKER = String.raw`
@@ -35,6 +35,46 @@ for args in req['args']:
     out.append({'style': style, 'payload': base64.b64encode(data).decode('ascii')})
 json.dump(out, sys.stdout)
 `;
+
+/** Where ansible-core finds modules by name (its builtins, routed short names, installed collections), and whether an action plugin goes with them. */
+const RESOLVER = String.raw`
+import json, sys, warnings
+warnings.simplefilter('ignore')
+from ansible.plugins.loader import _configure_collection_loader, action_loader, module_loader
+_configure_collection_loader()
+out = {}
+for name in json.load(sys.stdin):
+    m = module_loader.find_plugin_with_context(name)
+    if not m.resolved or not m.plugin_resolved_path or not m.plugin_resolved_path.endswith('.py'):
+        out[name] = None
+        continue
+    a = action_loader.find_plugin_with_context(name)
+    # 'normal' (what most modules get) and the collections' own generic action need nothing of the controller.
+    out[name] = {'path': m.plugin_resolved_path, 'fqcn': m.plugin_resolved_name.replace('ansible_collections.', '').replace('.plugins.modules.', '.'), 'action': bool(a.resolved and a.plugin_resolved_name not in ('normal', 'ansible.builtin.normal'))}
+json.dump(out, sys.stdout)
+`;
+
+const resolved = new Map<string, { path: string; fqcn: string; action: boolean } | null>();
+
+/**
+ * A module ansible-core on this machine has by `name` (a builtin jitsi-fleet lacks, or one of an installed
+ * collection): its file, and whether it comes with an action plugin (code that runs on the controller,
+ * which jitsi-fleet cannot run). Undefined without ansible-core; null when it has none of that name.
+ */
+export function ansibleModule(name: string): { path: string; fqcn: string; action: boolean } | null | undefined {
+  if (resolved.has(name)) return resolved.get(name);
+  const { python, problem } = ansiblePython();
+  if (problem) return undefined;
+  let found: { path: string; fqcn: string; action: boolean } | null = null;
+  try {
+    const out = execFileSync(python, ['-c', RESOLVER], { input: JSON.stringify([name]), encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'ignore'] });
+    found = (JSON.parse(out) as Record<string, typeof found>)[name] ?? null;
+  } catch {
+    found = null;
+  }
+  resolved.set(name, found);
+  return found;
+}
 
 let packerPython: { python: string; problem?: string } | undefined;
 
@@ -91,6 +131,14 @@ export function moduleOutcome(out: ExecResult): { failed: boolean; changed: bool
   return { failed, changed: Boolean(parsed.changed), skipped: Boolean(parsed.skipped), msg: typeof parsed.msg === 'string' ? parsed.msg : '', result: parsed };
 }
 
+/** A module's `diff` (one or a list of {before, after, before_header, after_header}) as the engine shows diffs. */
+function diffsOf(diff: unknown, name: string): FileDiff[] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : `${JSON.stringify(v, null, 4)}\n`);
+  return (Array.isArray(diff) ? diff : diff ? [diff] : [])
+    .filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object' && ('before' in d || 'after' in d))
+    .map((d) => ({ path: String(d.after_header ?? d.before_header ?? name), before: text(d.before), after: text(d.after) }));
+}
+
 /** The payloads for argument sets of one module (one packer run), cached by module and arguments. */
 const payloads = new Map<string, Promise<string>>();
 
@@ -140,7 +188,7 @@ export function pythonModule(name: string, file: string, utils: string[]): Modul
         if (o.skipped) return { changes: [], skipped: true, msg: o.msg || `${name} does not support check mode` };
         if (o.failed) return { changes: [], failed: true, msg: o.msg, result: o.result };
         return o.changed
-          ? { changes: [], predicted: true, msg: o.msg || `${name} would change`, result: o.result }
+          ? { changes: [], predicted: true, msg: o.msg || `${name} would change`, result: o.result, ...(ctx.diff ? { diff: diffsOf(o.result.diff, name) } : {}) }
           : { changes: [], msg: o.msg || `${name}: nothing to change`, result: o.result };
       }
       return {

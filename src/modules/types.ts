@@ -129,4 +129,9 @@ export interface ModuleCatalog {
    * folders), or why it cannot run here.
    */
   project?(name: string, file: string, utils: string[]): ModuleDef<any> | { problem: string };
+  /**
+   * A module jitsi-fleet lacks that ansible-core on this machine has (a builtin, an installed collection's),
+   * run through ansible-core's packer; or why it cannot run; undefined when there is none (or no ansible-core).
+   */
+  ansible?(name: string): ModuleDef<any> | { problem: string } | undefined;
 }

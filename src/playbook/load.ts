@@ -151,6 +151,16 @@ class Loader {
     return mod;
   }
 
+  /**
+   * A module jitsi-fleet lacks that ansible-core here has (its builtins, installed collections): run through
+   * its packer. One with an action plugin is refused, in the catalog's words where it has some.
+   */
+  private ansibleModule(name: string, location: Location): ModuleDef | undefined {
+    const made = this.catalog.ansible?.(name);
+    if (!made || !('problem' in made)) return made;
+    throw new ModuleUnavailable(made.problem, { location, hint: this.catalog.refused(name)?.hint ?? 'write the task with command/shell, or run this playbook with ansible-playbook' });
+  }
+
   /** Runs one part of the load; an input problem is recorded and the part left out. */
   async attempt<T>(fn: () => Promise<T> | T): Promise<T | undefined> {
     try {
@@ -439,7 +449,7 @@ class Loader {
     const allowed = handler ? [...TASK_KEYS, 'listen'] : TASK_KEYS;
     // A module jitsi-fleet has, else the project's own (library/). ansible-playbook would prefer the project's;
     // a project ships one under a name of ours for ansible-playbook's sake (playbooks/library/hocon.py).
-    const find = (name: string) => this.catalog.find(name) ?? this.projectModule(name, file, where(raw, file, name));
+    const find = (name: string) => this.catalog.find(name) ?? this.projectModule(name, file, where(raw, file, name)) ?? (suggest(name, allowed) ? undefined : this.ansibleModule(name, where(raw, file, name)));
     // `action: module args` (or `action: { module: name, ...args }`): the old way of naming the module.
     let actionModule: string | undefined;
     let actionArgs: unknown;

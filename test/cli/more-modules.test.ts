@@ -172,8 +172,8 @@ test('script, getent, the action: form, environment, copy with remote_src and mo
     - name: copy on the host
       copy: { src: "${f}/a", dest: "${f}/b", remote_src: true, mode: preserve }
       register: cp
-    - name: attributes
-      file: { path: "${f}/a", attributes: "+i" }
+    - name: attributes (chattr) of copy, which jitsi-fleet does not set (the file module does)
+      copy: { content: "x", dest: "${f}/c", attributes: "+A" }
       ignore_errors: true
       register: attrs
     - assert:
@@ -183,6 +183,7 @@ test('script, getent, the action: form, environment, copy with remote_src and mo
           - cp is changed and cp.checksum == '${createHash('sha1').update('x').digest('hex')}'
           - attrs is failed and 'not supported' in attrs.msg
 `);
+  assert.is(await p.read('c'), null, 'the copy that asked for attributes wrote nothing');
   const r = await p.json('play.yml');
   assert.is(r.code, 0, JSON.stringify(r.report).slice(-3000) + r.stderr);
   assert.is(await p.read('b'), 'x');
@@ -191,8 +192,8 @@ test('script, getent, the action: form, environment, copy with remote_src and mo
 
 test('a module jitsi-fleet lacks, under a when or in a file include_tasks loads: validate names it; the host fails only if the task runs', async () => {
   await p.write('setup-Archlinux.yml', `
-- name: install with pacman
-  pacman: { name: nginx, state: present }
+- name: install with examplecorp.pkgs.pacman
+  examplecorp.pkgs.pacman: { name: nginx, state: present }
 `);
   await p.write('setup-Debian.yml', `
 - name: on Debian
@@ -214,25 +215,25 @@ test('a module jitsi-fleet lacks, under a when or in a file include_tasks loads:
 `);
   const v = await p.run('play.yml', [], 'validate');
   assert.is(v.code, 0, v.stdout + v.stderr);
-  assert.match(v.stderr, /note: .*setup-Archlinux\.yml:3:3: unknown module 'pacman'; this task fails the host if it runs/);
+  assert.match(v.stderr, /note: .*setup-Archlinux\.yml:3:3: unknown module 'examplecorp.pkgs.pacman'; this task fails the host if it runs/);
   assert.match(v.stderr, /note: .*play\.yml:11:7: .*yum/);
   const ok = await p.json('play.yml');
   assert.is(ok.code, 0, ok.stderr);
   assert.is(statusOf(ok.report, 'on Debian', 'h1'), 'ok');
   const arch = await p.json('play.yml', ['-e', 'family=Archlinux']);
   assert.is(arch.code, 2, arch.stderr);
-  assert.is(statusOf(arch.report, 'install with pacman', 'h1'), 'failed');
-  assert.match(hostResult(arch.report, 'install with pacman', 'h1').msg, /unknown module 'pacman' \(.*setup-Archlinux\.yml:3:3\)/);
+  assert.is(statusOf(arch.report, 'install with examplecorp.pkgs.pacman', 'h1'), 'failed');
+  assert.match(hostResult(arch.report, 'install with examplecorp.pkgs.pacman', 'h1').msg, /unknown module 'examplecorp.pkgs.pacman' \(.*setup-Archlinux\.yml:3:3\)/);
   // Not under a when and not in an include_tasks file: refused before the run, as before.
   await p.write('bare.yml', `
 - hosts: all
   gather_facts: false
   tasks:
-    - pacman: { name: nginx }
+    - examplecorp.pkgs.pacman: { name: nginx }
 `);
   const bare = await p.run('bare.yml');
   assert.is(bare.code, 1, bare.stdout + bare.stderr);
-  assert.match(bare.stderr + bare.stdout, /unknown module 'pacman'/);
+  assert.match(bare.stderr + bare.stdout, /unknown module 'examplecorp.pkgs.pacman'/);
 });
 
 test('wait_for: match groups of a Python regex in a file (match_groups, match_groupdict); state drained on a port with no connection', async () => {

@@ -15,7 +15,7 @@ import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { runBoth, shown } from '../helpers/twins.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, runCommand } from '../helpers/cli.ts';
 import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 
 let work = '';
@@ -26,6 +26,7 @@ const PLAYBOOK = `
   vars:
     version_64169: '1.0'
     u: !unsafe 'raw {{ nothing }}'
+    tool: __TOOL__
   tasks:
     - include_vars: { file: 64169.yml }
     - set_fact: "{{ item.key }}={{ hostvars[inventory_hostname][item.value] }}"
@@ -85,6 +86,22 @@ const PLAYBOOK = `
       register: m7
     - name: "show: a module without check mode support is skipped in check mode"
       debug: { msg: "{{ m7 is skipped }} {{ m7.msg }}" }
+
+    - community.general.ini_file: { path: "{{ playbook_dir }}/out/{{ tool }}.ini", section: bridge, option: port, value: "10000", mode: "0640" }
+      register: i1
+    - ini_file: { path: "{{ playbook_dir }}/out/{{ tool }}.ini", section: bridge, option: port, value: "10000" }
+      register: i2
+    - ini_file: { path: "{{ playbook_dir }}/out/{{ tool }}.ini", section: bridge, option: host, value: jvb1 }
+      check_mode: true
+      register: i3
+    - name: "show: a collection's module, and a builtin jitsi-fleet lacks, through ansible-core"
+      debug: { msg: "{{ i1 is changed }} {{ i1.msg }} {{ i2 is changed }} {{ i3 is changed }} {{ lookup('file', playbook_dir ~ '/out/' ~ tool ~ '.ini') | replace('\\n', '|') }}" }
+    - git: { repo: "file://{{ playbook_dir }}/src.git", dest: "{{ playbook_dir }}/out/{{ tool }}-wc" }
+      register: g1
+    - git: { repo: "file://{{ playbook_dir }}/src.git", dest: "{{ playbook_dir }}/out/{{ tool }}-wc" }
+      register: g2
+    - name: "show: git (ansible.builtin, not one of jitsi-fleet's)"
+      debug: { msg: "{{ g1 is changed }} {{ g1.before }} {{ g1.after == g2.after }} {{ g2 is changed }} {{ lookup('file', playbook_dir ~ '/out/' ~ tool ~ '-wc/README') }}" }
 `;
 
 const SNAKE = `#!/usr/bin/python
@@ -120,7 +137,9 @@ module.exit_json(changed=True)
 setup(test, async () => {
   work = await mkdtemp(path.join(tmpdir(), 'jf-unsafe-'));
   await writeFile(path.join(work, 'hosts.ini'), 'localhost ansible_connection=local\n');
-  await writeFile(path.join(work, 'play.yml'), PLAYBOOK);
+  await writeFile(path.join(work, 'play.yml'), PLAYBOOK.replace('__TOOL__', 'ansible'));
+  // Each tool's own copy: the files the modules write are named after the tool.
+  for (const tool of ['ansible', 'fleet']) await writeFile(path.join(work, `play-${tool}.yml`), PLAYBOOK.replace('__TOOL__', tool));
   await writeFile(path.join(work, '64169.yml'), '__foo:\n  - "foo{{ version_64169 }}"\n');
   await mkdir(path.join(work, 'library'));
   await mkdir(path.join(work, 'module_utils'));
@@ -128,6 +147,13 @@ setup(test, async () => {
   await writeFile(path.join(work, 'library', 'rc_only.py'), RC_ONLY);
   await writeFile(path.join(work, 'library', 'no_check.py'), NO_CHECK);
   await writeFile(path.join(work, 'module_utils', 'words.py'), 'def split_words(text):\n    return text.lower().split()\n');
+  await mkdir(path.join(work, 'out'));
+  await mkdir(path.join(work, 'src'));
+  await writeFile(path.join(work, 'src', 'README'), 'the bridge\n');
+  const git = 'git -c user.name=t -c user.email=t@example.invalid -c init.defaultBranch=main';
+  const made = await runCommand('bash', ['-c', `set -e; cd ${work}/src; ${git} init -q .; ${git} add README; ${git} commit -qm one; ${git} clone -q --bare . ../src.git`]);
+  assert.is(made.code, 0, made.stderr);
+  await writeFile(path.join(work, 'refused.yml'), '- hosts: all\n  tasks:\n    - unarchive: { src: a.tgz, dest: /tmp }\n');
 });
 
 test.after(async () => {
@@ -135,13 +161,23 @@ test.after(async () => {
 });
 
 test('unsafe values, lenient hostvars and a project\'s Python modules: the same as ansible-playbook', async () => {
-  const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play.yml'));
-  const want = shown(a, 'ansible');
-  assert.is(want.length, 11, want.join('\n'));
+  const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play-ansible.yml'), path.join(work, 'play-fleet.yml'));
+  const want = shown(a, 'ansible').map((w) => w.replace(/\bansible(\.ini|-wc)/g, 'TOOL$1'));
+  assert.is(want.length, 13, want.join('\n'));
   assert.ok(want.includes('show: from a with_dict item => True True'), want.join('\n'));
   assert.ok(want.includes('show: from a loop item => foo1.0'), want.join('\n'));
   assert.ok(want.includes("show: a project module's result => ['hello', 'world'] True xhello_world False"), want.join('\n'));
-  assert.equal(shown(j, 'fleet'), want);
+  assert.ok(want.some((w) => /^show: a collection's module.* => True section and option added False True \|?\[bridge\]\|port = 10000$/.test(w)), want.join('\n'));
+  assert.equal(shown(j, 'fleet').map((w) => w.replace(/\bfleet(\.ini|-wc)/g, 'TOOL$1')), want);
+  // The same bytes and mode from both tools.
+  const [ia, ij] = await Promise.all(['ansible', 'fleet'].map((t) => runCommand('bash', ['-c', `cd ${work}/out && stat -c %a ${t}.ini && cat ${t}.ini && git -C ${t}-wc log --format=%H`])));
+  assert.is(ij.stdout, ia.stdout);
+});
+
+test('a module that comes with an action plugin in Ansible (unarchive): refused before the run, saying why', async () => {
+  const r = await runCli(['validate', path.join(work, 'refused.yml'), '-i', path.join(work, 'hosts.ini')]);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /refused\.yml:3:7: module 'unarchive' is not supported: in Ansible it comes with an action plugin/);
 });
 
 test('a project module with no Python here that has ansible-core: refused before the run, with what to do', async () => {
