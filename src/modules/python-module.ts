@@ -81,25 +81,29 @@ let packerPython: { python: string; problem?: string } | undefined;
 /** The Python whose ansible-core packs modules, or why there is none (asked once per process). */
 export function ansiblePython(): { python: string; problem?: string } {
   if (packerPython) return packerPython;
-  let python = process.env.JITSI_FLEET_ANSIBLE_PYTHON;
-  if (!python) {
+  // Named by the user; else the Python of ansible-playbook on PATH (its shebang); else python3.
+  const candidates: string[] = [];
+  if (process.env.JITSI_FLEET_ANSIBLE_PYTHON) candidates.push(process.env.JITSI_FLEET_ANSIBLE_PYTHON);
+  else {
     for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
       const candidate = path.join(dir, 'ansible-playbook');
       if (!dir || !existsSync(candidate)) continue;
       const first = readFileSync(candidate, 'latin1').split('\n', 1)[0];
       const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
-      if (m) python = path.basename(m[1]) === 'env' && m[2] ? m[2] : m[1];
+      if (m && /python/.test(path.basename(m[1]) === 'env' && m[2] ? m[2] : m[1])) candidates.push(path.basename(m[1]) === 'env' && m[2] ? m[2] : m[1]);
       break;
     }
+    candidates.push('python3');
   }
-  python ??= 'python3';
-  try {
-    execFileSync(python, ['-c', 'import ansible.executor.module_common'], { stdio: 'ignore', timeout: 30_000 });
-    packerPython = { python };
-  } catch {
-    packerPython = { python, problem: `${python} cannot import ansible-core, whose packer runs a project's Python modules` };
+  for (const python of candidates) {
+    try {
+      execFileSync(python, ['-c', 'import ansible.executor.module_common'], { stdio: 'ignore', timeout: 30_000 });
+      return (packerPython = { python });
+    } catch {
+      // the next one
+    }
   }
-  return packerPython;
+  return (packerPython = { python: candidates[0], problem: `${candidates.join(', then ')} cannot import ansible-core, whose packer runs Ansible's Python modules` });
 }
 
 /** Ansible's _filter_non_json_lines: from the first line that opens a JSON object to the last that closes it. */
