@@ -174,7 +174,7 @@ export function pythonModule(name: string, file: string, utils: string[]): Modul
     schema: { type: 'object' },
     async plan(a, ctx): Promise<Plan> {
       const interp = String(ctx.vars('ansible_python_interpreter') ?? '/usr/bin/python3');
-      const internal = { _ansible_check_mode: ctx.check, _ansible_diff: ctx.diff, _ansible_module_name: name, _ansible_version: '2.14.18' };
+      const internal = { _ansible_check_mode: ctx.check, _ansible_diff: ctx.diff, _ansible_module_name: name };
       let payload: string;
       try {
         payload = await pack(name, file, utils, interp, { ...a, ...internal });
@@ -182,13 +182,9 @@ export function pythonModule(name: string, file: string, utils: string[]): Modul
         return { changes: [], failed: true, msg: (e as Error).message };
       }
       const command = shellQuote(interp);
-      const done = (out: ExecResult) => {
-        const o = moduleOutcome(out);
-        return { failed: o.failed, changed: o.changed && !o.failed ? true : o.changed, msg: o.msg, result: o.result, skipped: o.skipped };
-      };
       if (ctx.check) {
         // The module itself answers for check mode (AnsibleModule skips when it does not support it).
-        const o = done(await ctx.probe(command, payload));
+        const o = moduleOutcome(await ctx.probe(command, payload));
         if (o.skipped) return { changes: [], skipped: true, msg: o.msg || `${name} does not support check mode` };
         if (o.failed) return { changes: [], failed: true, msg: o.msg, result: o.result };
         return o.changed
@@ -199,7 +195,7 @@ export function pythonModule(name: string, file: string, utils: string[]): Modul
         changes: [{ kind: 'exec', command, stdin: payload }],
         msg: `run ${name}`,
         finish([out]) {
-          const o = done(out);
+          const o = moduleOutcome(out);
           return { failed: o.failed, changed: o.changed, msg: o.msg, result: o.result };
         },
       };
