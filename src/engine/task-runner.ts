@@ -411,6 +411,8 @@ export class TaskRunner {
             failed = Boolean(fin.failed);
             if (fin.changed !== undefined) changed = fin.changed;
             if (fin.msg !== undefined) msg = fin.msg;
+            // What the change did, known only once it ran (a Python module's own diff).
+            if (fin.diff) plan = { ...plan, diff: fin.diff };
             result = { ...result, ...(fin.result ?? {}) };
           }
         } catch (e) {

@@ -254,7 +254,7 @@ export function pythonModule(name: string, file: string, utils: string[]): Modul
         msg: `run ${name}`,
         finish([out]) {
           const o = moduleOutcome(out);
-          return { failed: o.failed, changed: o.changed, msg: o.msg, result: o.result };
+          return { failed: o.failed, changed: o.changed, msg: o.msg, result: o.result, ...(ctx.diff && o.changed ? { diff: diffsOf(o.result.diff, name) } : {}) };
         },
       };
     },

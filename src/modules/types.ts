@@ -49,7 +49,7 @@ export interface Plan {
   /** The task does nothing in this mode (command in check mode); msg says why. */
   skipped?: boolean;
   /** Turns the outcomes of `exec` changes into the task's result. */
-  finish?(outcomes: ExecResult[]): { failed?: boolean; changed?: boolean; msg?: string; result?: Record<string, unknown> };
+  finish?(outcomes: ExecResult[]): { failed?: boolean; changed?: boolean; msg?: string; result?: Record<string, unknown>; diff?: FileDiff[] };
   /** Values that must never be shown (the engine redacts them everywhere). */
   secrets?: string[];
   /**

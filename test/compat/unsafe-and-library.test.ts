@@ -174,6 +174,17 @@ test('unsafe values, lenient hostvars and a project\'s Python modules: the same 
   assert.is(ij.stdout, ia.stdout);
 });
 
+test("--diff shows what an ansible-core module changed (its own diff), in check mode and in a run", async () => {
+  await writeFile(path.join(work, 'diff.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: ini\n      community.general.ini_file: { path: "${work}/out/diff.ini", section: s, option: port, value: "1" }\n`);
+  for (const args of [['--check'], []]) {
+    const r = await runCli(['run', path.join(work, 'diff.yml'), '-i', path.join(work, 'hosts.ini'), '--diff', '--output', 'json', ...args]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const host = JSON.parse(r.stdout).plays[0].tasks[0].hosts.localhost;
+    assert.is(host.status, 'changed', JSON.stringify(host));
+    assert.match(host.diff[0].after, /\[s\]\nport = 1\n/, `${args.join(' ') || 'run'}: ${JSON.stringify(host.diff)}`);
+  }
+});
+
 test('a module that comes with an action plugin in Ansible (unarchive): refused before the run, saying why', async () => {
   const r = await runCli(['validate', path.join(work, 'refused.yml'), '-i', path.join(work, 'hosts.ini')]);
   assert.is(r.code, 1, r.stdout + r.stderr);
