@@ -28,7 +28,7 @@ import { group, user } from './user.ts';
 import { getent, script, tempfile } from './script.ts';
 import { timezone } from './timezone.ts';
 import type { ModuleCatalog, ModuleDef } from './types.ts';
-import { ansibleModule, ansiblePython, pythonModule } from './python-module.ts';
+import { ansibleModule, ansiblePython, pythonModule, resolveAnsibleModules } from './python-module.ts';
 
 const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find, timezone];
 
@@ -82,6 +82,9 @@ export const catalog: ModuleCatalog = {
   project(name, file, utils) {
     const packer = ansiblePython();
     return packer.problem ? { problem: packer.problem } : pythonModule(name, file, utils);
+  },
+  prefetch(names) {
+    return resolveAnsibleModules(names.filter((n) => !findModule(n)));
   },
   ansible(name) {
     // Ours to refuse with a better way (apt_key), or a clash with what jitsi-fleet does itself (setup: gather_facts).

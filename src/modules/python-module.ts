@@ -11,7 +11,7 @@
  *   register: out
  * ```
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -66,6 +66,27 @@ json.dump(out, sys.stdout)
 `;
 
 const resolved = new Map<string, { path: string; fqcn: string; action: boolean } | null>();
+
+/** Finds several module names in one ansible-core start (a task file's at once); ansibleModule() then answers from what it found. */
+export async function resolveAnsibleModules(names: string[]): Promise<void> {
+  const todo = [...new Set(names)].filter((n) => !resolved.has(n));
+  if (todo.length === 0) return;
+  const { python, problem } = ansiblePython();
+  if (problem) return;
+  const found = await new Promise<Record<string, { path: string; fqcn: string; action: boolean } | null> | undefined>((resolve) => {
+    const child = execFile(python, ['-c', RESOLVER], { encoding: 'utf8', timeout: 60_000 }, (err, stdout) => {
+      try {
+        resolve(err ? undefined : JSON.parse(stdout));
+      } catch {
+        resolve(undefined);
+      }
+    });
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(JSON.stringify(todo));
+  });
+  // Not answered (ansible-core failed): each name is asked again on its own when needed.
+  if (found) for (const n of todo) resolved.set(n, found[n] ?? null);
+}
 
 /**
  * A module ansible-core on this machine has by `name` (a builtin jitsi-fleet lacks, or one of an installed

@@ -134,4 +134,6 @@ export interface ModuleCatalog {
    * run through ansible-core's packer; or why it cannot run; undefined when there is none (or no ansible-core).
    */
   ansible?(name: string): ModuleDef<any> | { problem: string } | undefined;
+  /** Looks up, ahead and together, names `ansible` may be asked about (one ansible-core start for many). */
+  prefetch?(names: string[]): Promise<void>;
 }

@@ -161,6 +161,25 @@ class Loader {
     throw new ModuleUnavailable(made.problem, { location, hint: this.catalog.refused(name)?.hint ?? 'write the task with command/shell, or run this playbook with ansible-playbook' });
   }
 
+  /**
+   * The names in these tasks (blocks' too) that are neither keywords nor modules jitsi-fleet has, looked up in
+   * ansible-core together, before the tasks are read one by one.
+   */
+  private async prefetchModules(list: unknown[]): Promise<void> {
+    if (!this.catalog.prefetch) return;
+    const names: string[] = [];
+    const walk = (items: unknown): void => {
+      if (!Array.isArray(items)) return;
+      for (const t of items) {
+        if (!isMapping(t)) continue;
+        for (const k of ['block', 'rescue', 'always']) walk(t[k]);
+        for (const k of Object.keys(t)) if (!TASK_KEYS.includes(k) && !BLOCK_KEYS.includes(k) && !NOT_MODULES.has(k) && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}$/.test(k) && !this.catalog.find(k)) names.push(k);
+      }
+    };
+    walk(list);
+    if (names.length) await this.catalog.prefetch(names);
+  }
+
   /** Runs one part of the load; an input problem is recorded and the part left out. */
   async attempt<T>(fn: () => Promise<T> | T): Promise<T | undefined> {
     try {
@@ -177,6 +196,7 @@ class Loader {
     if (list === undefined || list === null) return [];
     if (!Array.isArray(list)) throw new InputError(`'${key}' must be a list of tasks`, { location: where(owner, file, key) });
     const out: Node[] = [];
+    await this.prefetchModules(list);
     for (const item of list) {
       if (!isMapping(item)) {
         throw new InputError(`each entry of '${key}' must be a task (a mapping); found ${JSON.stringify(item)}`, { location: locate(list, list.indexOf(item)) ?? where(owner, file, key) });
@@ -751,6 +771,9 @@ function dynamicModule(template: string): ModuleDef {
     plan: () => Promise.reject(new Error(`the module of 'action: ${template}' was not resolved`)),
   };
 }
+
+/** Keys of a task that name no module to look up: includes, imports and roles (the loader's own), handlers' listen, action. */
+const NOT_MODULES = new Set(['listen', 'action', 'local_action', 'import_playbook', ...INCLUDE_ACTIONS, ...ROLE_ACTIONS].flatMap((k) => [k, `ansible.builtin.${k}`, `ansible.legacy.${k}`]));
 
 /** Gives `notify` to the tasks under a block that have none of their own (nested blocks and imports too). */
 function inheritNotify(nodes: Node[], notify: string[]): void {
