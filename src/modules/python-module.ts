@@ -1,16 +1,17 @@
 /**
- * A module of the project's own, in Python (`library/<name>.py` of a role or beside the playbook), run as
- * ansible-playbook runs it: packed with the `ansible.module_utils` it imports by ansible-core's own
- * packer (AnsiballZ, executor/module_common.modify_module) on this machine, sent on stdin to the host's
- * Python (as Ansible's pipelining does) and its JSON answer read back. This needs ansible-core on the
- * controller: a Python that imports it is found from `ansible-playbook` on PATH (its shebang), or named
- * by JITSI_FLEET_ANSIBLE_PYTHON; without one the playbook is refused before the run.
+ * Ansible's Python modules, run as ansible-playbook runs them: a project's own (`library/<name>.py` of a role,
+ * beside the task file or the playbook, with its `module_utils/`), and those jitsi-fleet lacks that ansible-core
+ * on this machine has (its builtins, installed collections). Each is packed with the `ansible.module_utils` it
+ * imports by ansible-core's own packer (AnsiballZ, executor/module_common.modify_module), sent on stdin to the
+ * host's Python (as Ansible's pipelining does), and its JSON answer read back. A Python that imports
+ * ansible-core is JITSI_FLEET_ANSIBLE_PYTHON, else ansible-playbook's on PATH, else python3; without one a
+ * project's module is refused before the run (and ansible-core's are unknown).
  *
  * ```yaml
  * - convert_camelCase: { data: { foo_bar: 1 } }   # library/convert_camelCase.py
  *   register: out
- * ```
- */
+ * - community.general.ini_file: { path: /etc/app.ini, section: s, option: port, value: "10000" }
+ * ``` */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, readFileSync } from 'node:fs';
