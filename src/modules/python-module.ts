@@ -159,7 +159,9 @@ export function moduleOutcome(out: ExecResult): { failed: boolean; changed: bool
   const parsed = jsonOf(out.stdout);
   if (!parsed) {
     const result = { module_stdout: out.stdout, module_stderr: out.stderr, rc: out.code };
-    return { failed: true, changed: false, skipped: false, msg: 'MODULE FAILURE\nSee stdout/stderr for the exact error', result };
+    // Ansible's words; its callback then prints module_stderr, which a jitsi-fleet line would not show: its last line here.
+    const last = (out.stderr || out.stdout).trim().split('\n').pop();
+    return { failed: true, changed: false, skipped: false, msg: `MODULE FAILURE\nSee stdout/stderr for the exact error${last ? `: ${last}` : ''}`, result };
   }
   // ansible-playbook drops the module's echo of its arguments from the result it registers.
   delete parsed.invocation;

@@ -185,6 +185,26 @@ test("--diff shows what an ansible-core module changed (its own diff), in check 
   }
 });
 
+test('a project module that crashes on the host, one that does not parse: each task fails with what went wrong, also in a terminal', async () => {
+  await mkdir(path.join(work, 'bad', 'library'), { recursive: true });
+  await writeFile(path.join(work, 'bad', 'library', 'crash.py'), "#!/usr/bin/python\nfrom ansible.module_utils.basic import AnsibleModule\nmodule = AnsibleModule(argument_spec=dict())\nraise RuntimeError('boom in the module')\n");
+  await writeFile(path.join(work, 'bad', 'library', 'broken.py'), '#!/usr/bin/python\nfrom ansible.module_utils.basic import AnsibleModule\ndef main(:\n    pass\n');
+  await writeFile(path.join(work, 'bad', 'play.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - crash: {}\n      ignore_errors: true\n    - broken: {}\n');
+  const args = ['run', path.join(work, 'bad', 'play.yml'), '-i', path.join(work, 'hosts.ini')];
+  const r = await runCli([...args, '--output', 'json']);
+  assert.is(r.code, 2, r.stdout + r.stderr);
+  const [crash, broken] = JSON.parse(r.stdout).plays[0].tasks.map((t: any) => t.hosts.localhost);
+  assert.match(crash.msg, /^MODULE FAILURE\nSee stdout\/stderr for the exact error: RuntimeError: boom in the module$/);
+  assert.match(crash.result.module_stderr, /Traceback/);
+  assert.match(broken.msg, /packing broken \(.*broken\.py\) failed: .*invalid syntax/);
+  const tty = await inPty(args);
+  assert.is(tty.code, 2, tty.text);
+  assert.match(tty.text, /RuntimeError: boom in the module/);
+  assert.match(tty.text, /invalid syntax/);
+  assert.match(tty.text, /RECAP/);
+  assert.not.match(tty.text, STACK_TRACE);
+});
+
 test('a module that comes with an action plugin in Ansible (unarchive): refused before the run, saying why', async () => {
   const r = await runCli(['validate', path.join(work, 'refused.yml'), '-i', path.join(work, 'hosts.ini')]);
   assert.is(r.code, 1, r.stdout + r.stderr);

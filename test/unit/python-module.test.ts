@@ -23,7 +23,7 @@ test('a non-zero rc fails the task unless the module says failed itself', () => 
 test('no JSON (the module crashed): MODULE FAILURE with its stdout, stderr and rc', () => {
   const o = moduleOutcome(out('', 1, 'Traceback (most recent call last):\nImportError: x\n'));
   assert.is(o.failed, true);
-  assert.match(o.msg, /^MODULE FAILURE/);
+  assert.match(o.msg, /^MODULE FAILURE\nSee stdout\/stderr for the exact error: ImportError: x$/, 'with the last line of what it said');
   assert.equal([o.result.rc, o.result.module_stderr], [1, 'Traceback (most recent call last):\nImportError: x\n']);
 });
 
