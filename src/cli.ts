@@ -38,7 +38,11 @@ Run 'jitsi-fleet <command> --help' for a command's options.
 
 Exit codes: 0 success; 1 bad input; 2 a task failed; 3 changes were made or would be made
 (with --detailed-exitcode); 4 a host was unreachable (wins over 2); 5 (status) a bridge of the
-inventory is not seen or not operational; 70 a bug in jitsi-fleet; 130 interrupted.`,
+inventory is not seen or not operational; 70 a bug in jitsi-fleet; 130 interrupted.
+
+Environment: JITSI_FLEET_ANSIBLE_PYTHON, a Python that imports ansible-core, to run a project's library/
+modules and the Ansible modules jitsi-fleet lacks (default: ansible-playbook's, else python3);
+JITSI_FLEET_CODE_CACHE=0, no V8 code cache beside the bundle.`,
   run: `Usage: jitsi-fleet run PLAYBOOK [options]
 
 Options:
