@@ -537,6 +537,18 @@ class Loader {
       throw new InputError('this task names no module (e.g. lineinfile:, copy:, command:)', { location });
     }
     if (actionModule) moduleKey = 'action';
+    // A module named by a template is found when the task runs, as a named one is now: a project's library/
+    // or ansible-core's too; why one cannot run is kept for the message.
+    const refusedWhy = new Map<string, string>();
+    const dynamicFind = (name: string): ModuleDef | undefined => {
+      try {
+        return find(name);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        refusedWhy.set(name, e.message);
+        return undefined;
+      }
+    };
     const mod = dynamic ? dynamicModule(dynamic) : find(actionModule ?? moduleKey!)!;
     check(taskSchema, { ...raw, [moduleKey!]: undefined }, 'task');
     let args: Raw;
@@ -581,7 +593,7 @@ class Loader {
       name: raw.name as string | undefined,
       module: mod.name,
       mod,
-      ...(dynamic ? { resolveModule: (name: string) => this.catalog.find(name), refusedModule: (name: string) => this.catalog.refused(name)?.message } : {}),
+      ...(dynamic ? { resolveModule: (name: string) => dynamicFind(name), refusedModule: (name: string) => refusedWhy.get(name) ?? this.catalog.refused(name)?.message } : {}),
       args: normalized,
       ...loop,
       register: raw.register as string | undefined,

@@ -209,6 +209,13 @@ test('a module that comes with an action plugin in Ansible (unarchive): refused 
   const r = await runCli(['validate', path.join(work, 'refused.yml'), '-i', path.join(work, 'hosts.ini')]);
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /refused\.yml:3:7: module 'unarchive' is not supported: in Ansible it comes with an action plugin/);
+  // Named by a template: found when the task runs, the same way.
+  await writeFile(path.join(work, 'dyn.yml'), `- hosts: all\n  gather_facts: false\n  vars: { m: community.general.ini_file, u: unarchive }\n  tasks:\n    - action: "{{ m }} path=${work}/out/dyn.ini section=s option=o value=2"\n    - action: "{{ u }} src=x dest=/tmp"\n`);
+  const dyn = await runCli(['run', path.join(work, 'dyn.yml'), '-i', path.join(work, 'hosts.ini'), '--output', 'json']);
+  assert.is(dyn.code, 2, dyn.stdout + dyn.stderr);
+  const [ini, unarchive] = JSON.parse(dyn.stdout).plays[0].tasks.map((t: any) => t.hosts.localhost);
+  assert.is(ini.status, 'changed', JSON.stringify(ini));
+  assert.match(unarchive.msg, /names 'unarchive': module 'unarchive' is not supported: in Ansible it comes with an action plugin/);
 });
 
 test('a project module with no Python here that has ansible-core: refused before the run, with what to do', async () => {
