@@ -174,6 +174,12 @@ export class RunContext {
       ansible_play_name: play.name,
       ansible_check_mode: this.opts.check,
       ansible_diff_mode: this.opts.diff,
+      // The run's own settings, as Ansible's magic variables (`when: "'deploy' in ansible_run_tags"`).
+      ansible_run_tags: this.opts.tags.only.length ? this.opts.tags.only : ['all'],
+      ansible_skip_tags: this.opts.tags.skip,
+      ansible_forks: this.opts.forks,
+      ansible_verbosity: 0,
+      ansible_inventory_sources: inv.sources,
       // The folder of the playbook file the play is in (an imported playbook's own), as Ansible's.
       playbook_dir: play.dir,
       inventory_file: inv.sources[0],

@@ -16,6 +16,7 @@ import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { runBoth, shown } from '../helpers/twins.ts';
+import { ANSIBLE_ENV, runCli, runCommand } from '../helpers/cli.ts';
 
 let work = '';
 
@@ -138,6 +139,20 @@ test('registered output, templated set_fact names, skipped loops, lookup message
   assert.ok(want.includes('show: a registered output is text => {{ not_a_variable }}'), want.join('\n'));
   assert.ok(want.includes("show: EXPECTED FAILURE unknown argument => EXPECTED FAILURE unknown argument | unrecognized arguments to with_sequence: ['junk']"), want.join('\n'));
   assert.equal(shown(j, 'fleet'), want);
+});
+
+test("the run's settings as Ansible's magic variables: ansible_run_tags, ansible_skip_tags, ansible_forks, ansible_verbosity, ansible_inventory_sources", async () => {
+  await writeFile(path.join(work, 'magic.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: "show: magic"\n      debug: { msg: "{{ ansible_run_tags }} {{ ansible_skip_tags }} {{ ansible_forks }} {{ ansible_verbosity }} {{ ansible_inventory_sources }}" }\n      tags: [always]\n`);
+  for (const args of [[], ['--tags', 'a,b', '--skip-tags', 'c', '-f', '7']]) {
+    const inv = path.join(work, 'hosts.ini');
+    const a = await runCommand('ansible-playbook', ['-i', inv, path.join(work, 'magic.yml'), ...args], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
+    assert.is(a.code, 0, a.stdout + a.stderr);
+    const j = await runCli(['run', path.join(work, 'magic.yml'), '-i', inv, '--output', 'json', ...args]);
+    assert.is(j.code, 0, j.stdout + j.stderr);
+    const want = shown(JSON.parse(a.stdout.slice(a.stdout.indexOf('{'))), 'ansible');
+    assert.is(want.length, 1, want.join('\n'));
+    assert.equal(shown(JSON.parse(j.stdout), 'fleet'), want);
+  }
 });
 
 test.run();
