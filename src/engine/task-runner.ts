@@ -332,8 +332,7 @@ export class TaskRunner {
     const play = this.env.play;
     const check = boolKeyword(frames, 'checkMode', lookup, play.checkMode === undefined ? opts.check : keywordBool(play.checkMode, lookup));
     const diff = boolKeyword(frames, 'diff', lookup, play.diff === undefined ? opts.diff : keywordBool(play.diff, lookup));
-    const setsFacts = ['set_fact', 'ansible.builtin.set_fact', 'ansible.legacy.set_fact'].includes(task.module);
-    const rendered = setsFacts ? this.renderFacts(host, task.args, lookup) : (renderDeep(task.args, lookup) as Record<string, unknown>);
+    const rendered = mod.name === 'set_fact' ? this.renderFacts(host, task.args, lookup) : (renderDeep(task.args, lookup) as Record<string, unknown>);
     for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
     const args = normalizeArgs(mod, rendered);
     try {
@@ -448,9 +447,13 @@ export class TaskRunner {
     if (facts && !failed) {
       const state = this.env.ctx.host(host);
       const action = task.module.replace(/^ansible\.(builtin|legacy)\./, '');
+      // set_fact's and include_vars' values are templated when used, but what set_fact made of unsafe values; a module's never.
+      const templated = action === 'set_fact' || action === 'include_vars';
       const unsafe = action === 'set_fact' ? this.unsafeFacts.get(host) : undefined;
-      if (action === 'set_fact' || action === 'include_vars') setTemplated(state.facts, unsafe ? Object.fromEntries(Object.entries(facts).filter(([k]) => !unsafe.has(k))) : facts);
-      for (const [k, v] of Object.entries(facts)) if ((action !== 'set_fact' && action !== 'include_vars') || unsafe?.has(k)) setRaw(state.facts, k, v);
+      for (const [k, v] of Object.entries(facts)) {
+        if (templated && !unsafe?.has(k)) setTemplated(state.facts, { [k]: v });
+        else setRaw(state.facts, k, v);
+      }
       // A module's facts (and set_fact's cacheable ones) are the host's facts: also under ansible_facts,
       // without their ansible_ prefix (Ansible's set_host_facts and namespace_facts).
       if (action !== 'include_vars' && (action !== 'set_fact' || toBool(task.args.cacheable ?? false))) {

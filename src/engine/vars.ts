@@ -6,6 +6,7 @@ import type { Inventory, Vars } from '../inventory/model.ts';
 import { SECRET_NAME, type Redactor } from '../events/redact.ts';
 import { renderDeep, renderString, TemplateError, type Lookup } from '../template/templar.ts';
 import { unsafeReads } from '../template/nunjucks-env.ts';
+import { carriesUnsafe } from '../yaml/scalars.ts';
 
 /**
  * A lookup over `layers`, highest precedence first. The value of every
@@ -113,13 +114,6 @@ export function hostvarsProxy(hosts: string[], layersOf: (host: string) => (Vars
     ownKeys: () => hosts,
     getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' && hosts.includes(key) ? { enumerable: true, configurable: true, value: hostProxy(key) } : undefined),
   });
-}
-
-/** A value with a `!unsafe` string in it (yaml/scalars.ts writes each of its template openings as `{{ '{{' }}`). */
-function carriesUnsafe(v: unknown, depth = 0): boolean {
-  if (typeof v === 'string') return v.includes("{{ '{") && /\{\{ '\{[{%#]' \}\}/.test(v);
-  if (depth > 8 || v === null || typeof v !== 'object') return false;
-  return (Array.isArray(v) ? v : Object.values(v)).some((x) => carriesUnsafe(x, depth + 1));
 }
 
 /** Renders every string inside a value; a string naming an undefined variable stays as written. */

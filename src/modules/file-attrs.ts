@@ -101,9 +101,14 @@ export const FILE_COMMON_PROPS = {
   ...FILE_UNSUPPORTED_PROPS,
 } as const;
 
+/** chattr attributes asked (Ansible's `attributes`/`attr`; empty or '=' alone asks nothing). */
+export function asksAttributes(a: { attributes?: unknown }): a is { attributes: string } {
+  return typeof a.attributes === 'string' && a.attributes !== '' && a.attributes !== '=';
+}
+
 /** The failure for file arguments jitsi-fleet accepts but cannot do (chattr attributes but in the file module, SELinux labels). */
 export function unsupportedAttrs(a: Record<string, unknown>, opts: { attributes?: boolean } = {}): string | undefined {
-  if (!opts.attributes && typeof a.attributes === 'string' && a.attributes !== '' && a.attributes !== '=') return `attributes (${a.attributes}) are not supported by jitsi-fleet: set them with command: chattr`;
+  if (!opts.attributes && asksAttributes(a)) return `attributes (${a.attributes}) are not supported by jitsi-fleet: set them with command: chattr`;
   const se = ['seuser', 'serole', 'setype', 'selevel'].filter((k) => a[k] !== undefined && a[k] !== '_default');
   if (se.length) return `SELinux labels (${se.join(', ')}) are not supported by jitsi-fleet`;
   return undefined;

@@ -13,7 +13,7 @@
 import { parseDate } from '../template/filters.ts';
 import path from 'node:path';
 import { shellQuote } from '../util/shell-quote.ts';
-import { FILE_UNSUPPORTED_PROPS, modeText, normalizeMode, symbolicMode, unsupportedAttrs } from './file-attrs.ts';
+import { asksAttributes, FILE_UNSUPPORTED_PROPS, modeText, normalizeMode, symbolicMode, unsupportedAttrs } from './file-attrs.ts';
 import type { Change, ModuleDef, Plan } from './types.ts';
 
 export interface FileArgs {
@@ -113,7 +113,7 @@ function probeScript(a: FileArgs, p: string, src: string | undefined, mode: stri
     `d=${q}; while [ ! -e "$d" ] && [ ! -L "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do echo "MISSING=$d"; d=$(dirname -- "$d"); done`,
   ];
   // A path made now gets the flags its folder passes on (ext4's e, an A or a D...): read from the first folder there.
-  if (wantsAttributes(a)) lines.push(`echo "LSATTR=$(lsattr -d -- ${q} 2>/dev/null | cut -d' ' -f1)"`, `echo "PARENTATTR=$(lsattr -d -- "$d" 2>/dev/null | cut -d' ' -f1)"`);
+  if (asksAttributes(a)) lines.push(`echo "LSATTR=$(lsattr -d -- ${q} 2>/dev/null | cut -d' ' -f1)"`, `echo "PARENTATTR=$(lsattr -d -- "$d" 2>/dev/null | cut -d' ' -f1)"`);
   if (a.owner !== undefined) lines.push(`echo "OWNERID=$(getent passwd -- ${shellQuote(a.owner)} | cut -d: -f1,3)"`);
   if (a.group !== undefined) lines.push(`echo "GROUPID=$(getent group -- ${shellQuote(a.group)} | cut -d: -f1,3)"`);
   // Whether a folder is empty (a link with force may replace only an empty one): listing it sets its
@@ -248,11 +248,6 @@ export const file: ModuleDef<FileArgs> = {
   },
 };
 
-/** attributes asked (Ansible's `attributes`/`attr`; empty or '=' alone asks nothing here). */
-function wantsAttributes(a: FileArgs): boolean {
-  return typeof a.attributes === 'string' && a.attributes !== '' && a.attributes !== '=';
-}
-
 /** A path's state as Ansible's get_state names it (a file with several links is 'hard'). */
 function ansibleState(pr: Probe): string {
   if (pr.kind === 'absent' || pr.kind === 'link' || pr.kind === 'directory') return pr.kind;
@@ -368,11 +363,11 @@ export async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>[
         cmds.push(`chmod ${modeText(want)} -- ${shellQuote(target)}`);
       }
     }
-    if (wantsAttributes(a)) {
+    if (asksAttributes(a)) {
       // After owner, group and mode, as Ansible's set_fs_attributes_if_different (an immutable flag would stop a chmod).
       // Ansible's set_attributes_if_different: lsattr's letters against those asked; '-' always runs chattr.
-      const mod = /^[-+=]/.test(a.attributes!) ? a.attributes![0] : '=';
-      const letters = a.attributes!.replace(/^[-+=]/, '');
+      const mod = /^[-+=]/.test(a.attributes) ? a.attributes[0] : '=';
+      const letters = a.attributes.replace(/^[-+=]/, '');
       // What the path has, or for a path this task makes, what it will have from its folder (Ansible reads it after making it).
       const existing = target === p && pr.kind !== 'absent' ? (pr.attrFlags ?? '') : (pr.inheritedFlags ?? '');
       if (existing !== letters || mod === '-') {

@@ -27,7 +27,7 @@ import { replace } from './replace.ts';
 import { group, user } from './user.ts';
 import { getent, script, tempfile } from './script.ts';
 import { timezone } from './timezone.ts';
-import type { ModuleCatalog, ModuleDef } from './types.ts';
+import { MODULE_NAME, type ModuleCatalog, type ModuleDef } from './types.ts';
 import { ansibleModule, ansiblePython, pythonModule, resolveAnsibleModules } from './python-module.ts';
 
 const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find, timezone];
@@ -83,13 +83,11 @@ export const catalog: ModuleCatalog = {
     const packer = ansiblePython();
     return packer.problem ? { problem: packer.problem } : pythonModule(name, file, utils);
   },
-  prefetch(names) {
-    return resolveAnsibleModules(names.filter((n) => !findModule(n)));
-  },
+  prefetch: resolveAnsibleModules,
   ansible(name) {
     // Ours to refuse with a better way (apt_key), or a clash with what jitsi-fleet does itself (setup: gather_facts).
     const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
-    if (REPLACED[short] || short === 'setup' || !/^[A-Za-z_][\w]*(\.[A-Za-z_]\w*){0,2}$/.test(name)) return undefined;
+    if (REPLACED[short] || short === 'setup' || !MODULE_NAME.test(name)) return undefined;
     const found = ansibleModule(name);
     if (!found) return undefined;
     if (found.action) return { problem: `module '${name}' is not supported: in Ansible it comes with an action plugin (${found.fqcn}: part of it runs inside ansible-playbook's own process), which jitsi-fleet cannot run` };

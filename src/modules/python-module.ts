@@ -66,7 +66,19 @@ for name in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-const resolved = new Map<string, { path: string; fqcn: string; action: boolean } | null>();
+type Resolved = { path: string; fqcn: string; action: boolean } | null;
+const resolved = new Map<string, Resolved>();
+
+/** Records the resolver's answer for `names` (a name it does not know, or no answer at all: none). */
+function remember(names: string[], stdout: string | undefined): void {
+  let found: Record<string, Resolved> = {};
+  try {
+    if (stdout !== undefined) found = JSON.parse(stdout);
+  } catch {
+    // none found
+  }
+  for (const n of names) resolved.set(n, found[n] ?? null);
+}
 
 /** Finds several module names in one ansible-core start (a task file's at once); ansibleModule() then answers from what it found. */
 export async function resolveAnsibleModules(names: string[]): Promise<void> {
@@ -74,19 +86,15 @@ export async function resolveAnsibleModules(names: string[]): Promise<void> {
   if (todo.length === 0) return;
   const { python, problem } = ansiblePython();
   if (problem) return;
-  const found = await new Promise<Record<string, { path: string; fqcn: string; action: boolean } | null> | undefined>((resolve) => {
+  await new Promise<void>((resolve) => {
     const child = execFile(python, ['-c', RESOLVER], { encoding: 'utf8', timeout: 60_000 }, (err, stdout) => {
-      try {
-        resolve(err ? undefined : JSON.parse(stdout));
-      } catch {
-        resolve(undefined);
-      }
+      // Not answered (ansible-core failed): each name is asked again on its own when needed.
+      if (!err) remember(todo, stdout);
+      resolve();
     });
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(JSON.stringify(todo));
   });
-  // Not answered (ansible-core failed): each name is asked again on its own when needed.
-  if (found) for (const n of todo) resolved.set(n, found[n] ?? null);
 }
 
 /**
@@ -94,19 +102,18 @@ export async function resolveAnsibleModules(names: string[]): Promise<void> {
  * collection): its file, and whether it comes with an action plugin (code that runs on the controller,
  * which jitsi-fleet cannot run). Undefined without ansible-core; null when it has none of that name.
  */
-export function ansibleModule(name: string): { path: string; fqcn: string; action: boolean } | null | undefined {
+export function ansibleModule(name: string): Resolved | undefined {
   if (resolved.has(name)) return resolved.get(name);
   const { python, problem } = ansiblePython();
   if (problem) return undefined;
-  let found: { path: string; fqcn: string; action: boolean } | null = null;
+  let stdout: string | undefined;
   try {
-    const out = execFileSync(python, ['-c', RESOLVER], { input: JSON.stringify([name]), encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'ignore'] });
-    found = (JSON.parse(out) as Record<string, typeof found>)[name] ?? null;
+    stdout = execFileSync(python, ['-c', RESOLVER], { input: JSON.stringify([name]), encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'ignore'] });
   } catch {
-    found = null;
+    // none found
   }
-  resolved.set(name, found);
-  return found;
+  remember([name], stdout);
+  return resolved.get(name);
 }
 
 let packerPython: { python: string; problem?: string } | undefined;

@@ -113,6 +113,9 @@ export interface ModuleDef<A = Record<string, unknown>> {
 
 export type { FileInfo };
 
+/** What a module name can be: a short name or a collection's (namespace.collection.name). */
+export const MODULE_NAME = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}$/;
+
 /**
  * What the loader may know of modules, handed to it by the CLI: the
  * supported modules (by every name they go by) and, for Ansible modules we

@@ -18,7 +18,7 @@ import { BLOCK_KEYS, INCLUDE_ACTIONS, INCLUDE_KEYS, PLAY_KEYS, ROLE_ACTIONS, TAS
 import { parseKv } from '../util/kv.ts';
 import { playSchema, taskSchema } from './schema.ts';
 import type { BlockNode, IncludeNode, Keywords, LoopControl, Node, Play, Playbook, TaskNode } from './types.ts';
-import type { ModuleCatalog, ModuleDef } from '../modules/types.ts';
+import { MODULE_NAME, type ModuleCatalog, type ModuleDef } from '../modules/types.ts';
 
 
 function asList(v: unknown): string[] {
@@ -162,10 +162,10 @@ class Loader {
   }
 
   /**
-   * The names in these tasks (blocks' too) that are neither keywords nor modules jitsi-fleet has, looked up in
+   * The names in these tasks (blocks' too) that are neither keywords nor modules jitsi-fleet or the project has, looked up in
    * ansible-core together, before the tasks are read one by one.
    */
-  private async prefetchModules(list: unknown[]): Promise<void> {
+  private async prefetchModules(list: unknown[], file: string): Promise<void> {
     if (!this.catalog.prefetch) return;
     const names: string[] = [];
     const walk = (items: unknown): void => {
@@ -173,7 +173,12 @@ class Loader {
       for (const t of items) {
         if (!isMapping(t)) continue;
         for (const k of ['block', 'rescue', 'always']) walk(t[k]);
-        for (const k of Object.keys(t)) if (!TASK_KEYS.includes(k) && !BLOCK_KEYS.includes(k) && !NOT_MODULES.has(k) && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}$/.test(k) && !this.catalog.find(k)) names.push(k);
+        for (const k of Object.keys(t)) {
+          if (TASK_KEYS.includes(k) || BLOCK_KEYS.includes(k) || NOT_MODULES.has(k) || !MODULE_NAME.test(k) || this.catalog.find(k)) continue;
+          // The project's own (library/) is run as it is: nothing to ask ansible-core.
+          if (!k.includes('.') && this.pythonPlugin(k, file, ['library'])) continue;
+          names.push(k);
+        }
       }
     };
     walk(list);
@@ -196,7 +201,7 @@ class Loader {
     if (list === undefined || list === null) return [];
     if (!Array.isArray(list)) throw new InputError(`'${key}' must be a list of tasks`, { location: where(owner, file, key) });
     const out: Node[] = [];
-    await this.prefetchModules(list);
+    await this.prefetchModules(list, file);
     for (const item of list) {
       if (!isMapping(item)) {
         throw new InputError(`each entry of '${key}' must be a task (a mapping); found ${JSON.stringify(item)}`, { location: locate(list, list.indexOf(item)) ?? where(owner, file, key) });

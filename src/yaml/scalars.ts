@@ -79,6 +79,13 @@ export const UNSAFE_TAG = {
   resolve: (s: string) => s.replace(/\{([{%#])/g, "{{ '{$1' }}"),
 };
 
+/** A value with a `!unsafe` string in it (as UNSAFE_TAG writes them: each template opening as `{{ '{{' }}`). */
+export function carriesUnsafe(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes("{{ '{") && /\{\{ '\{[{%#]' \}\}/.test(v);
+  if (depth > 8 || v === null || typeof v !== 'object') return false;
+  return (Array.isArray(v) ? v : Object.values(v)).some((x) => carriesUnsafe(x, depth + 1));
+}
+
 /** The YAML 1.1 tags with PyYAML's scalar rules in place of the library's own, and Ansible's !unsafe. */
 export function pyyamlTags(tags: { tag: string }[]): { tag: string }[] {
   return [...PYYAML_SCALARS, UNSAFE_TAG, ...tags.filter((t) => !REPLACED.has(t.tag))];

@@ -143,7 +143,8 @@ test('registered output, templated set_fact names, skipped loops, lookup message
 
 test("the run's settings as Ansible's magic variables: ansible_run_tags, ansible_skip_tags, ansible_forks, ansible_verbosity, ansible_inventory_sources", async () => {
   await writeFile(path.join(work, 'magic.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: "show: magic"\n      debug: { msg: "{{ ansible_run_tags }} {{ ansible_skip_tags }} {{ ansible_forks }} {{ ansible_verbosity }} {{ ansible_inventory_sources }}" }\n      tags: [always]\n`);
-  for (const args of [[], ['--tags', 'a,b', '--skip-tags', 'c', '-f', '7']]) {
+  // One tag each: Ansible keeps them in a Python set, whose order changes from run to run.
+  for (const args of [[], ['--tags', 'a', '--skip-tags', 'c', '-f', '7']]) {
     const inv = path.join(work, 'hosts.ini');
     const a = await runCommand('ansible-playbook', ['-i', inv, path.join(work, 'magic.yml'), ...args], { env: { ...ANSIBLE_ENV, ANSIBLE_STDOUT_CALLBACK: 'json' } });
     assert.is(a.code, 0, a.stdout + a.stderr);
