@@ -22,6 +22,7 @@ export function moduleContext(opts: {
   searchDirs: string[];
   /** The host the module plans on; none for controller modules (set_fact, debug...). */
   target?: ModuleTarget;
+  environment?: string;
 }): ModuleContext {
   const { target, become } = opts;
   return {
@@ -34,6 +35,8 @@ export function moduleContext(opts: {
       if (!target) throw new Error('this module runs on the controller');
       return target.conn.exec(command, { stdin, become });
     },
+    remote: target?.conn,
+    environment: opts.environment,
     vars: opts.vars,
     searchDirs: opts.searchDirs,
     renderTemplate: (text, dir, options) => renderFile(text, opts.vars, dir ? [dir] : [], options),

@@ -353,9 +353,11 @@ export class TaskRunner {
       const { conn, files, queue } = await this.env.ctx.connection(target, targetLookup);
       await expandHostPaths(mod, args, conn, become, this.env.ctx.host(target));
       if (queue) queue.current = this.env.taskId;
-      mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files });
+      mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files }, this.environment(frames, lookup));
       try {
         plan = await mod.plan(args, mctx);
+        // What it did on the host is not what was read before (in check mode it changed nothing).
+        if (plan.ran && !check) files.forget();
       } catch (e) {
         if (isConnectionLoss(e)) {
           this.env.ctx.markUnreachable(target, messageOf(e));
@@ -377,14 +379,14 @@ export class TaskRunner {
         predicted: true,
       };
     }
-    let changed = plan.changes.length > 0 || Boolean(plan.predicted);
+    let changed = plan.changes.length > 0 || Boolean(plan.predicted) || Boolean(plan.ran?.changed);
     let msg = plan.msg;
     let failed = Boolean(plan.failed);
     let result: Record<string, unknown> = { ...(plan.result ?? {}) };
     if (plan.skipped) {
       changed = false;
       result.skipped = true;
-    } else if (!failed && changed) {
+    } else if (!failed && changed && !plan.ran) {
       const targetLookup = target === host ? lookup : this.lookup(target);
       const { conn, files, queue } = await this.env.ctx.connection(target, targetLookup);
       if (check) {
@@ -496,10 +498,10 @@ export class TaskRunner {
     return { status, changed: failed ? false : changed, msg, diff: diff && !failed ? plan.diff ?? [] : [], result };
   }
 
-  private moduleContext(host: string, check: boolean, diff: boolean, become: Become | undefined, lookup: Lookup, target: ModuleTarget | undefined): ModuleContext {
+  private moduleContext(host: string, check: boolean, diff: boolean, become: Become | undefined, lookup: Lookup, target: ModuleTarget | undefined, environment?: string): ModuleContext {
     // A role's task looks in the role's files/ and templates/ first, as Ansible's.
     const searchDirs = [...new Set([...(this.task.roleDir ? [this.task.roleDir] : []), this.task.location.file.replace(/\/[^/]*$/, ''), this.env.play.dir])];
-    return moduleContext({ host, check, diff, become, vars: lookup, searchDirs, target });
+    return moduleContext({ host, check, diff, become, vars: lookup, searchDirs, target, environment });
   }
 
 }

@@ -28,7 +28,7 @@ import { group, user } from './user.ts';
 import { getent, script, tempfile } from './script.ts';
 import { timezone } from './timezone.ts';
 import { MODULE_NAME, type ModuleCatalog, type ModuleDef } from './types.ts';
-import { ansibleModule, ansiblePython, pythonModule, resolveAnsibleModules } from './python-module.ts';
+import { actionPlugin, ansibleModule, ansiblePython, pythonModule, resolveAnsibleModules } from './python-module.ts';
 
 const all: ModuleDef<any>[] = [lineinfile, blockinfile, copy, template, command, shell, slurp, stat, setFact, debug, assert, fail, meta, getUrl, aptRepository, apt, debconf, service, ufw, hocon, uri, file, waitFor, packageModule, pause, systemd, includeVars, replace, ping, user, group, script, getent, tempfile, groupBy, addHost, find, timezone];
 
@@ -61,6 +61,22 @@ export const KNOWN_UNSUPPORTED = new Set([
 
 const shortNames = () => [...new Set(moduleNames().filter((n) => !n.includes('.')))].join(', ');
 
+/**
+ * Action plugins of Ansible's that need more of ansible-playbook than a connection to the host (which is
+ * all an action plugin gets from jitsi-fleet), and why; the others run (modules/python-module.ts).
+ */
+const ACTIONS_NOT_RUN: Record<string, { why: string; hint: string }> = {
+  reboot: {
+    why: "reconnects through Ansible's own connection while the host restarts",
+    hint: 'restart with command (systemctl reboot, async: 1 with poll: 0), then wait_for port 22 with delegate_to: localhost; or run this playbook with ansible-playbook',
+  },
+  wait_for_connection: { why: "reconnects through Ansible's own connection", hint: 'wait_for port 22 with delegate_to: localhost' },
+  'ansible.posix.synchronize': { why: "runs rsync on the controller with Ansible's ssh settings", hint: 'copy (a folder, from the controller or with remote_src), or command: rsync' },
+  async_status: { why: "reads the job files Ansible's async tasks leave, which jitsi-fleet's async tasks do not", hint: 'let the async task poll (poll > 0)' },
+  set_stats: { why: "sets ansible-playbook's custom statistics, which jitsi-fleet does not keep", hint: 'set_fact, or debug to show a value' },
+  gather_facts: { why: 'is what jitsi-fleet does itself', hint: 'gather_facts: true on the play' },
+};
+
 /** Ansible modules we refuse with a replacement of their own. */
 const REPLACED: Record<string, { message: string; hint: string }> = {
   apt_key: {
@@ -76,12 +92,16 @@ export const catalog: ModuleCatalog = {
   refused(name) {
     const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
     if (REPLACED[short]) return REPLACED[short];
-    if (KNOWN_UNSUPPORTED.has(name)) return { message: `module '${name}' is not supported by jitsi-fleet yet`, hint: `with ansible-core on this machine, a module of Ansible's without an action plugin runs through its packer; else command/shell; supported modules: ${shortNames()}` };
+    if (KNOWN_UNSUPPORTED.has(name)) return { message: `module '${name}' is not supported by jitsi-fleet yet`, hint: `with ansible-core on this machine, Ansible's modules (and their action plugins) run through it; else command/shell; supported modules: ${shortNames()}` };
     return undefined;
   },
   project(name, file, utils) {
     const packer = ansiblePython();
     return packer.problem ? { problem: packer.problem } : pythonModule(name, file, utils);
+  },
+  projectAction(name, dirs) {
+    const packer = ansiblePython();
+    return packer.problem ? { problem: packer.problem } : actionPlugin(name, name, dirs);
   },
   prefetch: resolveAnsibleModules,
   ansible(name) {
@@ -90,7 +110,11 @@ export const catalog: ModuleCatalog = {
     if (REPLACED[short] || short === 'setup' || !MODULE_NAME.test(name)) return undefined;
     const found = ansibleModule(name);
     if (!found) return undefined;
-    if (found.action) return { problem: `module '${name}' is not supported: in Ansible it comes with an action plugin (${found.fqcn}: part of it runs inside ansible-playbook's own process), which jitsi-fleet cannot run` };
+    if (found.action) {
+      const not = ACTIONS_NOT_RUN[found.action.replace(/^ansible\.(builtin|legacy)\./, '')];
+      if (not) return { problem: `module '${name}' is not supported: its action plugin (${found.fqcn}) ${not.why}`, hint: not.hint };
+      return actionPlugin(name, found.action, { library: [], actions: [], utils: [] });
+    }
     return pythonModule(name, found.path, []);
   },
 };

@@ -15,37 +15,159 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shellQuote } from '../util/shell-quote.ts';
 import type { ExecResult } from '../connection/types.ts';
-import type { FileDiff, ModuleDef, Plan } from './types.ts';
+import type { FileDiff, ModuleContext, ModuleDef, Plan } from './types.ts';
+import type { Lookup } from '../util/lookup.ts';
 
 /**
  * Packs modules on request, one JSON line in and one out, for as long as the run lasts: ansible-core is started
  * once (about 0.7 s), each module after that in a few milliseconds. Ends when its stdin closes (the run ends).
  */
 const PACKER = String.raw`
-import base64, json, sys, warnings
+import base64, json, os, sys, threading, traceback, warnings
 warnings.simplefilter('ignore')
+# The answers go out on a copy of stdout; what Ansible's code prints (Display) goes to stderr.
+proto = os.fdopen(os.dup(1), 'w')
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+from ansible.errors import AnsibleAction, AnsibleError
 from ansible.executor.module_common import modify_module
+from ansible.module_utils.common.json import AnsibleJSONEncoder
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import module_utils_loader
+from ansible.plugins.connection import ConnectionBase
+from ansible.plugins.loader import _configure_collection_loader, action_loader, become_loader, module_loader, module_utils_loader
+import ansible.plugins.loader as shared_loader
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
 from ansible.template import Templar
+_configure_collection_loader()
 templar = Templar(loader=DataLoader())
+lock = threading.Lock()
 added = set()
+calls = {}
+counter = [0]
+
+def send(obj):
+    line = json.dumps(obj, cls=AnsibleJSONEncoder) + '\n'
+    with lock:
+        proto.write(line)
+        proto.flush()
+
+def add_dirs(loader, dirs):
+    for d in dirs:
+        if (loader, d) not in added:
+            loader.add_directory(d)
+            added.add((loader, d))
+
+def call(rid, what, **kw):
+    """Asks jitsi-fleet to do one thing on the host (a command, a file to or from it) and waits for its answer."""
+    with lock:
+        counter[0] += 1
+        cid = counter[0]
+    slot = calls[cid] = [threading.Event(), None]
+    send(dict(kw, id=rid, call=what, cid=cid))
+    slot[0].wait()
+    del calls[cid]
+    if slot[1].get('error'):
+        raise AnsibleError(slot[1]['error'])
+    return slot[1]
+
+class Host(ConnectionBase):
+    """The host's connection as jitsi-fleet holds it: each command and file goes through jitsi-fleet's one connection."""
+    transport = 'jitsi_fleet'
+    has_pipelining = True
+    always_pipeline_modules = True
+    def __init__(self, play_context, rid):
+        super().__init__(play_context, None)
+        self.rid = rid
+    def _connect(self):
+        self._connected = True
+        return self
+    def exec_command(self, cmd, in_data=None, sudoable=True):
+        stdin = None if in_data is None else base64.b64encode(in_data if isinstance(in_data, bytes) else in_data.encode()).decode('ascii')
+        a = call(self.rid, 'exec', cmd=cmd.decode() if isinstance(cmd, bytes) else cmd, stdin=stdin, sudoable=bool(sudoable))
+        return a['rc'], a['stdout'].encode(), a['stderr'].encode()
+    def put_file(self, in_path, out_path):
+        call(self.rid, 'put', src=in_path, dest=out_path)
+    def fetch_file(self, in_path, out_path):
+        call(self.rid, 'fetch', src=in_path, dest=out_path)
+    def close(self):
+        self._connected = False
+
+class NoWrap:
+    """Ansible's become as far as its action code asks about it; the command itself is wrapped by jitsi-fleet (sudoable)."""
+    def __init__(self, plugin):
+        self.plugin = plugin
+    def __getattr__(self, name):
+        return getattr(self.plugin, name)
+    def build_become_command(self, cmd, shell):
+        return cmd
+
+def act(req):
+    rid = req['id']
+    no_log = bool(req.get('no_log'))
+    try:
+        add_dirs(module_utils_loader, req['utils'])
+        add_dirs(module_loader, req['library'])
+        add_dirs(action_loader, req['actions'])
+        loader = DataLoader()
+        loader.set_basedir(req['basedir'])
+        pc = PlayContext()
+        pc.check_mode = req['check']
+        pc.diff = req['diff']
+        pc.remote_user = req['user']
+        pc.no_log = no_log
+        conn = Host(pc, rid)
+        if req['become'] is not None:
+            plugin = become_loader.get('sudo')
+            plugin.set_options(direct={'become_user': req['become']})
+            conn.set_become_plugin(NoWrap(plugin))
+        task = Task()
+        task.action = req['name']
+        task.resolved_action = req['fqcn']
+        task.args = req['args']
+        task.no_log = no_log
+        task.check_mode = req['check']
+        task.diff = req['diff']
+        task.get_search_path = lambda: req['search']
+        variables = req['vars']
+        handler = action_loader.get(req['name'], task=task, connection=conn, play_context=pc, loader=loader, templar=Templar(loader=loader, variables=variables), shared_loader_obj=shared_loader)
+        if handler is None:
+            raise AnsibleError("the action plugin '%s' was not found" % req['name'])
+        try:
+            result = handler.run(task_vars=variables)
+        finally:
+            handler.cleanup()
+    except AnsibleAction as e:
+        # Its own skip or failure, with the result it carries (AnsibleActionSkip: check mode not supported).
+        result = dict(e.result)
+    except AnsibleError as e:
+        result = dict(failed=True, msg=str(e))
+    except Exception as e:
+        result = dict(failed=True, msg='Unexpected failure during module execution: %s' % e, exception=traceback.format_exc(), stdout='')
+    send({'id': rid, 'result': result})
+
 for line in sys.stdin:
     req = json.loads(line)
+    if 'cid' in req:
+        slot = calls.get(req['cid'])
+        if slot:
+            slot[1] = req
+            slot[0].set()
+        continue
+    if 'action' in req:
+        threading.Thread(target=act, args=(req,), daemon=True).start()
+        continue
     try:
-        for d in req['utils']:
-            if d not in added:
-                module_utils_loader.add_directory(d)
-                added.add(d)
+        add_dirs(module_utils_loader, req['utils'])
         data, style, shebang = modify_module(req['name'], req['path'], req['args'], templar, task_vars={'ansible_python_interpreter': req['interpreter']}, module_compression='ZIP_DEFLATED')
         out = {'id': req['id'], 'style': style, 'payload': base64.b64encode(data).decode('ascii')}
     except Exception as e:
         out = {'id': req['id'], 'error': '%s: %s' % (type(e).__name__, e)}
-    sys.stdout.write(json.dumps(out) + '\n')
-    sys.stdout.flush()
+    send(out)
 `;
 
 /** Where ansible-core finds modules by name (its builtins, routed short names, installed collections), and whether an action plugin goes with them. */
@@ -54,6 +176,9 @@ import json, sys, warnings
 warnings.simplefilter('ignore')
 from ansible.plugins.loader import _configure_collection_loader, action_loader, module_loader
 _configure_collection_loader()
+def fq(n, kind):
+    n = n.replace('ansible_collections.', '').replace('.plugins.%s.' % kind, '.')
+    return n if '.' in n else 'ansible.builtin.' + n
 out = {}
 for name in json.load(sys.stdin):
     m = module_loader.find_plugin_with_context(name)
@@ -62,11 +187,13 @@ for name in json.load(sys.stdin):
         continue
     a = action_loader.find_plugin_with_context(name)
     # 'normal' (what most modules get) and the collections' own generic action need nothing of the controller.
-    out[name] = {'path': m.plugin_resolved_path, 'fqcn': m.plugin_resolved_name.replace('ansible_collections.', '').replace('.plugins.modules.', '.'), 'action': bool(a.resolved and a.plugin_resolved_name not in ('normal', 'ansible.builtin.normal'))}
+    action = a.resolved and a.plugin_resolved_name not in ('normal', 'ansible.builtin.normal')
+    out[name] = {'path': m.plugin_resolved_path, 'fqcn': fq(m.plugin_resolved_name, 'modules'), 'action': fq(a.plugin_resolved_name, 'action') if action else None}
 json.dump(out, sys.stdout)
 `;
 
-type Resolved = { path: string; fqcn: string; action: boolean } | null;
+/** action: the name of the action plugin that goes with the module (code run on the controller), if any. */
+type Resolved = { path: string; fqcn: string; action: string | null } | null;
 const resolved = new Map<string, Resolved>();
 
 /** Records the resolver's answer for `names` (a name it does not know, or no answer at all: none). */
@@ -162,7 +289,7 @@ function jsonOf(stdout: string): Record<string, unknown> | undefined {
 }
 
 /** The task's outcome from the module's answer, as Ansible's task executor reads it (a non-zero rc fails unless `failed` says). */
-export function moduleOutcome(out: ExecResult): { failed: boolean; changed: boolean; skipped: boolean; msg: string; result: Record<string, unknown> } {
+export function moduleOutcome(out: ExecResult): Outcome {
   const parsed = jsonOf(out.stdout);
   if (!parsed) {
     const result = { module_stdout: out.stdout, module_stderr: out.stderr, rc: out.code };
@@ -170,8 +297,16 @@ export function moduleOutcome(out: ExecResult): { failed: boolean; changed: bool
     const last = (out.stderr || out.stdout).trim().split('\n').pop();
     return { failed: true, changed: false, skipped: false, msg: `MODULE FAILURE\nSee stdout/stderr for the exact error${last ? `: ${last}` : ''}`, result };
   }
-  // ansible-playbook drops the module's echo of its arguments from the result it registers.
+  return outcomeOf(parsed);
+}
+
+type Outcome = { failed: boolean; changed: boolean; skipped: boolean; msg: string; result: Record<string, unknown> };
+
+/** A module's or action plugin's result as the task executor takes it: its echo of the arguments and internal keys dropped, `failed` from rc where it does not say. */
+function outcomeOf(parsed: Record<string, unknown>): Outcome {
+  // ansible-playbook drops the module's echo of its arguments (and its own _ansible_ keys) from the result it registers.
   delete parsed.invocation;
+  for (const k of Object.keys(parsed)) if (k.startsWith('_ansible_')) delete parsed[k];
   const rc = parsed.rc;
   const failed = 'failed' in parsed ? Boolean(parsed.failed) : rc !== undefined && rc !== 0 && rc !== '0';
   return { failed, changed: Boolean(parsed.changed), skipped: Boolean(parsed.skipped), msg: typeof parsed.msg === 'string' ? parsed.msg : '', result: parsed };
@@ -185,20 +320,23 @@ function diffsOf(diff: unknown, name: string): FileDiff[] {
     .map((d) => ({ path: String(d.after_header ?? d.before_header ?? name), before: text(d.before), after: text(d.after) }));
 }
 
-type PackerAnswer = { style?: string; payload?: string; error?: string };
-type Packer = { child: ChildProcess; waiting: Map<number, (answer: PackerAnswer) => void>; next: number; stderr: string };
+type PackerAnswer = { style?: string; payload?: string; error?: string; result?: Record<string, unknown> };
+/** What an action plugin asks of the host while it runs (see Host in the packer). */
+type HostCall = { call: 'exec' | 'put' | 'fetch'; cid: number; cmd?: string; stdin?: string | null; sudoable?: boolean; src?: string; dest?: string };
+type Waiting = { done: (answer: PackerAnswer) => void; onCall?: (c: HostCall) => Promise<Record<string, unknown>> };
+type Packer = { child: ChildProcess; waiting: Map<number, Waiting>; next: number; stderr: string };
 
 /** The packer process of this run, started at its first request. */
 let packerProcess: Packer | undefined;
 
-function request(python: string, req: Record<string, unknown>): Promise<PackerAnswer> {
+function request(python: string, req: Record<string, unknown>, onCall?: Waiting['onCall']): Promise<PackerAnswer> {
   if (!packerProcess) {
     const child = spawn(python, ['-c', PACKER], { stdio: ['pipe', 'pipe', 'pipe'] });
     const p: Packer = { child, waiting: new Map(), next: 1, stderr: '' };
     packerProcess = p;
     const gone = (why: string) => {
       if (packerProcess === p) packerProcess = undefined;
-      for (const w of p.waiting.values()) w({ error: `ansible-core's packer ended (${why}): ${p.stderr.trim().split('\n').slice(-3).join(' ')}` });
+      for (const w of p.waiting.values()) w.done({ error: `ansible-core's packer ended (${why}): ${p.stderr.trim().split('\n').slice(-3).join(' ')}` });
       p.waiting.clear();
     };
     child.on('error', (e) => gone(e.message));
@@ -207,7 +345,7 @@ function request(python: string, req: Record<string, unknown>): Promise<PackerAn
     // A packer that died: its exit answers what waits (a write into it must not throw).
     child.stdin!.on('error', () => undefined);
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      let answer: PackerAnswer & { id?: number };
+      let answer: PackerAnswer & { id?: number } & Partial<HostCall>;
       try {
         answer = JSON.parse(line);
       } catch {
@@ -215,8 +353,17 @@ function request(python: string, req: Record<string, unknown>): Promise<PackerAn
       }
       const w = answer.id === undefined ? undefined : p.waiting.get(answer.id);
       if (!w) return;
+      if (answer.call !== undefined) {
+        // An action plugin's question: answered once the host has done it (an error becomes Ansible's AnsibleError).
+        const c = answer as HostCall;
+        const asked = w.onCall ? w.onCall(c) : Promise.reject(new Error('nothing answers the host calls of this request'));
+        asked
+          .catch((e: Error) => ({ error: e.message }))
+          .then((reply) => p.child.stdin!.write(`${JSON.stringify({ ...reply, cid: c.cid })}\n`));
+        return;
+      }
       p.waiting.delete(answer.id!);
-      w(answer);
+      w.done(answer);
       if (p.waiting.size === 0) idle(p.child, true);
     });
   }
@@ -224,7 +371,7 @@ function request(python: string, req: Record<string, unknown>): Promise<PackerAn
   const id = p.next++;
   idle(p.child, false);
   return new Promise((resolve) => {
-    p.waiting.set(id, resolve);
+    p.waiting.set(id, { done: resolve, onCall });
     p.child.stdin!.write(`${JSON.stringify({ ...req, id })}\n`);
   });
 }
@@ -288,6 +435,83 @@ export function pythonModule(name: string, file: string, utils: string[]): Modul
           return { failed: o.failed, changed: o.changed, msg: o.msg, result: o.result, ...(ctx.diff && o.changed ? { diff: diffsOf(o.result.diff, name) } : {}) };
         },
       };
+    },
+  };
+}
+
+/** Where a project's Python plugins are (the folders Ansible would add to its loaders). */
+export interface PluginDirs {
+  library: string[];
+  actions: string[];
+  utils: string[];
+}
+
+/** Connection passwords: jitsi-fleet logs in and becomes itself, so the plugin never needs them. */
+const CONNECTION_SECRET = /^ansible_(become_pass(word)?|sudo_pass(word)?|password|ssh_pass(word)?)$/;
+
+/**
+ * The task's variables as an action plugin gets them (task_vars): what can be sent as JSON; hostvars and vars
+ * (the same values again) and the connection's passwords left out.
+ */
+export function taskVars(vars: Lookup): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of vars.names?.() ?? []) {
+    if (name === 'hostvars' || name === 'vars' || CONNECTION_SECRET.test(name)) continue;
+    try {
+      const v = vars(name);
+      if (v !== undefined) out[name] = JSON.parse(JSON.stringify(v) ?? 'null');
+    } catch {
+      // a value that cannot be templated or sent is left out, as an unused undefined is in Ansible
+    }
+  }
+  return out;
+}
+
+/** Answers an action plugin's call on the host: a command (with become when Ansible would use it), a file to the host or from it. */
+async function hostCall(c: HostCall, ctx: ModuleContext): Promise<Record<string, unknown>> {
+  const conn = ctx.remote!;
+  if (c.call === 'exec') {
+    const stdin = c.stdin ? Buffer.from(c.stdin, 'base64') : undefined;
+    const out = await conn.exec(`${ctx.environment ?? ''}${c.cmd}`, { stdin, become: c.sudoable ? ctx.become : undefined });
+    return { rc: out.code, stdout: out.stdout, stderr: out.stderr };
+  }
+  if (c.call === 'put') {
+    // As the login user, as Ansible's put_file (the plugin then makes it readable for a become user itself).
+    await conn.writeFile(c.dest!, await readFile(c.src!));
+    return {};
+  }
+  const got = (await conn.readFiles([c.src!])).get(c.src!);
+  if (!got || got.state !== 'file') throw new Error(`file or module does not exist: ${c.src}${got?.state === 'unreadable' ? ` (${got.reason})` : ''}`);
+  await writeFile(c.dest!, got.content);
+  return {};
+}
+
+/**
+ * The ModuleDef that runs an Ansible action plugin (ansible-core's, an installed collection's, a project's
+ * action_plugins/<name>.py) inside the packer process: the plugin's commands and files go to the host through
+ * the run's own connection (with become where Ansible would use it), and it does its own check mode and diff.
+ */
+export function actionPlugin(name: string, fqcn: string, dirs: PluginDirs): ModuleDef<Record<string, unknown>> {
+  return {
+    name,
+    schema: { type: 'object' },
+    drivesHost: true,
+    async plan(a, ctx): Promise<Plan> {
+      const { python, problem } = ansiblePython();
+      if (problem) return { changes: [], failed: true, msg: problem };
+      if (!ctx.remote) return { changes: [], failed: true, msg: `${name} runs on a host` };
+      const vars = taskVars(ctx.vars);
+      vars.ansible_python_interpreter ??= '/usr/bin/python3';
+      const req = {
+        action: true, name, fqcn, args: a, vars, check: ctx.check, diff: ctx.diff, user: ctx.remote.user, become: ctx.become?.user ?? null,
+        search: ctx.searchDirs, basedir: ctx.searchDirs[ctx.searchDirs.length - 1], ...dirs,
+      };
+      const answer = await request(python, req, (c) => hostCall(c, ctx));
+      if (answer.error !== undefined) return { changes: [], failed: true, msg: answer.error };
+      const o = outcomeOf(answer.result ?? {});
+      if (o.skipped) return { changes: [], skipped: true, msg: o.msg || `${name}: skipped`, result: o.result };
+      const diff = ctx.diff && o.changed ? diffsOf(o.result.diff, name) : undefined;
+      return { changes: [], ran: { changed: o.changed }, failed: o.failed, msg: o.msg, result: o.result, ...(diff ? { diff } : {}) };
     },
   };
 }

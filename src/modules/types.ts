@@ -61,6 +61,11 @@ export interface Plan {
   pending?: { missing: string; action: string };
   /** Set by the engine: a change predicted in check mode (see `pending`), with nothing to stage. */
   predicted?: boolean;
+  /**
+   * The module has already done its work while planning (an Ansible action plugin, which drives the host
+   * itself): nothing to apply; `changed` is what it did.
+   */
+  ran?: { changed: boolean };
 }
 
 /** A host's files as modules see them: read only (the engine's applier writes). */
@@ -79,6 +84,13 @@ export interface ModuleContext {
   files: HostFiles;
   /** Runs a command that only reads (safe in check mode). */
   probe(command: string, stdin?: string): Promise<ExecResult>;
+  /**
+   * The host's connection itself, for Ansible's action plugins only (they drive the host command by command,
+   * and do their own check mode); every other module plans through files and probes.
+   */
+  remote?: import('../connection/types.ts').Connection;
+  /** The task's `environment` as a shell prefix (`export K='v'; `), for modules that send their own commands. */
+  environment?: string;
   vars: Lookup;
   /** Folder to resolve relative `src` against (the playbook's or the task file's). */
   searchDirs: string[];
@@ -101,6 +113,8 @@ export interface ModuleDef<A = Record<string, unknown>> {
   controller?: boolean;
   /** Runs once per task, for the first host, as if run_once were set (Ansible's add_host bypasses the host loop). */
   once?: boolean;
+  /** Drives the host itself while planning (an Ansible action plugin): gets ctx.remote and ctx.environment. */
+  drivesHost?: boolean;
   /** Paths the module will read, so the engine can prefetch them in one round trip. */
   reads?(args: A): string[];
   /**
@@ -132,11 +146,13 @@ export interface ModuleCatalog {
    * folders), or why it cannot run here.
    */
   project?(name: string, file: string, utils: string[]): ModuleDef<any> | { problem: string };
+  /** An action plugin of the project's own (action_plugins/<name>.py, found in `dirs.actions`), or why it cannot run here. */
+  projectAction?(name: string, dirs: { library: string[]; actions: string[]; utils: string[] }): ModuleDef<any> | { problem: string };
   /**
    * A module jitsi-fleet lacks that ansible-core on this machine has (a builtin, an installed collection's),
    * run through ansible-core's packer; or why it cannot run; undefined when there is none (or no ansible-core).
    */
-  ansible?(name: string): ModuleDef<any> | { problem: string } | undefined;
+  ansible?(name: string): ModuleDef<any> | { problem: string; hint?: string } | undefined;
   /** Looks up, ahead and together, names `ansible` may be asked about (one ansible-core start for many). */
   prefetch?(names: string[]): Promise<void>;
 }

@@ -128,17 +128,24 @@ class Loader {
 
   /**
    * A project's Python module (`library/<name>.py`), run through ansible-core's packer (modules/python-module.ts),
-   * for a name jitsi-fleet has no module of. Refused before the run when no Python here imports ansible-core.
+   * or its action plugin (`action_plugins/<name>.py`, which Ansible runs first when both are there; it may run the
+   * module), run inside ansible-core with the run's connection, for a name jitsi-fleet has no module of. Refused
+   * before the run when no Python here imports ansible-core.
    */
   private projectModule(name: string, file: string, location: Location): ModuleDef | undefined {
     if (!/^[A-Za-z_]\w*$/.test(name)) return undefined;
     const key = `${path.dirname(file)}\0${name}`;
     if (this.projectModules.has(key)) return this.projectModules.get(key);
-    const found = this.pythonPlugin(name, file, ['library']);
+    const action = this.pythonPlugin(name, file, ['action_plugins']);
+    const found = action ?? this.pythonPlugin(name, file, ['library']);
     let mod: ModuleDef | undefined;
     if (found) {
-      const utils = this.pluginRoots(file).map((r) => path.join(r, 'module_utils')).filter((d) => existsSync(d));
-      const made = this.catalog.project?.(name, found, utils) ?? { problem: 'this catalog runs no Python modules' };
+      const roots = this.pluginRoots(file);
+      const dirs = (sub: string) => roots.map((r) => path.join(r, sub)).filter((d) => existsSync(d));
+      const utils = dirs('module_utils');
+      const made = action
+        ? (this.catalog.projectAction?.(name, { library: dirs('library'), actions: dirs('action_plugins'), utils }) ?? { problem: 'this catalog runs no action plugins' })
+        : (this.catalog.project?.(name, found, utils) ?? { problem: 'this catalog runs no Python modules' });
       if ('problem' in made) {
         throw new ModuleUnavailable(`module '${name}' is Python code of this project (${path.relative(process.cwd(), found) || found}), and ${made.problem}`, {
           location,
@@ -158,7 +165,7 @@ class Loader {
   private ansibleModule(name: string, location: Location): ModuleDef | undefined {
     const made = this.catalog.ansible?.(name);
     if (!made || !('problem' in made)) return made;
-    throw new ModuleUnavailable(made.problem, { location, hint: this.catalog.refused(name)?.hint ?? 'write the task with command/shell, or run this playbook with ansible-playbook' });
+    throw new ModuleUnavailable(made.problem, { location, hint: made.hint ?? this.catalog.refused(name)?.hint ?? 'write the task with command/shell, or run this playbook with ansible-playbook' });
   }
 
   /**
@@ -175,8 +182,8 @@ class Loader {
         for (const k of ['block', 'rescue', 'always']) walk(t[k]);
         for (const k of Object.keys(t)) {
           if (TASK_KEYS.includes(k) || BLOCK_KEYS.includes(k) || NOT_MODULES.has(k) || !MODULE_NAME.test(k) || this.catalog.find(k)) continue;
-          // The project's own (library/) is run as it is: nothing to ask ansible-core.
-          if (!k.includes('.') && this.pythonPlugin(k, file, ['library'])) continue;
+          // The project's own (library/, action_plugins/) is run as it is: nothing to ask ansible-core.
+          if (!k.includes('.') && this.pythonPlugin(k, file)) continue;
           names.push(k);
         }
       }
@@ -525,17 +532,9 @@ class Loader {
           hint: nearKeyword ? `did you mean '${nearKeyword}'?` : nearModule ? `did you mean the module '${nearModule}'?` : undefined,
         });
       }
-      const supported = `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`;
-      const python = this.pythonPlugin(key, file);
-      if (python) {
-        throw new ModuleUnavailable(`module '${key}' is an action plugin of this project (${path.relative(process.cwd(), python) || python}): Python that runs inside ansible-playbook's own process, which jitsi-fleet cannot run (it runs a project's library/ modules)`, {
-          location: where(raw, file, key),
-          hint: `write the task with a module jitsi-fleet has, or run this playbook with ansible-playbook; ${supported}`,
-        });
-      }
       throw new ModuleUnavailable(`unknown module '${key}'`, {
         location: where(raw, file, key),
-        hint: nearModule ? `did you mean '${nearModule}'?` : supported,
+        hint: nearModule ? `did you mean '${nearModule}'?` : `supported modules: ${[...new Set(this.catalog.names().filter((n) => !n.includes('.')))].join(', ')}`,
       });
     }
     if (!moduleKey && !actionModule) {
@@ -555,6 +554,9 @@ class Loader {
       }
     };
     const mod = dynamic ? dynamicModule(dynamic) : find(actionModule ?? moduleKey!)!;
+    if (mod.drivesHost && raw.async !== undefined && raw.async !== null) {
+      throw new InputError(`'async' is not supported with ${mod.name}: an action plugin runs while the task waits`, { location: where(raw, file, 'async'), hint: 'leave async out, or run the work with command/shell' });
+    }
     check(taskSchema, { ...raw, [moduleKey!]: undefined }, 'task');
     let args: Raw;
     const rawArgs = actionModule ? actionArgs : raw[moduleKey!];

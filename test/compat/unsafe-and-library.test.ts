@@ -7,15 +7,17 @@
  *   as written.
  * - A project's own Python module (library/<name>.py, written with AnsibleModule, with module_utils of the
  *   project), run on the host as ansible-playbook runs it: its result, changed, check mode, failure, rc.
+ * - Ansible's action plugins (unarchive, fetch, assemble) and a project's own (action_plugins/), run inside
+ *   ansible-core with jitsi-fleet's connection: results, check mode, failures, the files they leave.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
 import * as assert from 'uvu/assert';
 import { runBoth, shown } from '../helpers/twins.ts';
-import { runCli, runCommand } from '../helpers/cli.ts';
+import { ROOT, runCli, runCommand } from '../helpers/cli.ts';
 import { inPty, STACK_TRACE } from '../helpers/pty.ts';
 
 let work = '';
@@ -102,7 +104,34 @@ const PLAYBOOK = `
       register: g2
     - name: "show: git (ansible.builtin, not one of jitsi-fleet's)"
       debug: { msg: "{{ g1 is changed }} {{ g1.before }} {{ g1.after == g2.after }} {{ g2 is changed }} {{ lookup('file', playbook_dir ~ '/out/' ~ tool ~ '-wc/README') }}" }
+
+    - file: { path: "{{ playbook_dir }}/out/{{ tool }}-unpacked", state: directory }
+    - unarchive: { src: bundle.tgz, dest: "{{ playbook_dir }}/out/{{ tool }}-unpacked" }
+      register: u1
+    - unarchive: { src: bundle.tgz, dest: "{{ playbook_dir }}/out/{{ tool }}-unpacked" }
+      register: u2
+    - unarchive: { src: missing.tgz, dest: "{{ playbook_dir }}/out" }
+      register: u3
+      ignore_errors: true
+    - name: "show: unarchive, an action plugin of Ansible's"
+      debug: { msg: "{{ u1 is changed }} {{ u2 is changed }} {{ u1.handler }} {{ u3 is failed }} {{ u3.msg }}" }
+    - fetch: { src: "{{ playbook_dir }}/src/README", dest: "{{ playbook_dir }}/out/{{ tool }}-fetched", flat: true }
+      register: f1
+    - assemble: { src: "{{ playbook_dir }}/src", dest: "{{ playbook_dir }}/out/{{ tool }}-assembled" }
+      check_mode: true
+      register: as1
+    - name: "show: fetch, and assemble in check mode"
+      debug: { msg: "{{ f1 is changed }} {{ f1.checksum }} {{ as1 is skipped }} {{ as1.msg }}" }
+    - copy: { dest: "{{ playbook_dir }}/out/{{ tool }}-counter", content: "2" }
+    - count_down: { cmd: 'N=$(cat {{ playbook_dir }}/out/{{ tool }}-counter); echo $((N-1)) > {{ playbook_dir }}/out/{{ tool }}-counter; exit $N' }
+      register: c1
+      until: c1.rc == 0
+      retries: 3
+      delay: 0
+    - name: "show: a project's action plugin, under until"
+      debug: { msg: "{{ c1.attempts }} {{ c1.rc }} {{ c1 is failed }} {{ c1 is changed }}" }
 `;
+
 
 const SNAKE = `#!/usr/bin/python
 from ansible.module_utils.basic import AnsibleModule
@@ -153,7 +182,11 @@ setup(test, async () => {
   const git = 'git -c user.name=t -c user.email=t@example.invalid -c init.defaultBranch=main';
   const made = await runCommand('bash', ['-c', `set -e; cd ${work}/src; ${git} init -q .; ${git} add README; ${git} commit -qm one; ${git} clone -q --bare . ../src.git`]);
   assert.is(made.code, 0, made.stderr);
-  await writeFile(path.join(work, 'refused.yml'), '- hosts: all\n  tasks:\n    - unarchive: { src: a.tgz, dest: /tmp }\n');
+  await mkdir(path.join(work, 'action_plugins'));
+  await copyFile(path.join(ROOT, 'test', 'fixtures', 'action-plugin', 'count_down.py'), path.join(work, 'action_plugins', 'count_down.py'));
+  const tar = await runCommand('tar', ['-czf', path.join(work, 'bundle.tgz'), '-C', work, 'src']);
+  assert.is(tar.code, 0, tar.stderr);
+  await writeFile(path.join(work, 'refused.yml'), '- hosts: all\n  tasks:\n    - reboot: { msg: now }\n');
 });
 
 test.after(async () => {
@@ -163,14 +196,16 @@ test.after(async () => {
 test('unsafe values, lenient hostvars and a project\'s Python modules: the same as ansible-playbook', async () => {
   const { a, j } = await runBoth(path.join(work, 'hosts.ini'), path.join(work, 'play-ansible.yml'), path.join(work, 'play-fleet.yml'));
   const want = shown(a, 'ansible').map((w) => w.replace(/\bansible(\.ini|-wc)/g, 'TOOL$1'));
-  assert.is(want.length, 13, want.join('\n'));
+  assert.is(want.length, 16, want.join('\n'));
+  assert.ok(want.includes("show: unarchive, an action plugin of Ansible's => True False TgzArchive True Could not find or access 'missing.tgz'\nSearched in:\n\t" + `${work}/files/missing.tgz\n\t${work}/missing.tgz\n\t${work}/files/missing.tgz\n\t${work}/missing.tgz on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option`), want.join('\n'));
+  assert.ok(want.includes("show: a project's action plugin, under until => 3 0 False True"), want.join('\n'));
   assert.ok(want.includes('show: from a with_dict item => True True'), want.join('\n'));
   assert.ok(want.includes('show: from a loop item => foo1.0'), want.join('\n'));
   assert.ok(want.includes("show: a project module's result => ['hello', 'world'] True xhello_world False"), want.join('\n'));
   assert.ok(want.some((w) => /^show: a collection's module.* => True section and option added False True \|?\[bridge\]\|port = 10000$/.test(w)), want.join('\n'));
   assert.equal(shown(j, 'fleet').map((w) => w.replace(/\bfleet(\.ini|-wc)/g, 'TOOL$1')), want);
   // The same bytes and mode from both tools.
-  const [ia, ij] = await Promise.all(['ansible', 'fleet'].map((t) => runCommand('bash', ['-c', `cd ${work}/out && stat -c %a ${t}.ini && cat ${t}.ini && git -C ${t}-wc log --format=%H`])));
+  const [ia, ij] = await Promise.all(['ansible', 'fleet'].map((t) => runCommand('bash', ['-c', `cd ${work}/out && stat -c %a ${t}.ini && cat ${t}.ini && git -C ${t}-wc log --format=%H && cd ${t}-unpacked && find . -printf '%p %y %m %s\\n' | sort && cat ../${t}-fetched && test ! -e ../${t}-assembled`])));
   assert.is(ij.stdout, ia.stdout);
 });
 
@@ -205,17 +240,17 @@ test('a project module that crashes on the host, one that does not parse: each t
   assert.not.match(tty.text, STACK_TRACE);
 });
 
-test('a module that comes with an action plugin in Ansible (unarchive): refused before the run, saying why', async () => {
+test("an action plugin that needs more of ansible-playbook than a connection (reboot): refused before the run, saying why", async () => {
   const r = await runCli(['validate', path.join(work, 'refused.yml'), '-i', path.join(work, 'hosts.ini')]);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /refused\.yml:3:7: module 'unarchive' is not supported: in Ansible it comes with an action plugin/);
+  assert.match(r.stderr, /refused\.yml:3:7: module 'reboot' is not supported: its action plugin \(ansible\.builtin\.reboot\) reconnects through Ansible's own connection/);
   // Named by a template: found when the task runs, the same way.
-  await writeFile(path.join(work, 'dyn.yml'), `- hosts: all\n  gather_facts: false\n  vars: { m: community.general.ini_file, u: unarchive }\n  tasks:\n    - action: "{{ m }} path=${work}/out/dyn.ini section=s option=o value=2"\n    - action: "{{ u }} src=x dest=/tmp"\n`);
+  await writeFile(path.join(work, 'dyn.yml'), `- hosts: all\n  gather_facts: false\n  vars: { m: community.general.ini_file, u: reboot }\n  tasks:\n    - action: "{{ m }} path=${work}/out/dyn.ini section=s option=o value=2"\n    - action: "{{ u }} msg=now"\n`);
   const dyn = await runCli(['run', path.join(work, 'dyn.yml'), '-i', path.join(work, 'hosts.ini'), '--output', 'json']);
   assert.is(dyn.code, 2, dyn.stdout + dyn.stderr);
-  const [ini, unarchive] = JSON.parse(dyn.stdout).plays[0].tasks.map((t: any) => t.hosts.localhost);
+  const [ini, reboot] = JSON.parse(dyn.stdout).plays[0].tasks.map((t: any) => t.hosts.localhost);
   assert.is(ini.status, 'changed', JSON.stringify(ini));
-  assert.match(unarchive.msg, /names 'unarchive': module 'unarchive' is not supported: in Ansible it comes with an action plugin/);
+  assert.match(reboot.msg, /names 'reboot': module 'reboot' is not supported: its action plugin \(ansible\.builtin\.reboot\)/);
 });
 
 test('a project module with no Python here that has ansible-core: refused before the run, with what to do', async () => {

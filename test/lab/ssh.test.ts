@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { copyFile, readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
@@ -16,6 +16,7 @@ import { fleetInLab, inLab, labHome } from '../helpers/lab-cli.ts';
 import { labOrSkip } from '../helpers/lab-suite.ts';
 import { CONTROLLER_ADDRESS, DEPLOY_PASSWORD, ed25519KeyPair, Lab } from './lab.ts';
 import { inPty, STACK_TRACE } from '../helpers/pty.ts';
+import { ROOT } from '../helpers/cli.ts';
 
 const skip = await labOrSkip();
 let lab: Lab;
@@ -256,6 +257,80 @@ if (!skip) {
     assert.is(failed.code, 2);
     assert.match(failed.stdout, /become to root failed/);
     assert.not.ok(failed.stdout.includes('Wrong-Pass-5521'));
+  });
+
+  test("Ansible's action plugins and Python modules over SSH as deploy with sudo: unarchive, fetch, a project's action plugin under until, community.general.ini_file; the same hosts' state and changes as ansible-playbook's", async () => {
+    await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    const dir = path.join(lab.dir, 'work', 'actions');
+    await mkdir(path.join(dir, 'bundle', 'conf'), { recursive: true });
+    await mkdir(path.join(dir, 'action_plugins'), { recursive: true });
+    await writeFile(path.join(dir, 'bundle', 'conf', 'jvb.conf'), 'videobridge { }\n');
+    await writeFile(path.join(dir, 'bundle', 'README'), 'read me\n');
+    const tar = await inLab(lab, 'tar', ['-czf', path.join(dir, 'bundle.tgz'), '-C', dir, 'bundle']);
+    assert.is(tar.code, 0, tar.stderr);
+    await copyFile(path.join(ROOT, 'test', 'fixtures', 'action-plugin', 'count_down.py'), path.join(dir, 'action_plugins', 'count_down.py'));
+    const play = path.join(dir, 'actions.yml');
+    await writeFile(play, `
+- hosts: web
+  gather_facts: false
+  become: true
+  tasks:
+    - file: { path: /opt/jf-unarchive, state: directory, mode: "0755" }
+    - name: unpack
+      unarchive: { src: bundle.tgz, dest: /opt/jf-unarchive, mode: "u=rwX,go=rX" }
+      register: unpacked
+      ignore_errors: "{{ ansible_check_mode }}"
+    - name: fetch
+      fetch: { src: /etc/hostname, dest: "{{ playbook_dir }}/fetched-{{ tool }}/" }
+    - copy: { dest: /var/tmp/jf-counter, content: "2", force: false }
+    - name: count down
+      count_down: { cmd: 'N=$(cat /var/tmp/jf-counter); [ "$N" -gt 0 ] && echo $((N-1)) > /var/tmp/jf-counter; exit $N' }
+      register: counted
+      until: counted.rc == 0
+      retries: 3
+      delay: 0
+      changed_when: false
+      when: not ansible_check_mode
+    - name: ini
+      community.general.ini_file: { path: /etc/jf.ini, section: bridge, option: port, value: "10000" }
+    - name: show
+      debug: { msg: "{{ unpacked.changed }} {{ counted.attempts }} {{ counted.rc }}" }
+`);
+    const inv = path.join(dir, 'hosts.yml');
+    await writeFile(inv, lab.inventory({ web: ['web1', 'web2', 'web3'] }, Object.fromEntries(HOSTS.map((h) => [h, { ansible_user: 'deploy', ansible_become_password: DEPLOY_PASSWORD }]))));
+    await writeFile(path.join(dir, 'ansible.cfg'), '[defaults]\nhost_key_checking = False\nretry_files_enabled = False\ninterpreter_python = /usr/bin/python3\n\n[ssh_connection]\npipelining = True\n');
+    const ansible = (args: string[]) => inLab(lab, 'ansible-playbook', ['-i', inv, play, '-e', 'tool=ansible', ...args], { cwd: dir, env: { ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' } });
+    const state = async (h: string) => (await lab.exec(h, 'find /opt/jf-unarchive -printf "%p %y %m %u %g %s\\n" | sort; cat /etc/jf.ini; stat -c "%U %a" /etc/jf.ini; cat /var/tmp/jf-counter')).stdout;
+    const before = await etcSums('web3');
+
+    // Check mode first, on web3: nothing changes.
+    const check = await json(['run', play, '-i', inv, '-l', 'web3', '-e', 'tool=fleet', '--check', '--diff']);
+    assert.ok(check.report, check.raw + check.stderr);
+    assert.is(await etcSums('web3'), before, 'check mode leaves /etc as it was');
+    assert.is((await lab.exec('web3', 'test -e /opt/jf-unarchive; echo $?')).stdout.trim(), '1');
+    const ansibleCheck = await ansible(['-l', 'web3', '--check']);
+    assert.is(await etcSums('web3'), before);
+    const shown = [...ansibleCheck.stdout.matchAll(/^(ok|changed|skipping|fatal|failed): \[web3\]/gm)].map((m) => ({ fatal: 'failed', skipping: 'skipped' })[m[1]] ?? m[1]);
+    assert.equal(check.report.plays[0].tasks.map((t: any) => t.hosts.web3.status), shown, ansibleCheck.stdout.slice(-3000));
+
+    // jitsi-fleet on web1, ansible-playbook on web2: the same state, the same changes; then neither changes anything.
+    const fleet = await json(['run', play, '-i', inv, '-l', 'web1', '-e', 'tool=fleet']);
+    assert.is(fleet.code, 0, fleet.raw + fleet.stderr);
+    const a = await ansible(['-l', 'web2']);
+    assert.is(a.code, 0, a.stdout.slice(-3000) + a.stderr.slice(-2000));
+    assert.is(await state('web1'), await state('web2'));
+    assert.match(await state('web1'), /\/opt\/jf-unarchive\/bundle\/conf\/jvb\.conf f 644 root root 16\n[^]*\[bridge\]\nport = 10000\n[^]*root 644\n0\n$/);
+    const show = (r: any, h: string) => r.plays[0].tasks.find((t: any) => t.name === 'show').hosts[h].msg;
+    assert.is(show(fleet.report, 'web1'), 'True 3 0', 'unarchive changed; the counter reached 0 on the third run');
+    assert.match(a.stdout, /"msg": "True 3 0"/);
+    assert.is(await readFile(path.join(dir, 'fetched-fleet', 'web1', 'etc', 'hostname'), 'utf8'), await readFile(path.join(dir, 'fetched-ansible', 'web2', 'etc', 'hostname'), 'utf8').then((t) => t.replace('web2', 'web1')));
+    const statuses = (r: any, h: string) => r.plays[0].tasks.map((t: any) => `${t.name}:${t.hosts[h].status}`);
+    const again = await json(['run', play, '-i', inv, '-l', 'web1', '-e', 'tool=fleet']);
+    assert.is(again.code, 0, again.raw + again.stderr);
+    assert.is(again.report.stats.web1.changed, 0, statuses(again.report, 'web1').join(', '));
+    const a2 = await ansible(['-l', 'web2']);
+    assert.match(a2.stdout, /web2 +: ok=7 +changed=0 /);
+    for (const text of [check.raw, check.stderr, fleet.raw, fleet.stderr, again.raw]) assert.not.ok(text.includes(DEPLOY_PASSWORD), 'password never shown');
   });
 
   test('ssh_config with ProxyJump, password login, and the ssh-agent', async () => {
