@@ -79,6 +79,7 @@ const ACTIONS_NOT_RUN: Record<string, { why: string; hint: string }> = {
 
 /** Ansible modules we refuse with a replacement of their own. */
 const REPLACED: Record<string, { message: string; hint: string }> = {
+  ...Object.fromEntries(['yum', 'dnf'].map((n) => [n, { message: `module '${n}' is not supported: jitsi-fleet manages Debian and Ubuntu hosts`, hint: 'package (it runs apt there) or apt' }])),
   apt_key: {
     message: 'apt_key is deprecated and gone in Debian 13',
     hint: 'download the key with get_url to /usr/share/keyrings/NAME.asc and name it in apt_repository with [signed-by=...]',

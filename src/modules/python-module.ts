@@ -108,7 +108,6 @@ class NoWrap:
 
 def act(req):
     rid = req['id']
-    no_log = bool(req.get('no_log'))
     try:
         add_dirs(module_utils_loader, req['utils'])
         add_dirs(module_loader, req['library'])
@@ -119,7 +118,6 @@ def act(req):
         pc.check_mode = req['check']
         pc.diff = req['diff']
         pc.remote_user = req['user']
-        pc.no_log = no_log
         conn = Host(pc, rid)
         if req['become'] is not None:
             plugin = become_loader.get('sudo')
@@ -129,7 +127,6 @@ def act(req):
         task.action = req['name']
         task.resolved_action = req['fqcn']
         task.args = req['args']
-        task.no_log = no_log
         task.check_mode = req['check']
         task.diff = req['diff']
         task.get_search_path = lambda: req['search']
@@ -467,6 +464,9 @@ export function taskVars(vars: Lookup): Record<string, unknown> {
   return out;
 }
 
+/** A call an action plugin made that the host cannot answer (its AnsibleError), as opposed to the connection failing. */
+class PluginError extends Error {}
+
 /** Answers an action plugin's call on the host: a command (with become when Ansible would use it), a file to the host or from it. */
 async function hostCall(c: HostCall, ctx: ModuleContext): Promise<Record<string, unknown>> {
   const conn = ctx.remote!;
@@ -481,7 +481,7 @@ async function hostCall(c: HostCall, ctx: ModuleContext): Promise<Record<string,
     return {};
   }
   const got = (await conn.readFiles([c.src!])).get(c.src!);
-  if (!got || got.state !== 'file') throw new Error(`file or module does not exist: ${c.src}${got?.state === 'unreadable' ? ` (${got.reason})` : ''}`);
+  if (!got || got.state !== 'file') throw new PluginError(`file or module does not exist: ${c.src}${got?.state === 'unreadable' ? ` (${got.reason})` : ''}`);
   await writeFile(c.dest!, got.content);
   return {};
 }
@@ -506,7 +506,16 @@ export function actionPlugin(name: string, fqcn: string, dirs: PluginDirs): Modu
         action: true, name, fqcn, args: a, vars, check: ctx.check, diff: ctx.diff, user: ctx.remote.user, become: ctx.become?.user ?? null,
         search: ctx.searchDirs, basedir: ctx.searchDirs[ctx.searchDirs.length - 1], ...dirs,
       };
-      const answer = await request(python, req, (c) => hostCall(c, ctx));
+      // What the connection itself threw (the host gone, an earlier queued write failed) is the engine's to report,
+      // once the plugin has been told and has ended; what the plugin asked wrongly (a file the host lacks) is its own.
+      let thrown: unknown;
+      const answer = await request(python, req, (c) =>
+        hostCall(c, ctx).catch((e) => {
+          if (!(e instanceof PluginError)) thrown ??= e;
+          throw e;
+        }),
+      );
+      if (thrown !== undefined) throw thrown;
       if (answer.error !== undefined) return { changes: [], failed: true, msg: answer.error };
       const o = outcomeOf(answer.result ?? {});
       if (o.skipped) return { changes: [], skipped: true, msg: o.msg || `${name}: skipped`, result: o.result };

@@ -240,7 +240,7 @@ test('a project module that crashes on the host, one that does not parse: each t
   assert.not.match(tty.text, STACK_TRACE);
 });
 
-test("an action plugin that needs more of ansible-playbook than a connection (reboot): refused before the run, saying why", async () => {
+test("an action plugin that needs more of ansible-playbook than a connection (reboot): refused before the run, saying why; one that fails stops its host, also in a terminal", async () => {
   const r = await runCli(['validate', path.join(work, 'refused.yml'), '-i', path.join(work, 'hosts.ini')]);
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /refused\.yml:3:7: module 'reboot' is not supported: its action plugin \(ansible\.builtin\.reboot\) reconnects through Ansible's own connection/);
@@ -251,6 +251,20 @@ test("an action plugin that needs more of ansible-playbook than a connection (re
   const [ini, reboot] = JSON.parse(dyn.stdout).plays[0].tasks.map((t: any) => t.hosts.localhost);
   assert.is(ini.status, 'changed', JSON.stringify(ini));
   assert.match(reboot.msg, /names 'reboot': module 'reboot' is not supported: its action plugin \(ansible\.builtin\.reboot\)/);
+  // The default mode is a terminal: the refusal there, and an action plugin that fails in a run.
+  const tty = await inPty(['run', path.join(work, 'refused.yml'), '-i', path.join(work, 'hosts.ini')]);
+  assert.is(tty.code, 1, tty.text);
+  assert.match(tty.text.replace(/\r?\n/g, ' '), /module 'reboot' is not supported: its action plugin \(ansible\.builtin\.reboot\) reconnects .* hint: restart with command/);
+  assert.not.match(tty.text, STACK_TRACE);
+  await writeFile(path.join(work, 'fails.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - unarchive: { src: missing.tgz, dest: "${work}/out" }\n    - debug: { msg: not reached }\n`);
+  for (const run of [() => inPty(['run', path.join(work, 'fails.yml'), '-i', path.join(work, 'hosts.ini')]), () => runCli(['run', path.join(work, 'fails.yml'), '-i', path.join(work, 'hosts.ini'), '--output', 'plain']).then((r) => ({ code: r.code, text: r.stdout + r.stderr }))]) {
+    const r = await run();
+    assert.is(r.code, 2, r.text);
+    assert.match(r.text, /Could not find or access 'missing\.tgz'/);
+    assert.match(r.text, /RECAP/);
+    assert.not.match(r.text, /not reached/);
+    assert.not.match(r.text, STACK_TRACE);
+  }
 });
 
 test('a project module with no Python here that has ansible-core: refused before the run, with what to do', async () => {
