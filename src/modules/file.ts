@@ -432,7 +432,9 @@ export async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>[
         for (const d of pr.missing) {
           const cmds = attrs(d, fresh(true), true);
           if ('error' in cmds) return fail(cmds.error);
-          made.push(`mkdir -- ${shellQuote(d)}`, ...cmds);
+          // Another run (or host sharing the folder) may make it first: a folder there is fine, as Ansible's EEXIST check;
+          // anything else fails with mkdir's own words.
+          made.push(`{ mkdir -- ${shellQuote(d)} 2>/dev/null || test -d ${shellQuote(d)} || mkdir -- ${shellQuote(d)}; }`, ...cmds);
         }
         if (ctx.check) for (const k of ['mode', 'owner', 'group']) delete before[k], delete after[k];
         return { changes: exec(made.length ? made : [`mkdir -p -- ${shellQuote(p)}`]), msg: `create directory ${p}`, result: result('directory') };

@@ -46,6 +46,9 @@ from ansible.template import Templar
 _configure_collection_loader()
 templar = Templar(loader=DataLoader())
 lock = threading.Lock()
+# Ansible's code is not made for threads (its plugin loaders put half-loaded modules in sys.modules): one thread
+# runs it at a time, and lets go of it only while it waits for the host (call), where the time goes.
+ansible_lock = threading.Lock()
 added = set()
 calls = {}
 counter = [0]
@@ -69,7 +72,11 @@ def call(rid, what, **kw):
         cid = counter[0]
     slot = calls[cid] = [threading.Event(), None]
     send(dict(kw, id=rid, call=what, cid=cid))
-    slot[0].wait()
+    ansible_lock.release()
+    try:
+        slot[0].wait()
+    finally:
+        ansible_lock.acquire()
     del calls[cid]
     if slot[1].get('error'):
         raise AnsibleError(slot[1]['error'])
@@ -107,6 +114,10 @@ class NoWrap:
         return cmd
 
 def act(req):
+    with ansible_lock:
+        send({'id': req['id'], 'result': run_action(req)})
+
+def run_action(req):
     rid = req['id']
     try:
         add_dirs(module_utils_loader, req['utils'])
@@ -145,7 +156,7 @@ def act(req):
         result = dict(failed=True, msg=str(e))
     except Exception as e:
         result = dict(failed=True, msg='Unexpected failure during module execution: %s' % e, exception=traceback.format_exc(), stdout='')
-    send({'id': rid, 'result': result})
+    return result
 
 for line in sys.stdin:
     req = json.loads(line)
@@ -159,8 +170,9 @@ for line in sys.stdin:
         threading.Thread(target=act, args=(req,), daemon=True).start()
         continue
     try:
-        add_dirs(module_utils_loader, req['utils'])
-        data, style, shebang = modify_module(req['name'], req['path'], req['args'], templar, task_vars={'ansible_python_interpreter': req['interpreter']}, module_compression='ZIP_DEFLATED')
+        with ansible_lock:
+            add_dirs(module_utils_loader, req['utils'])
+            data, style, shebang = modify_module(req['name'], req['path'], req['args'], templar, task_vars={'ansible_python_interpreter': req['interpreter']}, module_compression='ZIP_DEFLATED')
         out = {'id': req['id'], 'style': style, 'payload': base64.b64encode(data).decode('ascii')}
     except Exception as e:
         out = {'id': req['id'], 'error': '%s: %s' % (type(e).__name__, e)}

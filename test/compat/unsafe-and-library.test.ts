@@ -267,6 +267,30 @@ test("an action plugin that needs more of ansible-playbook than a connection (re
   }
 });
 
+test('several hosts at once: action plugins run side by side (each host its own result), and folders they share are made by whichever comes first', async () => {
+  const hosts = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+  await writeFile(path.join(work, 'six.ini'), `[all]\n${hosts.map((h) => `${h} ansible_connection=local`).join('\n')}\n`);
+  await writeFile(path.join(work, 'six.yml'), `- hosts: all
+  gather_facts: false
+  tasks:
+    - file: { path: "${work}/out/six/{{ inventory_hostname }}", state: directory }
+    - unarchive: { src: bundle.tgz, dest: "${work}/out/six/{{ inventory_hostname }}" }
+    - copy: { dest: "${work}/out/six/{{ inventory_hostname }}.n", content: "2" }
+    - count_down: { cmd: 'N=$(cat ${work}/out/six/{{ inventory_hostname }}.n); echo $((N-1)) > ${work}/out/six/{{ inventory_hostname }}.n; exit $N' }
+      register: c
+      until: c.rc == 0
+      delay: 0
+    - name: "show: attempts"
+      debug: { msg: "{{ c.attempts }} {{ inventory_hostname }}" }
+`);
+  const r = await runCli(['run', path.join(work, 'six.yml'), '-i', path.join(work, 'six.ini'), '--output', 'json']);
+  assert.is(r.code, 0, r.stdout.slice(-3000) + r.stderr);
+  const show = JSON.parse(r.stdout).plays[0].tasks.find((t: any) => t.name === 'show: attempts');
+  assert.equal(hosts.map((h) => show.hosts[h].msg), hosts.map((h) => `3 ${h}`));
+  const tree = await runCommand('bash', ['-c', `cd ${work}/out/six && find . -name README | sort`]);
+  assert.equal(tree.stdout.trim().split('\n'), hosts.map((h) => `./${h}/src/README`));
+});
+
 test('a project module with no Python here that has ansible-core: refused before the run, with what to do', async () => {
   const r = await runCli(['validate', path.join(work, 'play.yml'), '-i', path.join(work, 'hosts.ini')], { env: { JITSI_FLEET_ANSIBLE_PYTHON: '/nonexistent/python3' } });
   assert.is.not(r.code, 0, r.stdout + r.stderr);
