@@ -124,10 +124,11 @@ connection per host (the whole no-change play reads every file it needs in one c
 
 ${cmdTable}
 `;
-  // Other benchmarks' sections (bench:status, bench:scale, bench:startup, notes on writes) are kept.
+  // Only this part is rewritten: from the first marked section on (notes on these figures, bench:status,
+  // bench:scale, bench:startup and the notes between them), the file is kept as it is.
   const old = await readFile(String(values.out), 'utf8').catch(() => '');
-  const kept = [...old.matchAll(/<!-- (status|scale|startup|writes|latency):begin -->[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
-  await writeFile(String(values.out), kept.length ? `${doc}\n${kept.join('\n\n')}\n` : doc);
+  const rest = old.search(/<!-- [a-z-]+:begin -->/);
+  await writeFile(String(values.out), rest >= 0 ? `${doc}\n${old.slice(rest)}` : doc);
   console.log(`\nwritten to ${path.relative(process.cwd(), String(values.out))}`);
 }
 
