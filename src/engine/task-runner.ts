@@ -344,6 +344,8 @@ export class TaskRunner {
     const delegate = inherited(frames, 'delegateTo');
     const target = delegate !== undefined ? String(renderString(String(delegate), lookup)) : host;
     const become = this.become(frames, lookup);
+    // Prefixed to the plan's commands below, and to those an action plugin sends while it plans.
+    const environment = this.environment(frames, lookup);
     let plan: Plan;
     let mctx: ModuleContext | undefined;
     if (mod.controller) {
@@ -353,7 +355,7 @@ export class TaskRunner {
       const { conn, files, queue } = await this.env.ctx.connection(target, targetLookup);
       await expandHostPaths(mod, args, conn, become, this.env.ctx.host(target));
       if (queue) queue.current = this.env.taskId;
-      mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files }, this.environment(frames, lookup));
+      mctx = this.moduleContext(host, check, diff, become, lookup, { conn, files }, environment);
       try {
         plan = await mod.plan(args, mctx);
         // What it did on the host is not what was read before (in check mode it changed nothing).
@@ -367,7 +369,6 @@ export class TaskRunner {
       }
     }
     for (const s of plan.secrets ?? []) opts.redactor.add(s);
-    const environment = this.environment(frames, lookup);
     if (environment && !plan.failed && !plan.skipped) plan = { ...plan, changes: plan.changes.map((c) => (c.kind === 'exec' ? { ...c, command: `${environment}${c.command}` } : c)) };
     if (task.async !== undefined && !plan.failed && !plan.skipped) plan = asyncPlan(plan, task, lookup);
     // Check mode: what an earlier, unpredictable task (a package install) would create is not there yet.

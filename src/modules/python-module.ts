@@ -179,6 +179,9 @@ for line in sys.stdin:
     send(out)
 `;
 
+/** The host's Python when the inventory names none (ansible_python_interpreter), for modules and action plugins alike. */
+const DEFAULT_INTERPRETER = '/usr/bin/python3';
+
 /** Where ansible-core finds modules by name (its builtins, routed short names, installed collections), and whether an action plugin goes with them. */
 const RESOLVER = String.raw`
 import json, sys, warnings
@@ -418,7 +421,7 @@ export function pythonModule(name: string, file: string, utils: string[]): Modul
     name,
     schema: { type: 'object' },
     async plan(a, ctx): Promise<Plan> {
-      const interp = String(ctx.vars('ansible_python_interpreter') ?? '/usr/bin/python3');
+      const interp = String(ctx.vars('ansible_python_interpreter') ?? DEFAULT_INTERPRETER);
       const internal = { _ansible_check_mode: ctx.check, _ansible_diff: ctx.diff, _ansible_module_name: name };
       let payload: string;
       try {
@@ -513,7 +516,7 @@ export function actionPlugin(name: string, fqcn: string, dirs: PluginDirs): Modu
       if (problem) return { changes: [], failed: true, msg: problem };
       if (!ctx.remote) return { changes: [], failed: true, msg: `${name} runs on a host` };
       const vars = taskVars(ctx.vars);
-      vars.ansible_python_interpreter ??= '/usr/bin/python3';
+      vars.ansible_python_interpreter ??= DEFAULT_INTERPRETER;
       const req = {
         action: true, name, fqcn, args: a, vars, check: ctx.check, diff: ctx.diff, user: ctx.remote.user, become: ctx.become?.user ?? null,
         search: ctx.searchDirs, basedir: ctx.searchDirs[ctx.searchDirs.length - 1], ...dirs,

@@ -113,7 +113,7 @@ export interface ModuleDef<A = Record<string, unknown>> {
   controller?: boolean;
   /** Runs once per task, for the first host, as if run_once were set (Ansible's add_host bypasses the host loop). */
   once?: boolean;
-  /** Drives the host itself while planning (an Ansible action plugin): gets ctx.remote and ctx.environment. */
+  /** Drives the host itself while planning, through ctx.remote (an Ansible action plugin): `async` is refused for it. */
   drivesHost?: boolean;
   /** Paths the module will read, so the engine can prefetch them in one round trip. */
   reads?(args: A): string[];
