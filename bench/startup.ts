@@ -1,14 +1,16 @@
 /**
  * Start-up: `node -e 0`, `jitsi-fleet --version` and `jitsi-fleet validate
  * playbooks/add-bridge.yml`, each run `reps` times as whole processes,
- * medians of wall-clock time; the bundled CLI (dist/bundle) against the
- * unbundled one (dist/src). Writes its section of bench/RESULTS.md.
+ * medians of wall-clock time: validate repeated (its kept verdict), first
+ * (none kept: it checks, records, keeps), checking anew (--no-cache), without
+ * the code cache, unbundled (dist/src). Its own verdict cache folder, so the
+ * user's is not touched. Writes its section of bench/RESULTS.md.
  *
  *   npm run bench:startup [-- --reps 15]
  */
 import { spawnSync } from 'node:child_process';
-import { readFile, utimes, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BIN, ROOT } from '../test/helpers/cli.ts';
@@ -18,26 +20,45 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function time(args: string[], reps: number, env: Record<string, string> = {}): number {
+function time(args: string[], reps: number, env: Record<string, string> | ((rep: number) => Record<string, string>) = {}): number {
   const ms: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const more = typeof env === 'function' ? env(i) : env;
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...more } });
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   }
   return median(ms);
 }
 
+let cacheHome = '';
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { reps: { type: 'string', default: '15' } } });
   const reps = Number(values.reps);
+  cacheHome = await mkdtemp(path.join(tmpdir(), 'jf-bench-cache-'));
+  try {
+    await measure(reps);
+  } finally {
+    await rm(cacheHome, { recursive: true, force: true });
+  }
+}
+
+async function measure(reps: number): Promise<void> {
   const node = time(['-e', '0'], reps);
   const version = time([BIN, '--version'], reps);
-  // The first run writes the code cache (bin/jitsi-fleet.js); the medians are of runs that use it.
-  time([BIN, 'validate', 'playbooks/add-bridge.yml'], 1);
-  const validate = time([BIN, 'validate', 'playbooks/add-bridge.yml'], reps);
-  const uncached = time([BIN, 'validate', 'playbooks/add-bridge.yml'], reps, { JITSI_FLEET_CODE_CACHE: '0' });
+  const validateArgs = [BIN, 'validate', 'playbooks/add-bridge.yml'];
+  // The first run writes the code cache (bin/jitsi-fleet.js) and keeps its verdict; the medians are of runs after it.
+  time(validateArgs, 1);
+  const repeated = time(validateArgs, reps);
+  const keptDir = path.join(cacheHome, 'jitsi-fleet', 'validate');
+  const [keptFile] = (await readdir(keptDir)).filter((f) => f.endsWith('.json'));
+  const kept = JSON.parse(await readFile(path.join(keptDir, keptFile), 'utf8')) as { inputs: unknown[]; env: object };
+  const inputs = kept.inputs.length + Object.keys(kept.env).length;
+  const first = time(validateArgs, reps, (rep) => ({ XDG_CACHE_HOME: path.join(cacheHome, `first-${rep}`) }));
+  const validate = time([...validateArgs, '--no-cache'], reps);
+  const uncached = time([...validateArgs, '--no-cache'], reps, { JITSI_FLEET_CODE_CACHE: '0' });
   // The unbundled CLI: the bin falls back to dist/src when it is newer than the bundle.
   const compiled = path.join(ROOT, 'dist', 'src', 'cli.js');
   const bundle = path.join(ROOT, 'dist', 'bundle', 'cli.cjs');
@@ -45,7 +66,7 @@ async function main(): Promise<void> {
   await utimes(compiled, now, new Date(now.getTime() + 60_000));
   let unbundled: number;
   try {
-    unbundled = time([BIN, 'validate', 'playbooks/add-bridge.yml'], reps);
+    unbundled = time([...validateArgs, '--no-cache'], reps);
   } finally {
     await utimes(compiled, now, now);
     await utimes(bundle, now, new Date(now.getTime() + 1000));
@@ -62,14 +83,19 @@ median of ${reps} runs each, wall clock.
 | --- | --- | --- |
 | \`node -e 0\` | ${f(node)} | 1.0x |
 | \`jitsi-fleet --version\` | ${f(version)} | ${x(version)} |
-| \`jitsi-fleet validate playbooks/add-bridge.yml\` (bundled, with its code cache) | ${f(validate)} | ${x(validate)} |
-| the same, without the code cache (as a first run) | ${f(uncached)} | ${x(uncached)} |
-| the same, unbundled (dist/src) | ${f(unbundled)} | ${x(unbundled)} |
+| \`jitsi-fleet validate playbooks/add-bridge.yml\`, repeated (files unchanged: its kept verdict) | ${f(repeated)} | ${x(repeated)} |
+| the same, first (no verdict kept: checks, records what it read, keeps) | ${f(first)} | ${x(first)} |
+| the same, checking anew (\`--no-cache\`; bundled, with its code cache) | ${f(validate)} | ${x(validate)} |
+| the same, checking anew without the code cache | ${f(uncached)} | ${x(uncached)} |
+| the same, checking anew, unbundled (dist/src) | ${f(unbundled)} | ${x(unbundled)} |
 
-\`validate\` reads and checks the whole playbook (3 plays, its task files and templates: YAML, JSON
-Schemas compiled at build time, every template parsed); it is work, not only loading. The bundle is
-one CommonJS file (ssh2 included) that bin/jitsi-fleet.js loads through a V8 code cache written by
-the first run of each command (Node 20 has no module.enableCompileCache).
+Checking anew, \`validate\` reads and checks the whole playbook (3 plays, its task files and templates:
+YAML, JSON Schemas compiled at build time, every template parsed); it is work, not only loading. The
+bundle is one CommonJS file (ssh2 included) that bin/jitsi-fleet.js loads through a V8 code cache
+written by the first run of each command (Node 20 has no module.enableCompileCache). Repeated over
+unchanged files, it reads again each of the ${inputs} files, folders and variables the first run
+read, finds them as they were, and prints the first run's answer without loading the CLI (README,
+"validate's verdict cache").
 <!-- startup:end -->`;
   console.log(section);
   const file = path.join(ROOT, 'bench', 'RESULTS.md');

@@ -29,7 +29,7 @@ if (!existsSync(compiled)) {
  * temporary file and a rename; where the folder is read-only, runs go without.
  * JITSI_FLEET_CODE_CACHE=0 turns it off (each run compiles, as a first one).
  */
-function loadBundle(file) {
+function loadBundle(file, beforeRun) {
   const { size, mtimeMs } = statSync(file);
   const command = /^[a-z-]+$/.test(args[0] ?? '') ? args[0] : 'other';
   const cacheFile = `${file}.${command}.${size}-${Math.trunc(mtimeMs)}.cache`;
@@ -56,6 +56,7 @@ function loadBundle(file) {
       }
     });
   }
+  beforeRun?.(`${size}-${Math.trunc(mtimeMs)}`);
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
   return module.exports;
@@ -64,12 +65,59 @@ function loadBundle(file) {
 // The bundle, unless it is older than the compiled sources (a plain tsc since): then dist/src.
 const bundled = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
 const mtime = (f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-const { main, reportError } = mtime(bundled) >= mtime(compiled) ? loadBundle(bundled) : await import(compiled);
-// Anything that escapes every handler is a bug: one line, exit 70, never a stack trace.
-const crash = (e) => {
-  process.exitCode = reportError(e);
-  process.exit();
-};
-process.on('uncaughtException', crash);
-process.on('unhandledRejection', crash);
-process.exitCode = await main(args);
+const useBundle = mtime(bundled) >= mtime(compiled);
+
+/**
+ * `validate` keeps its verdict (src/util/verdict-cache.ts): a second run of
+ * the same command line over unchanged files replays the first one's output
+ * without loading the CLI. Only for the bundle (a build's identity is its
+ * size and time); --no-cache or JITSI_FLEET_VALIDATE_CACHE=0 turn it off,
+ * JITSI_FLEET_VALIDATE_CACHE=trace says on stderr what it did and why.
+ */
+const cacheSetting = process.env.JITSI_FLEET_VALIDATE_CACHE;
+let verdicts;
+if (args[0] === 'validate' && useBundle && cacheSetting !== '0' && !args.includes('--no-cache')) {
+  const vc = await import('../dist/src/util/verdict-cache.js');
+  const { size, mtimeMs } = statSync(bundled);
+  const trace = (msg) => cacheSetting === 'trace' && process.stderr.write(`validate cache: ${msg}\n`);
+  verdicts = { vc, trace, dir: vc.cacheDir(), key: vc.verdictKey(`${size}-${Math.trunc(mtimeMs)}`, args) };
+  const kept = vc.replay(verdicts.dir, verdicts.key);
+  if ('code' in kept) {
+    trace('hit: every file and variable it read is as it was');
+    vc.writeOutput(kept.verdict);
+    process.exitCode = kept.code;
+    verdicts = 'replayed';
+  } else trace(`miss: ${kept.miss}`);
+}
+
+if (verdicts !== 'replayed') {
+  const { main, reportError } = useBundle
+    ? loadBundle(bundled, () => {
+        // Watching starts before the CLI's code runs, so that every reference it takes to node:fs is one we see.
+        if (verdicts) verdicts.recording = verdicts.vc.record();
+      })
+    : await import(compiled);
+  // Anything that escapes every handler is a bug: one line, exit 70, never a stack trace.
+  const crash = (e) => {
+    process.exitCode = reportError(e);
+    process.exit();
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  const code = await main(args);
+  process.exitCode = code;
+  if (verdicts?.recording) {
+    const verdict = verdicts.recording.finish(code);
+    // An internal error (70) or an interrupted run (130) is not a verdict on the files.
+    if ('unkept' in verdict) verdicts.trace(`not kept: ${verdict.unkept}`);
+    else if (code === 70 || code === 130) verdicts.trace(`not kept: exit code ${code}`);
+    else {
+      try {
+        verdicts.vc.keep(verdicts.dir, verdicts.key, verdict);
+        verdicts.trace(`kept (${verdict.inputs.length} reads, ${Object.keys(verdict.env).length} variables)`);
+      } catch (e) {
+        verdicts.trace(`not kept: ${e.message}`);
+      }
+    }
+  }
+}

@@ -74,13 +74,19 @@ Options:
 The same as 'jitsi-fleet run --check --diff PLAYBOOK': every task plans against the
 hosts as they are (and as earlier tasks would leave them), nothing is written.
 Takes the options of 'run'. With --detailed-exitcode, exit 3 means "would change".`,
-  validate: `Usage: jitsi-fleet validate PLAYBOOK... [-i INVENTORY] [-e VARS] [--output json]
+  validate: `Usage: jitsi-fleet validate PLAYBOOK... [-i INVENTORY] [-e VARS] [--output json] [--no-cache]
 
 Checks each playbook without connecting anywhere: YAML syntax, play and task keywords,
 module arguments, imports and includes, handler names, host patterns against the
 inventory, template syntax, undefined and required variables (an 'assert: that: NAME is defined'
 at the start of a play). Prints 'ok' per playbook, or every problem found (sorted by file and
-line), with exit 1.`,
+line), with exit 1.
+
+A second validate of the same command line, in the same folder, over files that have not
+changed, repeats the first one's answer without checking again: each run records every file,
+folder and environment variable it read, and its answer is reused only if all of them read the
+same now (kept under ~/.cache/jitsi-fleet/validate, or $XDG_CACHE_HOME). --no-cache (or
+JITSI_FLEET_VALIDATE_CACHE=0) checks anew and keeps nothing.`,
   status: `Usage: jitsi-fleet status [-i INVENTORY] [options]
 
 For each host of the inventory: reachable or not, role (jitsi_meet: main server, jitsi_bridges:
@@ -321,7 +327,8 @@ async function runCommand(argv: string[], forceCheck: boolean): Promise<number> 
 }
 
 async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...common, output: { type: 'string' } });
+  // --no-cache is bin/jitsi-fleet.js's (the verdict cache works around the CLI).
+  const { values, positionals } = parse(argv, { ...common, output: { type: 'string' }, 'no-cache': { type: 'boolean' } });
   const json = values.output === 'json';
   if (values.output !== undefined && !['json', 'plain', 'auto', 'pretty'].includes(values.output as string)) throw new InputError(`--output must be auto, pretty, plain or json; got '${values.output}'`);
   const okFiles: { file: string; plays: number; unavailable?: unknown[] }[] = [];
