@@ -20,17 +20,26 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function time(args: string[], reps: number, env: Record<string, string> | ((rep: number) => Record<string, string>) = {}): number {
-  const ms: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const more = typeof env === 'function' ? env(i) : env;
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...more } });
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  }
-  return median(ms);
+type Env = Record<string, string> | ((rep: number) => Record<string, string>);
+
+function once(args: string[], env: Record<string, string>): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...env } });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
 }
+
+/** Medians of `reps` rounds, each round running every command once in turn (a busy moment of the machine hits them all). */
+function timeAll(cmds: [args: string[], env?: Env][], reps: number): number[] {
+  const ms: number[][] = cmds.map(() => []);
+  for (let i = 0; i < reps; i++) {
+    cmds.forEach(([args, env = {}], k) => ms[k].push(once(args, typeof env === 'function' ? env(i) : env)));
+  }
+  return ms.map(median);
+}
+
+const time = (args: string[], reps: number, env: Env = {}) => timeAll([[args, env]], reps)[0];
 
 let cacheHome = '';
 
@@ -46,19 +55,24 @@ async function main(): Promise<void> {
 }
 
 async function measure(reps: number): Promise<void> {
-  const node = time(['-e', '0'], reps);
-  const version = time([BIN, '--version'], reps);
   const validateArgs = [BIN, 'validate', 'playbooks/add-bridge.yml'];
   // The first run writes the code cache (bin/jitsi-fleet.js) and keeps its verdict; the medians are of runs after it.
   time(validateArgs, 1);
-  const repeated = time(validateArgs, reps);
+  const [node, version, repeated, first, validate, uncached] = timeAll(
+    [
+      [['-e', '0']],
+      [[BIN, '--version']],
+      [validateArgs],
+      [validateArgs, (rep) => ({ XDG_CACHE_HOME: path.join(cacheHome, `first-${rep}`) })],
+      [[...validateArgs, '--no-cache']],
+      [[...validateArgs, '--no-cache'], { JITSI_FLEET_CODE_CACHE: '0' }],
+    ],
+    reps,
+  );
   const keptDir = path.join(cacheHome, 'jitsi-fleet', 'validate');
   const [keptFile] = (await readdir(keptDir)).filter((f) => f.endsWith('.json'));
   const kept = JSON.parse(await readFile(path.join(keptDir, keptFile), 'utf8')) as { inputs: unknown[]; env: object };
   const inputs = kept.inputs.length + Object.keys(kept.env).length;
-  const first = time(validateArgs, reps, (rep) => ({ XDG_CACHE_HOME: path.join(cacheHome, `first-${rep}`) }));
-  const validate = time([...validateArgs, '--no-cache'], reps);
-  const uncached = time([...validateArgs, '--no-cache'], reps, { JITSI_FLEET_CODE_CACHE: '0' });
   // The unbundled CLI: the bin falls back to dist/src when it is newer than the bundle.
   const compiled = path.join(ROOT, 'dist', 'src', 'cli.js');
   const bundle = path.join(ROOT, 'dist', 'bundle', 'cli.cjs');
@@ -72,16 +86,16 @@ async function measure(reps: number): Promise<void> {
     await utimes(bundle, now, new Date(now.getTime() + 1000));
   }
   const f = (ms: number) => `${ms.toFixed(0)} ms`;
-  const x = (ms: number) => `${(ms / node).toFixed(1)}x`;
+  const x = (ms: number) => `${(ms / node).toFixed(2)}x`;
   const section = `<!-- startup:begin -->
 ## Start-up
 
 Run with \`npm run bench:startup\` on ${now.toISOString().slice(0, 10)}, ${cpus().length} cores, Node ${process.version}: whole processes,
-median of ${reps} runs each, wall clock.
+median of ${reps} runs each, wall clock; the first six rows measured in turns (one run of each, ${reps} times).
 
 | command | time | against \`node -e 0\` |
 | --- | --- | --- |
-| \`node -e 0\` | ${f(node)} | 1.0x |
+| \`node -e 0\` | ${f(node)} | 1.00x |
 | \`jitsi-fleet --version\` | ${f(version)} | ${x(version)} |
 | \`jitsi-fleet validate playbooks/add-bridge.yml\`, repeated (files unchanged: its kept verdict) | ${f(repeated)} | ${x(repeated)} |
 | the same, first (no verdict kept: checks, records what it read, keeps) | ${f(first)} | ${x(first)} |

@@ -35,8 +35,20 @@ export function schemaKey(schema: object): string {
 /** Where the build put the validators: beside this module (dist/src/yaml/), or seen from the bundled CLI (dist/bundle/). */
 let aheadDir: URL | null | undefined;
 
+type Loaded = ValidateFunction | { default: ValidateFunction };
+/** The validators inside the bundle (scripts/bundle.mjs), each loaded when first asked for. */
+let bundled: Record<string, () => Loaded> | undefined;
+/** Called by the bundle's entry: its validators are compiled with the rest of the bundle, so V8's code cache holds them too. */
+export function useBundledValidators(index: Record<string, () => Loaded>): void {
+  bundled = index;
+}
+
 /** The validator compiled at build time for this key, if there is one. */
 function compiledAhead(key: string): ValidateFunction | undefined {
+  if (bundled) {
+    const m = bundled[key]?.();
+    return m === undefined ? undefined : typeof m === 'function' ? m : m.default;
+  }
   aheadDir ??= [new URL('./validators/', import.meta.url), new URL('../src/yaml/validators/', import.meta.url)].find((u) => existsSync(u)) ?? null;
   if (!aheadDir) return undefined;
   const file = new URL(`${key}.cjs`, aheadDir);
