@@ -38,8 +38,8 @@ export interface Verdict {
   env: Record<string, string | null>;
   /** Answers of node:os functions (homedir, userInfo, hostname, tmpdir). */
   os: Record<string, string>;
-  stdout: string;
-  stderr: string;
+  /** What the run wrote, in order: [1 for stdout or 2 for stderr, the bytes in base64]. */
+  output: [1 | 2, string][];
   code: number;
 }
 
@@ -128,7 +128,7 @@ export function replay(dir: string, key: string): { code: number; verdict: Verdi
   } catch (e) {
     return { miss: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'none kept for this command line' : 'the kept verdict is unreadable' };
   }
-  if (verdict?.v !== FORMAT || !Array.isArray(verdict.inputs) || typeof verdict.code !== 'number') return { miss: 'the kept verdict is of another format' };
+  if (verdict?.v !== FORMAT || !Array.isArray(verdict.inputs) || !Array.isArray(verdict.output) || typeof verdict.code !== 'number') return { miss: 'the kept verdict is of another format' };
   for (const [name, value] of Object.entries(verdict.env ?? {})) {
     const now = name === '*' ? envDigest() : (process.env[name] ?? null);
     if (now !== value) return { miss: `environment variable ${name} changed` };
@@ -159,8 +159,7 @@ export function record(): Recording {
   const env: Record<string, string | null> = {};
   const osRead: Record<string, string> = {};
   let unsound: string | undefined;
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
+  const output: [1 | 2, Buffer][] = [];
   const restore: (() => void)[] = [];
   let on = true;
 
@@ -334,13 +333,13 @@ export function record(): Recording {
   });
 
   // What the run writes, as bytes.
-  for (const [stream, into] of [
-    [process.stdout, out],
-    [process.stderr, err],
+  for (const [stream, fd] of [
+    [process.stdout, 1],
+    [process.stderr, 2],
   ] as const) {
     patch(stream, 'write', (orig) =>
       function (this: unknown, chunk: unknown, encoding?: unknown, cb?: unknown) {
-        if (on) into.push(typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array));
+        if (on) output.push([fd, typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array)]);
         return orig.call(this, chunk, encoding, cb);
       },
     );
@@ -352,7 +351,7 @@ export function record(): Recording {
       for (const undo of restore.reverse()) undo();
       if (env['*'] === 'listed') env['*'] = envDigest();
       if (unsound) return { unkept: `the run used ${unsound}` };
-      return { v: FORMAT, inputs: [...inputs.values()], env, os: osRead, stdout: Buffer.concat(out).toString('base64'), stderr: Buffer.concat(err).toString('base64'), code };
+      return { v: FORMAT, inputs: [...inputs.values()], env, os: osRead, output: output.map(([fd, b]) => [fd, b.toString('base64')]), code };
     },
   };
 }
@@ -373,6 +372,5 @@ export function keep(dir: string, key: string, verdict: Verdict): void {
 
 /** Writes a replayed verdict's output. */
 export function writeOutput(verdict: Verdict): void {
-  if (verdict.stdout) process.stdout.write(Buffer.from(verdict.stdout, 'base64'));
-  if (verdict.stderr) process.stderr.write(Buffer.from(verdict.stderr, 'base64'));
+  for (const [fd, bytes] of verdict.output) (fd === 1 ? process.stdout : process.stderr).write(Buffer.from(bytes, 'base64'));
 }

@@ -97,16 +97,24 @@ test('verdict cache: every kind of read is recorded, and a change to any of them
   });
 });
 
-test('verdict cache: what the run wrote is kept as bytes, with its exit code', async () => {
+test('verdict cache: what the run wrote is kept as bytes, stdout and stderr in their order, with its exit code', async () => {
   await inDir(async (dir) => {
     const rec = record();
-    process.stdout.write('');
     // Not UTF-8: kept as written.
     const bytes = Buffer.from('  (the verdict cache keeps this line as bytes: \xff)\n', 'latin1');
+    process.stdout.write('');
     process.stderr.write(bytes);
+    process.stdout.write('  (then this one, on stdout)\n');
     const v = rec.finish(1);
     assert.ok('v' in v);
-    assert.equal(Buffer.from((v as Verdict).stderr, 'base64'), bytes);
+    assert.equal(
+      (v as Verdict).output.map(([fd, b]) => [fd, Buffer.from(b, 'base64')]),
+      [
+        [1, Buffer.alloc(0)],
+        [2, bytes],
+        [1, Buffer.from('  (then this one, on stdout)\n')],
+      ],
+    );
     keep(dir, 'k', v as Verdict);
     const again = replay(dir, 'k');
     assert.ok('code' in again);
@@ -164,7 +172,7 @@ test('verdict cache: a damaged or foreign kept file is a miss, not an error', as
     assert.match(missOf(replay(dir, 'k')), /another format/);
     assert.match(missOf(replay(dir, 'none')), /none kept/);
     // An operation this version does not know is a miss.
-    fs.writeFileSync(path.join(dir, 'k.json'), JSON.stringify({ v: 1, inputs: [['open', '/etc/hostname', '', 'x']], env: {}, os: {}, stdout: '', stderr: '', code: 0 }));
+    fs.writeFileSync(path.join(dir, 'k.json'), JSON.stringify({ v: 1, inputs: [['open', '/etc/hostname', '', 'x']], env: {}, os: {}, output: [], code: 0 }));
     assert.match(missOf(replay(dir, 'k')), /changed/);
   });
 });
