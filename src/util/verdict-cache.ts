@@ -34,7 +34,7 @@ type Input = [op: string, file: string, options: string, digest: string];
 export interface Verdict {
   v: typeof FORMAT;
   inputs: Input[];
-  /** Environment variables read: their values then (null: unset). '*' is the digest of the whole environment (it was listed). */
+  /** Environment variables read: a digest of their values then (null: unset; never the value, which may be a secret). '*' is the digest of the whole environment (it was listed). */
   env: Record<string, string | null>;
   /** Answers of node:os functions (homedir, userInfo, hostname, tmpdir). */
   os: Record<string, string>;
@@ -130,7 +130,7 @@ export function replay(dir: string, key: string): { code: number; verdict: Verdi
   }
   if (verdict?.v !== FORMAT || !Array.isArray(verdict.inputs) || !Array.isArray(verdict.output) || typeof verdict.code !== 'number') return { miss: 'the kept verdict is of another format' };
   for (const [name, value] of Object.entries(verdict.env ?? {})) {
-    const now = name === '*' ? envDigest() : (process.env[name] ?? null);
+    const now = name === '*' ? envDigest() : envValue(process.env[name]);
     if (now !== value) return { miss: `environment variable ${name} changed` };
   }
   for (const [name, value] of Object.entries(verdict.os ?? {})) {
@@ -142,6 +142,7 @@ export function replay(dir: string, key: string): { code: number; verdict: Verdi
   return { code: verdict.code, verdict };
 }
 
+const envValue = (v: unknown) => (v === undefined ? null : sha(String(v)));
 const envDigest = () => sha(JSON.stringify(Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 const OS_READS = ['homedir', 'userInfo', 'hostname', 'tmpdir'] as const;
 const osAnswer = (name: string) => digestValue((os as unknown as Record<string, () => unknown>)[name]());
@@ -304,15 +305,15 @@ export function record(): Recording {
   process.env = new Proxy(realEnv, {
     get(t, k) {
       const v = Reflect.get(t, k);
-      if (on && typeof k === 'string') env[k] ??= v === undefined ? null : String(v);
+      if (on && typeof k === 'string') env[k] ??= envValue(v);
       return v;
     },
     has(t, k) {
-      if (on && typeof k === 'string') env[k] ??= (t[k] ?? null) as string | null;
+      if (on && typeof k === 'string') env[k] ??= envValue(t[k]);
       return Reflect.has(t, k);
     },
     getOwnPropertyDescriptor(t, k) {
-      if (on && typeof k === 'string') env[k] ??= (t[k] ?? null) as string | null;
+      if (on && typeof k === 'string') env[k] ??= envValue(t[k]);
       return Reflect.getOwnPropertyDescriptor(t, k);
     },
     ownKeys(t) {

@@ -97,6 +97,23 @@ test('verdict cache: every kind of read is recorded, and a change to any of them
   });
 });
 
+test('verdict cache: the value of a variable the run read is not written down (a digest is)', async () => {
+  await inDir(async (dir) => {
+    process.env.JF_TEST_TOKEN = 'hunter2-not-on-disk';
+    try {
+      await recorded(dir, () => void process.env.JF_TEST_TOKEN);
+      const text = fs.readFileSync(path.join(dir, 'k.json'), 'utf8');
+      assert.ok(text.includes('JF_TEST_TOKEN'));
+      assert.not.ok(text.includes('hunter2'), text);
+      assert.is(missOf(replay(dir, 'k')), 'hit');
+      process.env.JF_TEST_TOKEN = 'another';
+      assert.match(missOf(replay(dir, 'k')), 'JF_TEST_TOKEN changed');
+    } finally {
+      delete process.env.JF_TEST_TOKEN;
+    }
+  });
+});
+
 test('verdict cache: what the run wrote is kept as bytes, stdout and stderr in their order, with its exit code', async () => {
   await inDir(async (dir) => {
     const rec = record();
