@@ -13,28 +13,16 @@ import { inLab, fleetInLab } from '../test/helpers/lab-cli.ts';
 import { BIN, ROOT } from '../test/helpers/cli.ts';
 import { Lab } from '../test/lab/lab.ts';
 import { benchProject } from './play.ts';
+import { bundleModules, sourceOf } from './bundle-map.ts';
 
 interface ProfileNode { id: number; callFrame: { url: string; functionName: string; lineNumber: number } }
 
-/** The bundle's modules by first line, from esbuild's `// node_modules/...` and `// dist/src/...` comments. */
-async function bundleModules(file: string): Promise<[number, string][]> {
-  const marks: [number, string][] = [];
-  (await readFile(file, 'utf8')).split('\n').forEach((line, i) => {
-    const m = /^\/\/ ((?:dist\/src|node_modules)\/\S+)/.exec(line);
-    if (m) marks.push([i, m[1]]);
-  });
-  return marks;
-}
-
 function place(node: ProfileNode, marks: [number, string][]): string {
-  const { url, functionName: fn, lineNumber } = node.callFrame;
+  const { url, functionName: fn } = node.callFrame;
   if (!url) return `(${fn})`;
-  let inBundle: string | undefined;
-  if (url.includes('/dist/bundle/')) {
-    for (const [line, mod] of marks) if (line <= lineNumber) inBundle = mod;
-    if (inBundle?.startsWith('dist/src/')) return 'jitsi-fleet (ours, bundled)';
-  }
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inBundle ?? url);
+  const source = sourceOf(node.callFrame, marks);
+  if (source.startsWith('dist/src/')) return 'jitsi-fleet (ours, bundled)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);
   if (pkg) return pkg[1];
   if (url.includes('/dist/src/')) return 'jitsi-fleet (dist/src)';
   if (url.startsWith('node:')) return 'node internals';

@@ -15,6 +15,7 @@ import { fleetInLab, inLab } from '../test/helpers/lab-cli.ts';
 import { BIN, ROOT } from '../test/helpers/cli.ts';
 import { Lab } from '../test/lab/lab.ts';
 import { benchProject } from './play.ts';
+import { bundleModules, sourceOf, type CallFrame } from './bundle-map.ts';
 
 const BEGIN = '<!-- scale:begin -->';
 const END = '<!-- scale:end -->';
@@ -35,11 +36,13 @@ function categorize(url: string): string {
 async function profileSummary(dir: string): Promise<[string, number][]> {
   const file = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
   if (!file) return [];
-  const p = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as { nodes: { id: number; callFrame: { url: string } }[]; samples: number[]; timeDeltas: number[] };
+  const p = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as { nodes: { id: number; callFrame: CallFrame }[]; samples: number[]; timeDeltas: number[] };
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const marks = await bundleModules(path.join(ROOT, 'dist', 'bundle', 'cli.cjs'));
   const sums = new Map<string, number>();
   p.samples.forEach((id, i) => {
-    const k = categorize(byId.get(id)?.callFrame.url ?? '');
+    const frame = byId.get(id)?.callFrame;
+    const k = categorize(frame ? sourceOf(frame, marks) : '');
     sums.set(k, (sums.get(k) ?? 0) + p.timeDeltas[i] / 1000);
   });
   return [...sums].sort((a, b) => b[1] - a[1]);

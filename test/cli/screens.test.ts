@@ -138,4 +138,25 @@ test('a play over many hosts: one summary line, not a spinner per host; hosts th
   }
 });
 
+test('the live view redraws with its spinner, not on every result: 20 tasks on 10 hosts in a terminal draw a frame at most about 10 times a second', async () => {
+  const ten = await Project.create(Array.from({ length: 10 }, (_, i) => `t${String(i + 1).padStart(2, '0')}`));
+  try {
+    const tasks = Array.from({ length: 20 }, (_, i) => `    - name: line ${i + 1}\n      lineinfile: { path: "{{ files }}/{{ inventory_hostname }}.conf", line: "k${i + 1}=v", create: true }`).join('\n');
+    await ten.write('ten.yml', `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks}\n`);
+    const started = Date.now();
+    const r = await inPty(['run', path.join(ten.dir, 'ten.yml'), '-i', path.join(ten.dir, 'hosts.yml'), '--forks', '10'], { cwd: ten.dir });
+    const seconds = (Date.now() - started) / 1000;
+    assert.is(r.code, 0, r.text);
+    assert.match(r.text, /^t10 +: ok=20 changed=20/m);
+    // Every frame lists every host's line: count t05's (the live lines, then the final screen and the recap).
+    const frames = (r.screen.match(/t05 {2}/g) ?? []).length;
+    // Before: a frame per title and per output change, some 600 here. Now the spinner's (10 a second, over the
+    // whole command's time, start-up included), one as each host's line ends, and the final screen.
+    assert.ok(frames <= 10 * seconds + 10 + 5, `${frames} frames in ${seconds.toFixed(1)} s`);
+    assert.ok(frames >= 1, 'the live view was drawn');
+  } finally {
+    await ten.remove();
+  }
+});
+
 test.run();
