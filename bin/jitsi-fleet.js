@@ -56,7 +56,7 @@ function loadBundle(file, beforeRun) {
       }
     });
   }
-  beforeRun?.(`${size}-${Math.trunc(mtimeMs)}`);
+  beforeRun?.();
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
   return module.exports;

@@ -199,26 +199,26 @@ export function record(): Recording {
       return orig.apply(this, a);
     };
 
+  // A read's wrapper: the answer or the error recorded, then passed on as it was.
+  const recordSync = (op: string) => (orig: (...a: unknown[]) => unknown) =>
+    function (this: unknown, p: unknown, o?: unknown) {
+      try {
+        // A missing file for statSync(p, { throwIfNoEntry: false }) answers undefined.
+        const value = orig.call(this, p, o);
+        note(op, p, o, { value });
+        return value;
+      } catch (error) {
+        note(op, p, o, { error });
+        throw error;
+      }
+    };
+
   // node:fs, sync and callback forms; node:fs/promises.
-  const opOf = (name: string) => name.replace(/Sync$/, '');
   for (const name of Object.keys(fs)) {
     if (!/^[a-z]/.test(name) || typeof (fs as unknown as Record<string, unknown>)[name] !== 'function') continue;
-    const op = opOf(name);
-    if (name === 'promises') continue;
+    const op = name.replace(/Sync$/, '');
     if (op in READS && name.endsWith('Sync')) {
-      patch(fs, name, (orig) =>
-        function (this: unknown, p: unknown, o?: unknown) {
-          try {
-            const value = orig.call(this, p, o);
-            // A missing file for statSync(p, { throwIfNoEntry: false }) answers undefined.
-            note(op, p, o, { value });
-            return value;
-          } catch (error) {
-            note(op, p, o, { error });
-            throw error;
-          }
-        },
-      );
+      patch(fs, name, recordSync(op));
     } else if (op in READS) {
       patch(fs, name, (orig) =>
         function (this: unknown, p: unknown, ...rest: unknown[]) {
@@ -243,18 +243,7 @@ export function record(): Recording {
       );
     } else patch(fs, name, deny(`fs.${name}`));
   }
-  patch(fs.realpathSync, 'native', (orig) =>
-    function (this: unknown, p: unknown, o?: unknown) {
-      try {
-        const value = orig.call(this, p, o);
-        note('realpath', p, o, { value });
-        return value;
-      } catch (error) {
-        note('realpath', p, o, { error });
-        throw error;
-      }
-    },
-  );
+  patch(fs.realpathSync, 'native', recordSync('realpath'));
   patch(fs.realpath, 'native', deny('fs.realpath.native'));
   const promises = fs.promises as unknown as Record<string, unknown>;
   for (const name of Object.keys(promises)) {
