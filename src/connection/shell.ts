@@ -18,19 +18,37 @@ export interface RemoteProcess {
   done: Promise<{ code: number | null; signal?: string | null }>;
 }
 
+/**
+ * Reads paths in one command that starts three programs whatever their
+ * number (id, stat, cat; each program started costs a host a few ms of CPU,
+ * which at 10 hosts on a small controller is a tenth of a no-change run).
+ * It prints the reading user, a line per path (D folder, F file, E why not
+ * readable, A absent, A N absent under a file), then a stat line per folder
+ * and file (raw mode in hex, size, mode, owner, group, uid, gid), then the
+ * files' bytes back to back, as they are (parseReadOutput splits them by the
+ * sizes). Exit 9: a path changed while it was read (readFiles reads again).
+ */
 export const READ_SCRIPT = `
-printf 'I %s\\n' "$(LC_ALL=C id)"
+printf 'I '; LC_ALL=C id
+n=$#
 for p in "$@"; do
-  if [ -d "$p" ]; then printf 'D %s\\n' "$(stat -Lc '%a %U %G %u %g' -- "$p")"
+  if [ -d "$p" ]; then echo D; set -- "$@" "$p"
   elif [ -e "$p" ]; then
-    if [ -r "$p" ]; then printf 'F %s\\n' "$(stat -Lc '%a %U %G %u %g' -- "$p")"; base64 -w0 -- "$p"; printf '\\n'
-    else printf 'E permission denied\\n'; fi
+    if [ ! -f "$p" ]; then echo 'E not a regular file'
+    elif [ -r "$p" ]; then echo F; set -- "$@" "$p"
+    else echo 'E permission denied'; fi
   else
     # Absent; under a file (the first ancestor there is no directory), as the kernel's ENOTDIR.
     a=$p; while :; do case $a in */*) a=\${a%/*}; a=\${a:-/};; *) a=.; break;; esac; [ -e "$a" ] && break; done
-    if [ -e "$a" ] && [ ! -d "$a" ]; then printf 'A N\\n'; else printf 'A\\n'; fi
+    if [ -e "$a" ] && [ ! -d "$a" ]; then echo 'A N'; else echo A; fi
   fi
-done`;
+done
+shift $n
+[ $# -gt 0 ] || exit 0
+stat -Lc '%f %s %a %U %G %u %g' -- "$@" || exit 9
+for p; do [ -d "$p" ] || set -- "$@" "$p"; shift; done
+[ $# -eq 0 ] || cat -- "$@" || exit 9`;
+
 
 /** Exit codes of the write script that mean something to the caller. */
 const EXIT_STALE = 7;
@@ -113,30 +131,53 @@ function writeScript(path: string, size: number, sha: string, opts: WriteOptions
   return [...prepareScript(path, size, sha, opts, fill), 'sync -- "$t" 2>/dev/null || sync', ...commitScript(opts), 'trap - EXIT'].join('\n');
 }
 
-/** Parses what READ_SCRIPT printed. */
-export function parseReadOutput(paths: string[], stdout: string): Map<string, FileInfo> {
+/**
+ * Parses what READ_SCRIPT printed. Undefined when the answer does not hold
+ * together (a path changed between the script's steps: a file became a
+ * folder, or its size is not the bytes that came): the caller reads again.
+ * A single file's bytes are taken as they came (a log being appended to is
+ * read, as one read of it would).
+ */
+export function parseReadOutput(paths: string[], stdout: Buffer): Map<string, FileInfo> | undefined {
+  let at = 0;
+  const line = (): string => {
+    const end = stdout.indexOf(10, at);
+    if (end < 0) throw new ConnectionError(`unexpected answer while reading ${paths.join(', ')}: it ends early`);
+    const text = stdout.toString('utf8', at, end);
+    at = end + 1;
+    return text;
+  };
+  // The reading user first: id's own words, uid=0(root) gid=0(root) groups=... (a name only where the id has one).
+  const m = /^I uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)(?:\(([^)]*)\))?/.exec(line());
+  const reader: Reader | undefined = m ? { uid: Number(m[1]), gid: Number(m[3]), user: m[2] ?? m[1], group: m[4] ?? m[3] } : undefined;
+  const kinds = paths.map(line);
   const out = new Map<string, FileInfo>();
-  const lines = stdout.split('\n');
-  let i = 0;
-  // The reading user first (older answers have none).
-  let reader: Reader | undefined;
-  if (lines[0]?.startsWith('I ')) {
-    // id's own words: uid=0(root) gid=0(root) groups=... (a name only where the id has one).
-    const m = /uid=(\d+)(?:\(([^)]*)\))? gid=(\d+)(?:\(([^)]*)\))?/.exec(lines[i++]);
-    if (m) reader = { uid: Number(m[1]), gid: Number(m[3]), user: m[2] ?? m[1], group: m[4] ?? m[3] };
+  const files: [string, number][] = [];
+  for (const [i, p] of paths.entries()) {
+    const kind = kinds[i];
+    if (kind === 'A' || kind === 'A N') out.set(p, { state: 'absent', ...(reader ? { reader } : {}), ...(kind === 'A N' ? { underFile: true } : {}) });
+    else if (kind.startsWith('E ')) out.set(p, { state: 'unreadable', reason: kind.slice(2) });
+    else if (kind !== 'D' && kind !== 'F') throw new ConnectionError(`unexpected answer while reading ${p}: ${JSON.stringify(kind.slice(0, 80))}`);
   }
-  const ids = (uid: string | undefined, gid: string | undefined) => (uid === undefined || gid === undefined ? {} : { uid: Number(uid), gid: Number(gid) });
-  for (const p of paths) {
-    const head = lines[i++] ?? '';
-    if (head === 'A' || head === 'A N') out.set(p, { state: 'absent', ...(reader ? { reader } : {}), ...(head === 'A N' ? { underFile: true } : {}) });
-    else if (head.startsWith('D ')) {
-      const [mode, owner, group, uid, gid] = head.slice(2).split(' ');
-      out.set(p, { state: 'directory', mode: mode.padStart(4, '0'), owner, group, ...ids(uid, gid) });
-    } else if (head.startsWith('F ')) {
-      const [mode, owner, group, uid, gid] = head.slice(2).split(' ');
-      out.set(p, { state: 'file', mode: mode.padStart(4, '0'), owner, group, ...ids(uid, gid), content: Buffer.from(lines[i++] ?? '', 'base64') });
-    } else if (head.startsWith('E ')) out.set(p, { state: 'unreadable', reason: head.slice(2) });
-    else throw new ConnectionError(`unexpected answer while reading ${p}: ${JSON.stringify(head.slice(0, 80))}`);
+  for (const [i, p] of paths.entries()) {
+    if (kinds[i] !== 'D' && kinds[i] !== 'F') continue;
+    const [raw, size, mode, owner, group, uid, gid] = line().split(' ');
+    const type = parseInt(raw, 16) & 0o170000;
+    if (type !== (kinds[i] === 'D' ? 0o040000 : 0o100000)) return undefined;
+    const base = { mode: mode.padStart(4, '0'), owner, group, uid: Number(uid), gid: Number(gid) };
+    if (kinds[i] === 'D') out.set(p, { state: 'directory', ...base });
+    else {
+      out.set(p, { state: 'file', ...base, content: Buffer.alloc(0) });
+      files.push([p, Number(size)]);
+    }
+  }
+  const rest = stdout.subarray(at);
+  if (files.length === 1 && paths.length === 1) files[0][1] = rest.length;
+  if (files.reduce((n, [, size]) => n + size, 0) !== rest.length) return undefined;
+  let from = 0;
+  for (const [p, size] of files) {
+    // A copy: the answer's buffer is not kept alive by one file of it.
+    (out.get(p) as { content: Buffer }).content = Buffer.from(rest.subarray(from, (from += size)));
   }
   return out;
 }
@@ -188,6 +229,12 @@ export abstract class ShellConnection implements Connection {
   }
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const res = await this.execBytes(command, opts);
+    return { ...res, stdout: res.stdout.toString('utf8') };
+  }
+
+  /** exec, with stdout as the bytes that came. */
+  private async execBytes(command: string, opts: ExecOptions): Promise<{ code: number; stdout: Buffer; stderr: string }> {
     const id = randomBytes(12).toString('hex');
     const marker = `BECOME-SUCCESS-${id}`;
     const prompt = `[sudo via jitsi-fleet, key=${id}] password:`;
@@ -234,16 +281,16 @@ export abstract class ShellConnection implements Connection {
     if (!escalated) sendStdin();
     const { code, signal } = await proc.done;
     if (!stdinSent) proc.stdin.end();
-    let stdout = Buffer.concat(out).toString('utf8');
+    let stdout = Buffer.concat(out);
     let stderr = Buffer.concat(err).toString('utf8');
     if (escalated) {
       stderr = stderr.split(prompt).join('');
       const at = stdout.indexOf(marker);
       if (at < 0) {
         const why = wrongPassword ? 'incorrect sudo password (ansible_become_password)' : stderr.replace(/Sorry, try again\.\s*/g, '').trim() || `sudo exited with ${code}`;
-        return { code: code ?? 1, stdout: '', stderr: `become to ${opts.become!.user} failed: ${why}` };
+        return { code: code ?? 1, stdout: Buffer.alloc(0), stderr: `become to ${opts.become!.user} failed: ${why}` };
       }
-      stdout = stdout.slice(at + marker.length + 1);
+      stdout = stdout.subarray(at + marker.length + 1);
     }
     if (code === null && signal) throw new ConnectionError(`the command on ${this.host} ended by signal ${signal}`);
     return { code: code ?? 255, stdout, stderr };
@@ -292,10 +339,22 @@ export abstract class ShellConnection implements Connection {
 
   async readFiles(paths: string[], become?: Become): Promise<Map<string, FileInfo>> {
     if (paths.length === 0) return new Map();
-    const cmd = `/bin/sh -c ${shellQuote(READ_SCRIPT)} sh ${paths.map(shellQuote).join(' ')}`;
-    const res = await this.exec(cmd, { become });
-    if (res.code !== 0) throw new Error(`reading ${paths.join(', ')} on ${this.host} failed: ${res.stderr.trim() || `exit ${res.code}`}`);
-    return parseReadOutput(paths, res.stdout);
+    const read = async (some: string[]) => {
+      const res = await this.execBytes(`/bin/sh -c ${shellQuote(READ_SCRIPT)} sh ${some.map(shellQuote).join(' ')}`, { become });
+      if (res.code !== 0 && res.code !== 9) throw new Error(`reading ${some.join(', ')} on ${this.host} failed: ${res.stderr.trim() || `exit ${res.code}`}`);
+      return res.code === 0 ? parseReadOutput(some, res.stdout) : undefined;
+    };
+    const all = await read(paths);
+    if (all) return all;
+    // A path changed while it was read: each again on its own, a few times.
+    const out = new Map<string, FileInfo>();
+    for (const p of paths) {
+      let got: Map<string, FileInfo> | undefined;
+      for (let tries = 0; !got && tries < 3; tries++) got = await read([p]);
+      if (!got) throw new Error(`reading ${p} on ${this.host} failed: it kept changing while it was read`);
+      out.set(p, got.get(p)!);
+    }
+    return out;
   }
 
   async writeFile(path: string, content: Buffer, opts: WriteOptions = {}): Promise<WriteResult> {

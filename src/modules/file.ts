@@ -373,7 +373,8 @@ export async function planFile(a: FileArgs, ctx: Parameters<ModuleDef<FileArgs>[
       if (existing !== letters || mod === '-') {
         Object.assign(before, { attributes: existing });
         Object.assign(after, { attributes: `${mod}${letters}` });
-        cmds.push(`chattr ${shellQuote(`${mod}${letters}`)} -- ${shellQuote(target)}`);
+        // Anything chattr says is a failure, as Ansible's (`rc != 0 or err`): it exits 0 when ext4 refuses to clear a flag (e).
+        cmds.push(`{ jf_e=$(chattr ${shellQuote(`${mod}${letters}`)} -- ${shellQuote(target)} 2>&1) && [ -z "$jf_e" ] || { printf 'chattr failed: %s\\n' "$jf_e" >&2; false; }; }`);
       }
     }
     return cmds;
