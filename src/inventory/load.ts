@@ -1,5 +1,5 @@
 /** Loads an inventory file (YAML or INI) with its group_vars/host_vars folders. */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { parseYaml } from '../yaml/source.ts';
@@ -29,12 +29,12 @@ export async function loadInventory(source: string): Promise<Inventory> {
   }
   let info;
   try {
-    info = await stat(source);
+    info = statSync(source);
   } catch {
     throw new InputError(`inventory not found: ${source}`, { hint: `pass -i FILE, or create ${DEFAULT_INVENTORY}` });
   }
   if (info.isDirectory()) throw new InputError(`inventory ${source} is a folder; pass the inventory file itself (e.g. ${path.join(source, 'hosts.yml')})`);
-  const text = await readFile(source, 'utf8');
+  const text = readFileSync(source, 'utf8');
   if (looksLikeYaml(source, text)) parseYamlInventory(inv, parseYaml(text, source), source);
   else parseIniInventory(inv, text, source);
   inv.reconcile();

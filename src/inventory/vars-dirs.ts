@@ -1,5 +1,5 @@
 /** `group_vars/` and `host_vars/` folders, as Ansible's host_group_vars plugin reads them. */
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { loadYamlFile, locate } from '../yaml/source.ts';
@@ -9,7 +9,7 @@ const EXTS = ['', '.yml', '.yaml', '.json'];
 
 async function isDir(p: string): Promise<boolean> {
   try {
-    return (await stat(p)).isDirectory();
+    return statSync(p).isDirectory();
   } catch {
     return false;
   }
@@ -26,7 +26,7 @@ async function loadVarsFile(file: string): Promise<Vars> {
 
 async function filesIn(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...(await filesIn(full)));
@@ -38,7 +38,7 @@ async function filesIn(dir: string): Promise<string[]> {
 async function loadEntityDir(dir: string): Promise<Map<string, Vars>> {
   const out = new Map<string, Vars>();
   if (!(await isDir(dir))) return out;
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
     const ext = path.extname(e.name);

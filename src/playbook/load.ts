@@ -3,8 +3,7 @@
  * every keyword and module argument checked, every template's syntax checked.
  * Anything we do not support is refused here, before any host is touched.
  */
-import { existsSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { accessSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, InputErrors, isBug, type Location } from '../errors.ts';
 import { isTemplate } from '../template/templar.ts';
@@ -311,7 +310,7 @@ class Loader {
     let resolved: string | undefined;
     for (const c of candidates) {
       try {
-        await access(c);
+        accessSync(c);
         resolved = c;
         break;
       } catch {
@@ -381,7 +380,7 @@ class Loader {
     const candidates = path.isAbsolute(name) ? [name] : bases.map((b) => path.resolve(b, name));
     for (const c of candidates) {
       try {
-        await access(c);
+        accessSync(c);
         return { dir: c, looked: candidates };
       } catch {
         /* try the next */
@@ -396,7 +395,7 @@ class Loader {
       const f = path.join(dir, sub, base + ext);
       if (ext === '' && !/\.ya?ml$/.test(base)) continue;
       try {
-        await access(f);
+        accessSync(f);
         return f;
       } catch {
         /* next */
@@ -760,7 +759,7 @@ async function loadPlays(file: string, catalog: ModuleCatalog, problems: InputEr
         const resolved = path.resolve(path.dirname(full), target);
         if ([...stack, full].includes(resolved)) throw new InputError(`import_playbook cycle: ${[...stack, full, resolved].map((p) => path.basename(p)).join(' -> ')}`, { location: where(raw, file, key) });
         try {
-          await access(resolved);
+          accessSync(resolved);
         } catch {
           throw new InputError(`import_playbook: file not found: ${target} (looked in ${path.dirname(full)})`, { location: where(raw, file, key) });
         }

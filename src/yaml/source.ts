@@ -5,7 +5,7 @@
  * YAML 1.1 as PyYAML reads it (what Ansible uses): `yes`/`no` are booleans,
  * `0644` is octal, `<<` merges. Duplicate keys and tabs are errors.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import {
   LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq,
   type Document, type Node, type ParsedNode,
@@ -199,7 +199,7 @@ export function parseYaml(text: string, file: string): unknown {
 export async function loadYamlFile(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
