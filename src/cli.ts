@@ -490,6 +490,11 @@ export async function main(argv: string[]): Promise<number> {
         return await inventoryCommand(rest);
       case 'status':
         return await statusCommand(rest);
+      case '__persist': {
+        // The background process that keeps SSH connections between runs (connection/persist.ts); runs start it.
+        const { persistDaemon } = await import('./connection/persist.ts');
+        return await persistDaemon(rest[0], Number(rest[1]));
+      }
       case undefined:
       case '-h':
       case '--help':

@@ -8,6 +8,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+// Runs under test connect on their own unless a test asks for kept connections (connection/persist.ts).
+process.env.JITSI_FLEET_PERSIST ??= '0';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const dirs = args.length ? args : ['dist/test/unit', 'dist/test/cli', 'dist/test/compat', 'dist/test/lab'];

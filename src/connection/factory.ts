@@ -5,6 +5,7 @@
  */
 import { ConnectionError } from '../errors.ts';
 import type { Lookup } from '../util/lookup.ts';
+import { persistSeconds } from './persist-setting.ts';
 import type { SshSettings } from './ssh-target.ts';
 import { defaultConnectionKind } from './types.ts';
 import type { BatchWrite, BatchWriteResult, Become, Connection, ExecOptions, ExecResult, FileInfo, RunLockOptions, WriteOptions, WriteResult } from './types.ts';
@@ -39,14 +40,17 @@ function kindOf(host: string, vars: Lookup): 'local' | 'ssh' {
 }
 
 export function connectionFactory(settings: SshSettings = {}): ConnectionFactory {
+  // Kept connections (connection/persist.ts): how long, and where; a bad value is refused before the run.
+  const persist = persistSeconds();
   const plan = async (host: string, vars: Lookup): Promise<Plan> => {
     if (kindOf(host, vars) === 'local') {
       const { LocalConnection } = await import('./local.ts');
       return { key: 'local', make: () => new LocalConnection(host) };
     }
-    const [{ SshConnection }, { resolveTarget }] = await Promise.all([import('./ssh.ts'), import('./ssh-target.ts')]);
+    const [{ SshConnection }, { resolveTarget }, { PersistentSsh, persistSocket }] = await Promise.all([import('./ssh.ts'), import('./ssh-target.ts'), import('./persist.ts')]);
     const target = resolveTarget(host, vars, settings);
-    return { key: JSON.stringify(target), make: () => new SshConnection(target) };
+    const socket = persist > 0 ? persistSocket() : undefined;
+    return { key: JSON.stringify(target), make: () => (socket ? new PersistentSsh(target, socket, persist) : new SshConnection(target)) };
   };
   const earlyOnes = new Map<string, { key: Promise<string>; conn: Deferred }>();
   const factory = (host: string, vars: Lookup): Connection => {

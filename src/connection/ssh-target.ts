@@ -40,6 +40,8 @@ export interface SshTarget {
   knownHostsFiles: string[];
   checking: HostKeyChecking;
   connectTimeoutMs: number;
+  /** The ssh-agent's socket (SSH_AUTH_SOCK of the run), if any. */
+  agentSocket?: string;
 }
 
 const expandHome = (p: string) => (p.startsWith('~/') ? path.join(homedir(), p.slice(2)) : p);
@@ -113,5 +115,6 @@ export function resolveTarget(name: string, vars: Lookup, settings: SshSettings)
     knownHostsFiles: [...knownHostsFiles, '/etc/ssh/ssh_known_hosts'],
     checking,
     connectTimeoutMs: settings.connectTimeoutMs ?? 10_000,
+    ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}),
   };
 }

@@ -36,6 +36,11 @@ export class SshConnection extends ShellConnection {
     super(target.name, target.user);
   }
 
+  /** Connected, and not lost or closed since. */
+  get alive(): boolean {
+    return this.clients.length > 0 && !this.closed;
+  }
+
   private label(h: Hop): string {
     return `${h.user}@${h.hostname}${h.port === 22 ? '' : ':' + h.port}`;
   }
@@ -76,8 +81,8 @@ export class SshConnection extends ShellConnection {
       tried.push(`key ${file}`);
       break;
     }
-    if (process.env.SSH_AUTH_SOCK) {
-      config.agent = process.env.SSH_AUTH_SOCK;
+    if (t.agentSocket) {
+      config.agent = t.agentSocket;
       tried.push('ssh-agent');
     }
     // The methods we have, in OpenSSH's order, without ssh2's first 'none' request
@@ -210,7 +215,7 @@ export class SshConnection extends ShellConnection {
     this.waiting.shift()?.();
   }
 
-  protected async spawn(command: string): Promise<RemoteProcess> {
+  async spawn(command: string): Promise<RemoteProcess> {
     if (this.closed) throw new ConnectionError(`${this.target.name}: ${this.lostReason ?? 'the connection is closed'}`);
     const client = this.clients[this.clients.length - 1];
     await this.slot();

@@ -350,6 +350,15 @@ export class Lab {
       }
     }
     await Promise.all(this.procs.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+    // What runs on the controller side of this lab still (a run's background process keeping SSH connections): by PID.
+    const left = (await $`ip netns pids ${this.netns}`.nothrow()).stdout.split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
     await $`ip netns del ${this.netns}`.nothrow();
     await rm(this.dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
@@ -155,6 +155,65 @@ if (!skip) {
     const asDeploy = await json(['run', play, '-i', inv]);
     assert.is(asDeploy.code, 0, asDeploy.raw + asDeploy.stderr);
     for (const h of HOSTS) assert.is(asDeploy.report.plays[0].tasks[1].hosts[h].msg, 'deploy', `${h} ran as deploy`);
+  });
+
+  test('kept connections (JITSI_FLEET_PERSIST, as Ansible\'s ControlPersist): the next run logs in nowhere with the same results; a connection lost meanwhile is made anew; the keeper ends when idle', async () => {
+    const logins = async () => Promise.all(HOSTS.map(async (h) => Number((await lab.exec(h, 'grep -c "^Accepted" /var/log/sshd.log || true')).stdout.trim())));
+    await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    const runtime = path.join(lab.dir, 'runtime');
+    await mkdir(runtime, { recursive: true, mode: 0o700 });
+    const env = { JITSI_FLEET_PERSIST: '2', XDG_RUNTIME_DIR: runtime };
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const play = path.join(lab.dir, 'work', 'core.yml');
+    const run = async (persist = env) => {
+      const r = await fleetInLab(lab, ['run', play, '-i', inv, '--output', 'json'], { env: persist });
+      assert.is(r.code, 0, r.stdout + r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    // What a run on its own connections reports for a no-change run.
+    await run({ JITSI_FLEET_PERSIST: '0', XDG_RUNTIME_DIR: runtime });
+    const direct = await run({ JITSI_FLEET_PERSIST: '0', XDG_RUNTIME_DIR: runtime });
+    const counts = [await logins()];
+    await run();
+    counts.push(await logins());
+    const second = await run();
+    counts.push(await logins());
+    assert.equal(counts[1].map((n, i) => n - counts[0][i]), [1, 1, 1], 'the first run logs in once per host');
+    assert.equal(counts[2].map((n, i) => n - counts[1][i]), [0, 0, 0], 'the second run logs in nowhere');
+    for (const h of HOSTS) assert.is(second.stats[h].changed, 0, `${h}: nothing to change`);
+    assert.equal(second.commands, direct.commands, 'the same commands');
+    for (const h of HOSTS) assert.equal(second.plays[0].tasks.map((t: any) => [t.hosts[h]?.status, t.hosts[h]?.msg]), direct.plays[0].tasks.map((t: any) => [t.hosts[h]?.status, t.hosts[h]?.msg]), `${h}: the same results`);
+    const dir = path.join(runtime, 'jitsi-fleet-0');
+    const pidFile = (await readdir(dir)).find((f) => f.endsWith('.pid'));
+    assert.ok(pidFile, 'the keeper wrote its pid');
+    const pid = Number(await readFile(path.join(dir, pidFile!), 'utf8'));
+    // web2 drops the kept connection (its sshd session processes, by PID): the next run connects it anew, the others stay.
+    const cut = await lab.exec('web2', `for p in $(ps -eo pid=,args= | awk '/sshd: root/ && !/awk/ {print $1}'); do kill $p; done`);
+    assert.is(cut.code, 0, cut.stderr);
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await run();
+    counts.push(await logins());
+    assert.equal(counts[3].map((n, i) => n - counts[2][i]), [0, 1, 0], 'only web2 logs in again');
+    for (const h of HOSTS) assert.is(third.stats[h].changed, 0, `${h}: nothing to change`);
+    // Idle for 2 s: the keeper ends, its socket and pid file go.
+    const until = Date.now() + 8000;
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.not.ok(alive(), 'the keeper ended');
+    assert.equal(await readdir(dir), [], 'socket and pid file removed');
+  });
+
+  test('JITSI_FLEET_PERSIST that is no number of seconds is refused before the run, saying what it takes', async () => {
+    const r = await fleetInLab(lab, ['run', path.join(lab.dir, 'work', 'core.yml'), '-i', path.join(lab.dir, 'work', 'hosts.yml')], { env: { JITSI_FLEET_PERSIST: 'forever' } });
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /JITSI_FLEET_PERSIST must be a number of seconds \(0 turns kept connections off\); got 'forever'/);
   });
 
   test('check mode with diff shows the edits and leaves every file under /etc byte-identical', async () => {
