@@ -115,12 +115,16 @@ Each K: lab hosts (Debian 12 containers with real sshd, on one machine), one pla
 20 tasks (6 copy, 10 lineinfile, 4 blockinfile) over 6 files. Cases: first run (files
 absent), no-change run, check run. Both tools on the same inventory and playbook,
 ansible with \`pipelining = True\`, \`forks = K\`, no fact gathering, host key checking
-off; the tools alternate, ${reps} repetitions, medians of wall-clock time.
+off; the tools alternate, ${reps} repetitions, medians of wall-clock time. Each tool as it
+comes: both keep their SSH connections between runs for 60 s (ansible's ssh connection with
+its default \`ControlPersist=60s\`, jitsi-fleet's \`JITSI_FLEET_PERSIST\` default), so each
+repetition's first run connects and its no-change and check runs use the kept connections.
 
 ${table}
 
 jitsi-fleet's JSON report counts the commands it sent to each host over its one SSH
-connection per host (the whole no-change play reads every file it needs in one command):
+connection per host (the whole no-change play reads every file it needs in one command,
+which starts three programs on the host however many files it reads):
 
 ${cmdTable}
 `;
