@@ -103,7 +103,8 @@ async function reach(socketPath: string, seconds: number): Promise<Socket> {
     starting ??= (async () => {
       const bin = process.argv[1];
       if (!bin || !/jitsi-fleet(\.js)?$/.test(bin)) throw new Error('not started from the jitsi-fleet command');
-      const child = spawn(process.execPath, [bin, '__persist', socketPath, String(seconds)], { detached: true, stdio: 'ignore' });
+      // Its own session (no terminal's Ctrl-C or hang-up reaches it), in / (it holds no folder of the run's).
+      const child = spawn(process.execPath, [bin, '__persist', socketPath, String(seconds)], { detached: true, stdio: 'ignore', cwd: '/' });
       child.unref();
     })();
     await starting;

@@ -44,7 +44,8 @@ export interface SshTarget {
   agentSocket?: string;
 }
 
-const expandHome = (p: string) => (p.startsWith('~/') ? path.join(homedir(), p.slice(2)) : p);
+// Absolute (relative to the run's folder, as ssh has them): a kept connection (persist.ts) is named by its target.
+const expandHome = (p: string) => path.resolve(p.startsWith('~/') ? path.join(homedir(), p.slice(2)) : p);
 
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;

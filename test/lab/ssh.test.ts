@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, copyFile, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from '../helpers/test.ts';
 import { setup } from '../helpers/suite.ts';
@@ -210,10 +210,55 @@ if (!skip) {
     assert.equal(await readdir(dir), [], 'socket and pid file removed');
   });
 
+  test('kept connections under load and in a terminal: two runs at once share them (both lines kept, no login); Ctrl-C in a terminal leaves them usable; a folder others can open keeps nothing', async () => {
+    await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
+    const logins = async () => Promise.all(HOSTS.map(async (h) => Number((await lab.exec(h, 'grep -c "^Accepted" /var/log/sshd.log || true')).stdout.trim())));
+    const runtime = path.join(lab.dir, 'runtime2');
+    await mkdir(runtime, { recursive: true, mode: 0o700 });
+    const env = { JITSI_FLEET_PERSIST: '30', XDG_RUNTIME_DIR: runtime };
+    const inv = path.join(lab.dir, 'work', 'hosts.yml');
+    const add = (line: string) => `- hosts: web\n  gather_facts: false\n  tasks:\n    - lineinfile: { path: /etc/jf-kept, line: ${line}, create: true }\n`;
+    const a = await file('kept-a.yml', add('from-a'));
+    const b = await file('kept-b.yml', add('from-b'));
+    const warm = await fleetInLab(lab, ['run', a, '-i', inv], { env });
+    assert.is(warm.code, 0, warm.stdout + warm.stderr);
+    const before = await logins();
+    await Promise.all(HOSTS.map((h) => lab.exec(h, 'printf "# kept\\n" > /etc/jf-kept')));
+    const [ra, rb] = await Promise.all([fleetInLab(lab, ['run', a, '-i', inv], { env }), fleetInLab(lab, ['run', b, '-i', inv], { env })]);
+    assert.is(ra.code, 0, ra.stdout + ra.stderr);
+    assert.is(rb.code, 0, rb.stdout + rb.stderr);
+    for (const h of HOSTS) assert.is((await lab.exec(h, 'sort /etc/jf-kept')).stdout, '# kept\nfrom-a\nfrom-b\n', h);
+    // Ctrl-C in a terminal while a command runs through the kept connections: the run stops as without them (130, the recap, no stack trace).
+    const slow = await file('kept-slow.yml', '- hosts: web\n  gather_facts: false\n  tasks:\n    - command: sleep 2\n    - command: "true"\n');
+    const tty = await inPty(['run', slow, '-i', inv], { prefix: lab.controllerPrefix(), env: { ...env, HOME: home, SSH_AUTH_SOCK: '' }, ctrlC: 800 });
+    assert.is(tty.code, 130, tty.text);
+    assert.match(tty.text, /RECAP\n/);
+    assert.not.match(tty.text, STACK_TRACE);
+    const again = await fleetInLab(lab, ['run', a, '-i', inv], { env });
+    assert.is(again.code, 0, again.stdout + again.stderr);
+    assert.equal((await logins()).map((n, i) => n - before[i]), [0, 0, 0], 'no login: the connections were kept through all of it');
+    // A folder for the socket that others may open: nothing is kept there, each run logs in itself.
+    const open = path.join(lab.dir, 'runtime3');
+    await mkdir(path.join(open, 'jitsi-fleet-0'), { recursive: true });
+    await chmod(path.join(open, 'jitsi-fleet-0'), 0o777);
+    const n0 = await logins();
+    for (let i = 0; i < 2; i++) {
+      const r = await fleetInLab(lab, ['run', a, '-i', inv], { env: { ...env, XDG_RUNTIME_DIR: open } });
+      assert.is(r.code, 0, r.stdout + r.stderr);
+    }
+    assert.equal((await logins()).map((n, i) => n - n0[i]), [2, 2, 2], 'each run logs in on its own');
+    assert.equal(await readdir(path.join(open, 'jitsi-fleet-0')), [], 'no socket made there');
+  });
+
   test('JITSI_FLEET_PERSIST that is no number of seconds is refused before the run, saying what it takes', async () => {
-    const r = await fleetInLab(lab, ['run', path.join(lab.dir, 'work', 'core.yml'), '-i', path.join(lab.dir, 'work', 'hosts.yml')], { env: { JITSI_FLEET_PERSIST: 'forever' } });
+    const args = ['run', path.join(lab.dir, 'work', 'core.yml'), '-i', path.join(lab.dir, 'work', 'hosts.yml')];
+    const r = await fleetInLab(lab, args, { env: { JITSI_FLEET_PERSIST: 'forever' } });
     assert.is(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /JITSI_FLEET_PERSIST must be a number of seconds \(0 turns kept connections off\); got 'forever'/);
+    const tty = await inPty(args, { prefix: lab.controllerPrefix(), env: { JITSI_FLEET_PERSIST: 'forever', HOME: home, SSH_AUTH_SOCK: '' } });
+    assert.is(tty.code, 1, tty.text);
+    assert.match(tty.text, /JITSI_FLEET_PERSIST must be a number of seconds/);
+    assert.not.match(tty.text, STACK_TRACE);
   });
 
   test('check mode with diff shows the edits and leaves every file under /etc byte-identical', async () => {
