@@ -89,9 +89,13 @@ tools alternating. A bridge is usually far from the operator: round trips, not C
 | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-jitsi-fleet pays the round trips of one SSH handshake (started while the playbook is still read and
-checked, and without the 'none' authentication request) and of one command; ansible-playbook pays
-several per task.
+Both tools keep their SSH connections for 60 s after their last use, as each does by default (ansible's
+ControlPersist=60s, jitsi-fleet's JITSI_FLEET_PERSIST). Through kept connections jitsi-fleet pays the
+round trips of one command per host; a run that makes them (the first through each path, and at 10
+hosts every jitsi-fleet run that comes after two ansible-playbook runs, some 100 s, while
+ansible-playbook's own runs come back to back) also pays the start of its background process and the
+handshakes (started while the playbook is still read, without the 'none' authentication request), so
+the medians at 10 hosts mix both kinds. ansible-playbook pays several round trips per task.
 ${END}`;
   console.log('\n' + section);
   const file = path.join(ROOT, 'bench', 'RESULTS.md');
