@@ -42,6 +42,8 @@ function kindOf(host: string, vars: Lookup): 'local' | 'ssh' {
 export function connectionFactory(settings: SshSettings = {}): ConnectionFactory {
   // Kept connections (connection/persist.ts): how long, and where; a bad value is refused before the run.
   const persist = persistSeconds();
+  // Worked out once, for the first SSH host (a folder made and checked), not per host.
+  let socket: { path?: string } | undefined;
   const plan = async (host: string, vars: Lookup): Promise<Plan> => {
     if (kindOf(host, vars) === 'local') {
       const { LocalConnection } = await import('./local.ts');
@@ -49,8 +51,8 @@ export function connectionFactory(settings: SshSettings = {}): ConnectionFactory
     }
     const [{ SshConnection }, { resolveTarget }, { PersistentSsh, persistSocket }] = await Promise.all([import('./ssh.ts'), import('./ssh-target.ts'), import('./persist.ts')]);
     const target = resolveTarget(host, vars, settings);
-    const socket = persist > 0 ? persistSocket() : undefined;
-    return { key: JSON.stringify(target), make: () => (socket ? new PersistentSsh(target, socket, persist) : new SshConnection(target)) };
+    const { path } = (socket ??= { path: persist > 0 ? persistSocket() : undefined });
+    return { key: JSON.stringify(target), make: () => (path ? new PersistentSsh(target, path, persist) : new SshConnection(target)) };
   };
   const earlyOnes = new Map<string, { key: Promise<string>; conn: Deferred }>();
   const factory = (host: string, vars: Lookup): Connection => {

@@ -26,7 +26,7 @@
  */
 import { spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -85,20 +85,29 @@ const asError = (body: Buffer) => {
   return new ConnectionError(f.message, f.hint ? { hint: f.hint } : undefined);
 };
 
+/** A socket to the process at `socketPath`; rejects when none answers there. */
+const dial = (socketPath: string) =>
+  new Promise<Socket>((resolve, reject) => {
+    const s = connect(socketPath);
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+
+/** Listens on `socketPath`; rejects as listen does (EADDRINUSE: a socket file is there). */
+const listen = (server: Server, socketPath: string) =>
+  new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+
 // ---- the run's side ----
 
 let starting: Promise<void> | undefined;
 
 /** Opens a socket to the process, starting it once if it is not there. */
 async function reach(socketPath: string, seconds: number): Promise<Socket> {
-  const attempt = () =>
-    new Promise<Socket>((resolve, reject) => {
-      const s = connect(socketPath);
-      s.once('connect', () => resolve(s));
-      s.once('error', reject);
-    });
   try {
-    return await attempt();
+    return await dial(socketPath);
   } catch {
     starting ??= (async () => {
       const bin = process.argv[1];
@@ -112,7 +121,7 @@ async function reach(socketPath: string, seconds: number): Promise<Socket> {
     const until = Date.now() + 5000;
     for (;;) {
       try {
-        return await attempt();
+        return await dial(socketPath);
       } catch (e) {
         if (Date.now() > until) throw e;
         await new Promise((r) => setTimeout(r, 15));
@@ -227,7 +236,7 @@ export async function persistDaemon(socketPath: string, seconds: number): Promis
   const conns = new Map<string, Promise<SshConnection>>();
   let clients = 0;
   let timer: NodeJS.Timeout | undefined;
-  let server: ReturnType<typeof createServer>;
+  let server: Server;
   const end = () => {
     server.close();
     rmSync(socketPath, { force: true });
@@ -269,8 +278,8 @@ export async function persistDaemon(socketPath: string, seconds: number): Promis
     sock.once('close', () => {
       clients--;
       // The run went (ended, Ctrl-C, crashed): its command's channel is closed, so the host's shell sees its input end.
+      // (an ssh2 channel's destroy() ends it and sends its close)
       proc?.stdin.destroy();
-      (proc?.stdout as { close?: () => void } | undefined)?.close?.();
       idle();
     });
     const toProc = (type: string, body: Buffer) => {
@@ -309,24 +318,17 @@ export async function persistDaemon(socketPath: string, seconds: number): Promis
     });
   };
   server = createServer(serve);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  }).catch(async (e: NodeJS.ErrnoException) => {
+  await listen(server, socketPath).catch(async (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EADDRINUSE') throw e;
     // Another one answers there: it serves. A socket file nobody answers on is left from a crash: replaced.
-    const alive = await new Promise<boolean>((resolve) => {
-      const s = connect(socketPath);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (alive) process.exit(0);
+    const other = await dial(socketPath).catch(() => undefined);
+    if (other) {
+      other.destroy();
+      process.exit(0);
+    }
     rmSync(socketPath, { force: true });
     server = createServer(serve);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => resolve());
-    });
+    await listen(server, socketPath);
   });
   writeFileSync(`${socketPath}.pid`, `${process.pid}\n`);
   process.on('SIGTERM', end);

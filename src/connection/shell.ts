@@ -153,22 +153,18 @@ export function parseReadOutput(paths: string[], stdout: Buffer): Map<string, Fi
   const kinds = paths.map(line);
   const out = new Map<string, FileInfo>();
   const files: [string, number][] = [];
+  // The stat lines follow all the kind lines, one per folder and file, in the paths' order.
   for (const [i, p] of paths.entries()) {
     const kind = kinds[i];
     if (kind === 'A' || kind === 'A N') out.set(p, { state: 'absent', ...(reader ? { reader } : {}), ...(kind === 'A N' ? { underFile: true } : {}) });
     else if (kind.startsWith('E ')) out.set(p, { state: 'unreadable', reason: kind.slice(2) });
     else if (kind !== 'D' && kind !== 'F') throw new ConnectionError(`unexpected answer while reading ${p}: ${JSON.stringify(kind.slice(0, 80))}`);
-  }
-  for (const [i, p] of paths.entries()) {
-    if (kinds[i] !== 'D' && kinds[i] !== 'F') continue;
-    const [raw, size, mode, owner, group, uid, gid] = line().split(' ');
-    const type = parseInt(raw, 16) & 0o170000;
-    if (type !== (kinds[i] === 'D' ? 0o040000 : 0o100000)) return undefined;
-    const base = { mode: mode.padStart(4, '0'), owner, group, uid: Number(uid), gid: Number(gid) };
-    if (kinds[i] === 'D') out.set(p, { state: 'directory', ...base });
     else {
-      out.set(p, { state: 'file', ...base, content: Buffer.alloc(0) });
-      files.push([p, Number(size)]);
+      const [raw, size, mode, owner, group, uid, gid] = line().split(' ');
+      if ((parseInt(raw, 16) & 0o170000) !== (kind === 'D' ? 0o040000 : 0o100000)) return undefined;
+      const base = { mode: mode.padStart(4, '0'), owner, group, uid: Number(uid), gid: Number(gid) };
+      out.set(p, kind === 'D' ? { state: 'directory', ...base } : { state: 'file', ...base, content: Buffer.alloc(0) });
+      if (kind === 'F') files.push([p, Number(size)]);
     }
   }
   const rest = stdout.subarray(at);

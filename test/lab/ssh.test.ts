@@ -47,6 +47,11 @@ async function json(args: string[]): Promise<{ code: number; report: any; stderr
   return { code: r.code, report, stderr: r.stderr, raw: r.stdout };
 }
 
+/** SSH logins each host's sshd has accepted so far. */
+async function logins(): Promise<number[]> {
+  return Promise.all(HOSTS.map(async (h) => Number((await lab.exec(h, 'grep -c "^Accepted" /var/log/sshd.log || true')).stdout.trim())));
+}
+
 const CORE = `
 - name: core features over SSH
   hosts: web
@@ -134,7 +139,6 @@ if (!skip) {
   });
 
   test('hosts connected while the playbook is read are the ones the run uses (one login per host); a play that changes the user connects anew as that user', async () => {
-    const logins = async () => Promise.all(HOSTS.map(async (h) => (await lab.exec(h, 'grep -c "^Accepted" /var/log/sshd.log || true')).stdout.trim()).map(async (n) => Number(await n)));
     const inv = path.join(lab.dir, 'work', 'hosts.yml');
     const before = await logins();
     const res = await json(['run', path.join(lab.dir, 'work', 'core.yml'), '-i', inv]);
@@ -158,7 +162,6 @@ if (!skip) {
   });
 
   test('kept connections (JITSI_FLEET_PERSIST, as Ansible\'s ControlPersist): the next run logs in nowhere with the same results; a connection lost meanwhile is made anew; the keeper ends when idle', async () => {
-    const logins = async () => Promise.all(HOSTS.map(async (h) => Number((await lab.exec(h, 'grep -c "^Accepted" /var/log/sshd.log || true')).stdout.trim())));
     await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
     const runtime = path.join(lab.dir, 'runtime');
     await mkdir(runtime, { recursive: true, mode: 0o700 });
@@ -212,7 +215,6 @@ if (!skip) {
 
   test('kept connections under load and in a terminal: two runs at once share them (both lines kept, no login); Ctrl-C in a terminal leaves them usable; a folder others can open keeps nothing', async () => {
     await lab.trustAllHosts(path.join(home, '.ssh', 'known_hosts'));
-    const logins = async () => Promise.all(HOSTS.map(async (h) => Number((await lab.exec(h, 'grep -c "^Accepted" /var/log/sshd.log || true')).stdout.trim())));
     const runtime = path.join(lab.dir, 'runtime2');
     await mkdir(runtime, { recursive: true, mode: 0o700 });
     const env = { JITSI_FLEET_PERSIST: '30', XDG_RUNTIME_DIR: runtime };
